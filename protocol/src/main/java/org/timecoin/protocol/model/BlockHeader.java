@@ -39,7 +39,7 @@ public record BlockHeader(int chainId, long height, Hash previousHash, Hash merk
     public static BlockHeader read(Reader r) {
         int version = r.u8();
         if (version != VERSION) throw new ProtocolException(Reason.UNKNOWN_VERSION, "block header version " + version);
-        int chainId = (int) r.u32();
+        int chainId = r.u32InRange("chain id", 0, Integer.MAX_VALUE);
         long height = r.u63("height");
         Hash prev = Hash.read(r);
         Hash root = Hash.read(r);

@@ -59,7 +59,7 @@ public record CommitCertificate(int chainId, long height, int round, Hash blockH
     }
 
     public static CommitCertificate read(Reader r) {
-        int chainId = (int) r.u32();
+        int chainId = r.u32InRange("chain id", 0, Integer.MAX_VALUE);
         long height = r.u63("height");
         int round = r.u32InRange("round", 0, Integer.MAX_VALUE);
         Hash hash = Hash.read(r);

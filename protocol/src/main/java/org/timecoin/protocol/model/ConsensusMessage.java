@@ -114,7 +114,7 @@ public sealed interface ConsensusMessage
         int version = r.u8();
         if (version != VERSION) throw new ProtocolException(Reason.UNKNOWN_VERSION, "consensus message version " + version);
         int type = r.u8();
-        int chainId = (int) r.u32();
+        int chainId = r.u32InRange("chain id", 0, Integer.MAX_VALUE);
         long height = r.u63("height");
         int round = r.u32InRange("round", 0, Integer.MAX_VALUE);
         PublicKey signer = PublicKey.read(r);

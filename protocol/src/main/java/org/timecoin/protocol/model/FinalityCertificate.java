@@ -69,7 +69,7 @@ public record FinalityCertificate(int chainId, Hash txid, long validatorSetHeigh
     }
 
     public static FinalityCertificate read(Reader r) {
-        int chainId = (int) r.u32();
+        int chainId = r.u32InRange("chain id", 0, Integer.MAX_VALUE);
         Hash txid = Hash.read(r);
         long height = r.u63("validator-set height");
         return new FinalityCertificate(chainId, txid, height, r.list(Limits.MAX_VALIDATORS, VoteProof::read));

@@ -51,7 +51,7 @@ public record PeerAddress(int chainId, PublicKey nodeKey, String host, int port,
     }
 
     public static PeerAddress read(Reader r) {
-        int chainId = (int) r.u32();
+        int chainId = r.u32InRange("chain id", 0, Integer.MAX_VALUE);
         PublicKey key = PublicKey.read(r);
         String host = r.string(Limits.MAX_HOST_BYTES);
         if (host.isEmpty()) throw new ProtocolException(Reason.INVALID_VALUE, "empty host");

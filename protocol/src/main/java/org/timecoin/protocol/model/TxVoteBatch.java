@@ -76,7 +76,7 @@ public record TxVoteBatch(int chainId, long validatorSetHeight, PublicKey voter,
     public static TxVoteBatch read(Reader r) {
         int version = r.u8();
         if (version != VERSION) throw new ProtocolException(Reason.UNKNOWN_VERSION, "vote version " + version);
-        int chainId = (int) r.u32();
+        int chainId = r.u32InRange("chain id", 0, Integer.MAX_VALUE);
         long height = r.u63("validator-set height");
         PublicKey voter = PublicKey.read(r);
         List<VoteEntry> entries = r.list(Limits.MAX_VOTE_BATCH, VoteEntry::read);

@@ -1,0 +1,179 @@
+package org.timecoin.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.crypto.HashTag;
+import org.timecoin.protocol.crypto.Hashes;
+import org.timecoin.protocol.crypto.PublicKey;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.OutPoint;
+import org.timecoin.protocol.model.Tier;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxInput;
+import org.timecoin.protocol.model.TxOutput;
+import org.timecoin.protocol.model.Witness;
+import org.timecoin.protocol.rules.Quorum;
+import org.timecoin.protocol.rules.RejectReason;
+import org.timecoin.protocol.rules.RewardSplit;
+import org.timecoin.protocol.rules.TransactionRules;
+import org.timecoin.protocol.rules.ValidatorSet;
+
+class RulesTest {
+    private static final Hash PREV = Hashes.tagged(HashTag.TX, new byte[] {1});
+    private final KeyPair owner = Fixtures.key("rules", 0);
+
+    private Transaction tx(List<OutPoint> ins, List<TxOutput> outs) {
+        return Transaction.transfer(ins, outs).signed(Fixtures.CHAIN, ins.stream().map(i -> owner).toList());
+    }
+
+    private TxOutput out(long sat) {
+        return new TxOutput(Amount.sat(sat), owner.keyHash());
+    }
+
+    @Test
+    void validTransferPassesStatelessAndSignatureRules() {
+        Transaction t = Fixtures.transfer();
+        assertThat(TransactionRules.checkStateless(t)).isEmpty();
+        assertThat(TransactionRules.checkSignatures(t, Fixtures.CHAIN)).isEmpty();
+    }
+
+    @Test
+    void eachStatelessRuleHasItsReason() {
+        OutPoint a = new OutPoint(PREV, 0);
+        assertThat(TransactionRules.checkStateless(tx(List.of(), List.of(out(1000))))).contains(RejectReason.NO_INPUTS);
+        assertThat(TransactionRules.checkStateless(tx(List.of(a), List.of()))).contains(RejectReason.NO_OUTPUTS);
+        assertThat(TransactionRules.checkStateless(tx(List.of(a, a), List.of(out(1000))))).contains(RejectReason.DUPLICATE_INPUT);
+        assertThat(TransactionRules.checkStateless(tx(List.of(a), List.of(out(545))))).contains(RejectReason.DUST_OUTPUT);
+        assertThat(TransactionRules.checkStateless(tx(List.of(a), List.of(out(546))))).isEmpty();
+        assertThat(TransactionRules.checkStateless(tx(List.of(a), List.of(out(Long.MAX_VALUE), out(1000))))).contains(RejectReason.AMOUNT_OVERFLOW);
+        assertThat(TransactionRules.checkStateless(Transaction.reward(5, List.of(out(1000))))).contains(RejectReason.REWARD_NOT_ALLOWED);
+        List<TxOutput> many = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) many.add(out(1000));
+        List<OutPoint> ins = new ArrayList<>();
+        for (int i = 0; i < 700; i++) ins.add(new OutPoint(PREV, i));
+        assertThat(TransactionRules.checkStateless(Transaction.transfer(ins, many))).contains(RejectReason.TOO_LARGE);
+    }
+
+    @Test
+    void signaturesAreBoundToChainInputAndOutputs() {
+        Transaction t = Fixtures.transfer();
+        assertThat(TransactionRules.checkSignatures(t, Fixtures.CHAIN + 1)).contains(RejectReason.BAD_SIGNATURE);
+        // swap the two witnesses: each signature covers its own input index
+        List<TxInput> swapped = List.of(new TxInput(t.inputs().get(0).previous(), t.inputs().get(1).witness()),
+                new TxInput(t.inputs().get(1).previous(), t.inputs().get(0).witness()));
+        assertThat(TransactionRules.checkSignatures(new Transaction(swapped, t.outputs(), t.payload()), Fixtures.CHAIN))
+                .contains(RejectReason.BAD_SIGNATURE);
+        // an unsigned input
+        List<TxInput> unsigned = List.of(t.inputs().get(0), new TxInput(t.inputs().get(1).previous(), Witness.EMPTY));
+        assertThat(TransactionRules.checkSignatures(new Transaction(unsigned, t.outputs(), t.payload()), Fixtures.CHAIN))
+                .contains(RejectReason.BAD_SIGNATURE);
+        // the witnesses are outside the txid
+        assertThat(new Transaction(unsigned, t.outputs(), t.payload()).txid()).isEqualTo(t.txid());
+    }
+
+    @Test
+    void feeIsAtLeast1000SatAndAtLeastOneThousandthOfOutputs() {
+        assertThat(TransactionRules.minimumFee(Amount.sat(0))).isEqualTo(Amount.sat(1000));
+        assertThat(TransactionRules.minimumFee(Amount.sat(1_000_000))).isEqualTo(Amount.sat(1000));
+        assertThat(TransactionRules.minimumFee(Amount.sat(1_000_001))).isEqualTo(Amount.sat(1001));
+        assertThat(TransactionRules.minimumFee(Amount.time(1_000))).isEqualTo(Amount.time(1));
+        assertThat(TransactionRules.checkFee(Amount.sat(10_000), Amount.sat(9_000))).isEmpty();
+        assertThat(TransactionRules.checkFee(Amount.sat(10_000), Amount.sat(9_001))).contains(RejectReason.FEE_TOO_LOW);
+        assertThat(TransactionRules.checkFee(Amount.sat(10_000), Amount.sat(10_001))).contains(RejectReason.INPUTS_BELOW_OUTPUTS);
+    }
+
+    @Test
+    void quorumIsStrictlyMoreThanTwoThirds() {
+        assertThat(Quorum.reached(2, 3)).isFalse();
+        assertThat(Quorum.reached(3, 3)).isTrue();
+        assertThat(Quorum.reached(3, 4)).isTrue();
+        assertThat(Quorum.reached(2, 4)).isFalse();
+        assertThat(Quorum.reached(66, 100)).isFalse();
+        assertThat(Quorum.reached(67, 100)).isTrue();
+        assertThat(Quorum.reached(0, 0)).isFalse();
+        for (long total = 1; total < 500; total++) {
+            long t = Quorum.threshold(total);
+            assertThat(Quorum.reached(t, total)).isTrue();
+            assertThat(Quorum.reached(t - 1, total)).isFalse();
+            // two quorums always overlap in more than the faulty weight: safety of the whole design
+            assertThat(2 * t - total).isGreaterThan(Quorum.maxFaultyWeight(total));
+        }
+        assertThat(Quorum.impossible(1, 4)).isFalse();
+        assertThat(Quorum.impossible(2, 4)).isTrue();
+    }
+
+    private ValidatorSet set(Tier... tiers) {
+        List<ValidatorSet.Member> ms = new ArrayList<>();
+        for (int i = 0; i < tiers.length; i++) {
+            KeyPair k = Fixtures.key("validator", i);
+            ms.add(new ValidatorSet.Member(k.publicKey(), tiers[i], k.keyHash()));
+        }
+        return new ValidatorSet(7, ms);
+    }
+
+    @Test
+    void leaderIsDeterministicChangesEveryRoundAndFollowsWeight() {
+        ValidatorSet s = set(Tier.BRONZE, Tier.BRONZE, Tier.SILVER, Tier.GOLD, Tier.FREE);
+        assertThat(s.voters()).hasSize(4);
+        assertThat(s.totalVotingWeight()).isEqualTo(112);
+        Map<PublicKey, Integer> firsts = new HashMap<>();
+        for (int h = 0; h < 2000; h++) {
+            Hash prev = Hashes.tagged(HashTag.BLOCK, new byte[] {(byte) h, (byte) (h >> 8)});
+            List<ValidatorSet.Member> order = s.leaderOrder(prev);
+            assertThat(order).hasSize(4).doesNotHaveDuplicates();
+            for (int r = 0; r < 8; r++) {
+                assertThat(s.leader(prev, r)).isNotEqualTo(s.leader(prev, r + 1));
+                assertThat(s.voters().stream().map(ValidatorSet.Member::nodeKey)).contains(s.leader(prev, r));
+            }
+            assertThat(s.leader(prev, 0)).isEqualTo(set(Tier.BRONZE, Tier.BRONZE, Tier.SILVER, Tier.GOLD, Tier.FREE).leader(prev, 0));
+            firsts.merge(s.leader(prev, 0), 1, Integer::sum);
+        }
+        PublicKey gold = Fixtures.key("validator", 3).publicKey();
+        PublicKey bronze = Fixtures.key("validator", 0).publicKey();
+        // Gold has 100 of 112 weight: first in about 89% of the orders; Bronze about 1%.
+        assertThat(firsts.get(gold)).isBetween(1650, 1900);
+        assertThat(firsts.getOrDefault(bronze, 0)).isLessThan(80);
+    }
+
+    @Test
+    void rewardSplitPaysEveryoneByWeightAndTheRemainderToTheLeader() {
+        ValidatorSet s = set(Tier.BRONZE, Tier.SILVER, Tier.GOLD, Tier.FREE);
+        PublicKey leader = Fixtures.key("validator", 0).publicKey();
+        Amount total = RewardSplit.blockReward(Amount.sat(12_345));
+        List<TxOutput> outs = RewardSplit.split(total, s, leader);
+        assertThat(outs).hasSize(4);
+        assertThat(outs.stream().mapToLong(o -> o.amount().sat()).sum()).isEqualTo(total.sat());
+        long w = s.totalRewardWeight();
+        for (TxOutput o : outs) {
+            ValidatorSet.Member m = s.members().stream().filter(x -> x.rewardKeyHash().equals(o.keyHash())).findFirst().orElseThrow();
+            long floor = total.sat() * m.tier().rewardWeight() / w;
+            if (m.nodeKey().equals(leader)) assertThat(o.amount().sat()).isGreaterThanOrEqualTo(floor).isLessThan(floor + s.members().size());
+            else assertThat(o.amount().sat()).isEqualTo(floor);
+        }
+    }
+
+    @Test
+    void registrationRulesRequireCollateralExceptForFree() {
+        Transaction reg = Fixtures.GENESIS.block().transactions().get(1);
+        assertThat(TransactionRules.checkStateless(reg)).isEmpty();
+        assertThat(TransactionRules.checkSignatures(reg, Fixtures.CHAIN)).isEmpty();
+        var r = Fixtures.GENESIS.registrations().get(0);
+        var noCollateral = new org.timecoin.protocol.model.MasternodeRegistration(r.nodeKey(), r.host(), r.port(), r.rewardKeyHash(),
+                Tier.BRONZE, OutPoint.NULL, r.ownerWitness());
+        assertThat(TransactionRules.checkStateless(new Transaction(reg.inputs(), reg.outputs(), noCollateral)))
+                .isEqualTo(Optional.of(RejectReason.INVALID_REGISTRATION));
+        var tampered = new org.timecoin.protocol.model.MasternodeRegistration(r.nodeKey(), r.host(), r.port() + 1, r.rewardKeyHash(),
+                r.tier(), r.collateral(), r.ownerWitness());
+        assertThat(TransactionRules.checkSignatures(new Transaction(reg.inputs(), reg.outputs(), tampered), Fixtures.CHAIN))
+                .contains(RejectReason.BAD_SIGNATURE);
+    }
+}
