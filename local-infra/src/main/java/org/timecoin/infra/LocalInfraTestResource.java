@@ -1,0 +1,52 @@
+package org.timecoin.infra;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+/**
+ * Starts one real Kafka broker and one real PostgreSQL for a test JVM (shared by every test class of the module) and
+ * points the service at them. Init arg {@code database}: the database to create and configure (none if absent).
+ * The infrastructure stops when the test JVM ends.
+ */
+public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManager {
+    private static LocalInfra infra;
+    private String database;
+
+    static synchronized LocalInfra shared() {
+        if (infra == null) {
+            Path dir = Path.of(System.getProperty("timecoin.infra.dir", "target/local-infra"));
+            infra = LocalInfra.start(dir);
+            LocalInfra started = infra;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "local-infra-stop"));
+        }
+        return infra;
+    }
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        database = initArgs.get("database");
+    }
+
+    @Override
+    public Map<String, String> start() {
+        LocalInfra i = shared();
+        Map<String, String> config = new HashMap<>();
+        config.put("kafka.bootstrap.servers", i.kafka().bootstrapServers());
+        if (database != null) {
+            i.postgres().ensureDatabase(database);
+            config.put("quarkus.datasource.jdbc.url", i.postgres().jdbcUrl(database));
+            config.put("quarkus.datasource.reactive.url", i.postgres().reactiveUrl(database));
+            config.put("quarkus.datasource.username", i.postgres().user());
+            config.put("quarkus.datasource.password", i.postgres().password());
+        }
+        return config;
+    }
+
+    @Override
+    public void stop() {
+        // Kept running for the other test classes of this JVM; the shutdown hook stops it.
+    }
+}

@@ -1,0 +1,129 @@
+package org.timecoin.infra;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * A real PostgreSQL server: by default the embedded binaries from Maven Central (zonky, PostgreSQL 18) started on a
+ * free loopback port with data under {@code dir}; or an external server when {@code TIMECOIN_POSTGRES_URL} (a JDBC
+ * URL of a database this user may create databases from) is set, with {@code TIMECOIN_POSTGRES_USER} and
+ * {@code TIMECOIN_POSTGRES_PASSWORD}.
+ */
+public final class LocalPostgres implements AutoCloseable {
+    private static final Pattern DB_NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
+
+    private final EmbeddedPostgres embedded;
+    private final String adminUrl;
+    private final String host;
+    private final int port;
+    private final String user;
+    private final String password;
+
+    private LocalPostgres(EmbeddedPostgres embedded, String adminUrl, String host, int port, String user, String password) {
+        this.embedded = embedded;
+        this.adminUrl = adminUrl;
+        this.host = host;
+        this.port = port;
+        this.user = user;
+        this.password = password;
+    }
+
+    public static LocalPostgres start(Path dir, Duration timeout) {
+        String external = System.getenv("TIMECOIN_POSTGRES_URL");
+        if (external != null && !external.isBlank()) return external(external);
+        try {
+            Path data = dir.toAbsolutePath().resolve("data");
+            Path work = dir.toAbsolutePath().resolve("work");
+            Files.createDirectories(work);
+            boolean existing = Files.exists(data.resolve("PG_VERSION"));
+            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                    .setPort(FreePorts.pick())
+                    .setDataDirectory(data)
+                    .setCleanDataDirectory(false)
+                    .setOverrideWorkingDirectory(work.toFile())
+                    .setPGStartupWait(timeout)
+                    .setServerConfig("max_connections", "300")
+                    .setServerConfig("listen_addresses", "127.0.0.1")
+                    .setServerConfig("fsync", existing || !Boolean.getBoolean("timecoin.postgres.fast") ? "on" : "off")
+                    .setOutputRedirector(ProcessBuilder.Redirect.appendTo(dir.resolve("postgres.log").toFile()))
+                    .setErrorRedirector(ProcessBuilder.Redirect.appendTo(dir.resolve("postgres.log").toFile()))
+                    .start();
+            return new LocalPostgres(pg, "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres", "127.0.0.1", pg.getPort(),
+                    "postgres", "");
+        } catch (IOException e) {
+            throw new UncheckedIOException("embedded PostgreSQL did not start (log: " + dir.resolve("postgres.log") + ")", e);
+        }
+    }
+
+    private static LocalPostgres external(String url) {
+        String user = System.getenv().getOrDefault("TIMECOIN_POSTGRES_USER", "postgres");
+        String password = System.getenv().getOrDefault("TIMECOIN_POSTGRES_PASSWORD", "");
+        var m = Pattern.compile("jdbc:postgresql://([^:/]+)(?::(\\d+))?/.*").matcher(url);
+        if (!m.matches()) throw new IllegalArgumentException("TIMECOIN_POSTGRES_URL must look like jdbc:postgresql://host:port/db");
+        return new LocalPostgres(null, url, m.group(1), m.group(2) == null ? 5432 : Integer.parseInt(m.group(2)), user, password);
+    }
+
+    public boolean isEmbedded() {
+        return embedded != null;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+    }
+
+    /** The URL form the Vert.x reactive client takes. */
+    public String reactiveUrl(String database) {
+        return "postgresql://" + host + ":" + port + "/" + database;
+    }
+
+    /** Creates the database if it does not exist yet (names: lower-case letters, digits, underscores). */
+    public void ensureDatabase(String name) {
+        if (!DB_NAME.matcher(name).matches()) throw new IllegalArgumentException("bad database name: " + name);
+        try (Connection c = DriverManager.getConnection(adminUrl, user, password); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'")) {
+                if (rs.next()) return;
+            }
+            s.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            if ("42P04".equals(e.getSQLState())) return; // created concurrently by another process
+            throw new IllegalStateException("cannot create database " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (embedded == null) return;
+        try {
+            embedded.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("stopping PostgreSQL", e);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package org.timecoin.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/** Starts the real broker and the real PostgreSQL, uses both, stops both, and checks nothing is left running. */
+class LocalInfraTest {
+
+    @Test
+    void realKafkaAndPostgresStartServeAndStopCleanly() throws Exception {
+        Path dir = Path.of(System.getProperty("timecoin.infra.dir", "target/local-infra")).resolve("self-test-" + UUID.randomUUID());
+        long kafkaPid;
+        int kafkaPort;
+        int pgPort;
+        try (LocalInfra infra = LocalInfra.start(dir)) {
+            kafkaPort = infra.kafka().port();
+            pgPort = infra.postgres().port();
+            kafkaPid = brokerPid(kafkaPort);
+
+            // Kafka: a record produced is consumed back, byte for byte.
+            String topic = "self-test";
+            byte[] payload = {1, 2, 3, (byte) 0xFF};
+            try (var producer = new KafkaProducer<byte[], byte[]>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafka().bootstrapServers(),
+                    ProducerConfig.LINGER_MS_CONFIG, 0), new ByteArraySerializer(), new ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>(topic, "k".getBytes(), payload)).get(30, TimeUnit.SECONDS);
+            }
+            Properties cp = new Properties();
+            cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafka().bootstrapServers());
+            cp.put(ConsumerConfig.GROUP_ID_CONFIG, "self-test");
+            cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            try (var consumer = new KafkaConsumer<byte[], byte[]>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                consumer.subscribe(List.of(topic));
+                ConsumerRecord<byte[], byte[]> got = null;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (got == null && System.nanoTime() < deadline) {
+                    var records = consumer.poll(Duration.ofMillis(500));
+                    if (!records.isEmpty()) got = records.iterator().next();
+                }
+                assertThat(got).as("record consumed back").isNotNull();
+                assertThat(got.value()).isEqualTo(payload);
+            }
+
+            // PostgreSQL: a database is created (idempotently) and holds a row.
+            infra.postgres().ensureDatabase("self_test");
+            infra.postgres().ensureDatabase("self_test");
+            try (Connection c = DriverManager.getConnection(infra.postgres().jdbcUrl("self_test"), infra.postgres().user(), infra.postgres().password());
+                 Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE t (v int)");
+                s.execute("INSERT INTO t VALUES (42)");
+                try (ResultSet rs = s.executeQuery("SELECT v, version() FROM t")) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getInt(1)).isEqualTo(42);
+                    assertThat(rs.getString(2)).startsWith("PostgreSQL 18");
+                }
+            }
+        }
+        assertThat(FreePorts.accepting(kafkaPort)).as("broker port closed").isFalse();
+        assertThat(FreePorts.accepting(pgPort)).as("postgres port closed").isFalse();
+        assertThat(ProcessHandle.of(kafkaPid).map(ProcessHandle::isAlive).orElse(false)).as("broker JVM gone").isFalse();
+        assertThat(Files.exists(dir.resolve("kafka/broker.log"))).isTrue();
+    }
+
+    /** The broker JVM is a grandchild (under the watchdog shell). */
+    private static long brokerPid(int port) {
+        return ProcessHandle.current().descendants()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
+                .findFirst().orElseThrow().pid();
+    }
+}
