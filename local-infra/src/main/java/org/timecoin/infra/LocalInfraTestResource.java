@@ -8,12 +8,14 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
  * Starts one real Kafka broker and one real PostgreSQL for a test JVM (shared by every test class of the module) and
- * points the service at them. Init arg {@code database}: the database to create and configure (none if absent).
+ * points the service at them. Init args: {@code database}, the database to create and configure as the JDBC
+ * datasource (none if absent); {@code reactive=true} to configure it for the reactive client as well.
  * The infrastructure stops when the test JVM ends.
  */
 public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManager {
     private static LocalInfra infra;
     private String database;
+    private boolean reactive;
 
     static synchronized LocalInfra shared() {
         if (infra == null) {
@@ -28,6 +30,7 @@ public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManag
     @Override
     public void init(Map<String, String> initArgs) {
         database = initArgs.get("database");
+        reactive = Boolean.parseBoolean(initArgs.get("reactive"));
     }
 
     @Override
@@ -38,7 +41,7 @@ public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManag
         if (database != null) {
             i.postgres().ensureDatabase(database);
             config.put("quarkus.datasource.jdbc.url", i.postgres().jdbcUrl(database));
-            config.put("quarkus.datasource.reactive.url", i.postgres().reactiveUrl(database));
+            if (reactive) config.put("quarkus.datasource.reactive.url", i.postgres().reactiveUrl(database));
             config.put("quarkus.datasource.username", i.postgres().user());
             config.put("quarkus.datasource.password", i.postgres().password());
         }
