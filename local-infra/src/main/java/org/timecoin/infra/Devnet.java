@@ -1,0 +1,283 @@
+package org.timecoin.infra;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+
+import org.timecoin.protocol.genesis.DevnetGenesis;
+
+/**
+ * The local devnet supervisor: one real Kafka broker, one real PostgreSQL, and N masternode stacks (gateway, consensus,
+ * ledger, p2p as separate JVMs), each node with its own databases and topic prefix. It stays in the foreground and
+ * owns every process it started: stopping it (SIGTERM, Ctrl-C, or its death) stops all of them and nothing else.
+ *
+ * <pre>
+ *   Devnet up [--nodes N] [--dir D] [--seed S]    start, print the endpoints, wait until stopped
+ *   Devnet status [--dir D]                       height/health of each service from the state file
+ * </pre>
+ * Ports of node i: p2p 24200+i (as registered in the genesis), gateway 24210+i, ledger 24220+i, consensus 24230+i,
+ * p2p management HTTP 24240+i.
+ */
+public final class Devnet {
+    public static final List<String> SERVICES = List.of("ledger", "consensus", "p2p", "gateway");
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+
+    record ServiceProcess(int node, String service, int httpPort, Process process, OutputStream pipe, Path log) {
+    }
+
+    private final Path dir;
+    private final Path projectRoot;
+    private final int nodes;
+    private final String seed;
+    private final List<ServiceProcess> processes = new ArrayList<>();
+    private LocalInfra infra;
+
+    Devnet(Path projectRoot, Path dir, int nodes, String seed) {
+        this.projectRoot = projectRoot;
+        this.dir = dir;
+        this.nodes = nodes;
+        this.seed = seed;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new LinkedHashMap<>();
+        String command = args.length > 0 ? args[0] : "up";
+        for (int i = 1; i + 1 < args.length; i += 2) opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        Path root = Path.of(opts.getOrDefault("root", ".")).toAbsolutePath().normalize();
+        Path dir = Path.of(opts.getOrDefault("dir", root.resolve(".devnet").toString())).toAbsolutePath();
+        switch (command) {
+            case "up" -> {
+                Devnet d = new Devnet(root, dir, Integer.parseInt(opts.getOrDefault("nodes", "4")), opts.getOrDefault("seed", "devnet"));
+                System.exit(d.runUntilStopped());
+            }
+            case "status" -> System.exit(status(dir));
+            default -> {
+                System.err.println("usage: Devnet up [--nodes N] [--dir D] [--seed S] | status [--dir D]");
+                System.exit(2);
+            }
+        }
+    }
+
+    static int portOf(String service, int node) {
+        return switch (service) {
+            case "gateway" -> 24210 + node;
+            case "ledger" -> 24220 + node;
+            case "consensus" -> 24230 + node;
+            case "p2p" -> 24240 + node;
+            default -> throw new IllegalArgumentException(service);
+        };
+    }
+
+    int runUntilStopped() throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopAll();
+            stopped.countDown();
+        }, "devnet-stop"));
+        try {
+            start();
+        } catch (RuntimeException e) {
+            System.out.println("FAILED: " + e.getMessage());
+            System.out.flush();
+            return 1;
+        }
+        System.out.println("READY");
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    private void start() {
+        if (nodes < 1 || nodes > 10) throw new IllegalArgumentException("--nodes must be 1..10");
+        for (String s : SERVICES) {
+            Path jar = quarkusJar(s);
+            if (!Files.exists(jar)) throw new IllegalStateException(s + "-service is not built (" + jar + "): run ./mvnw package -DskipTests");
+        }
+        for (int i = 0; i < nodes; i++) {
+            for (String s : SERVICES) {
+                if (FreePorts.accepting(portOf(s, i))) throw new IllegalStateException("port " + portOf(s, i) + " (node " + i + " " + s + ") is already in use");
+            }
+        }
+        DevnetGenesis genesis = DevnetGenesis.create(seed, nodes);
+        log("genesis " + genesis.hash().hex() + " (seed '" + seed + "', " + nodes + " masternodes, chain id " + genesis.chainId() + ")");
+        log("starting Kafka broker and PostgreSQL under " + dir.resolve("infra") + " ...");
+        Instant t0 = Instant.now();
+        infra = LocalInfra.start(dir.resolve("infra"));
+        log("Kafka " + infra.kafka().bootstrapServers() + ", PostgreSQL " + infra.postgres().host() + ":" + infra.postgres().port()
+                + " (" + Duration.between(t0, Instant.now()).toMillis() + " ms)");
+        try {
+            Files.createDirectories(dir.resolve("logs"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (int i = 0; i < nodes; i++) {
+            for (String s : SERVICES) {
+                if (!s.equals("gateway")) infra.postgres().ensureDatabase("node" + i + "_" + s);
+                processes.add(launch(i, s, genesis));
+            }
+        }
+        log("started " + processes.size() + " service processes; waiting for readiness ...");
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        List<ServiceProcess> pending = new ArrayList<>(processes);
+        Instant deadline = Instant.now().plus(READY_TIMEOUT);
+        while (!pending.isEmpty()) {
+            for (var it = pending.iterator(); it.hasNext(); ) {
+                ServiceProcess p = it.next();
+                if (!p.process().isAlive()) throw new IllegalStateException("node " + p.node() + " " + p.service() + " exited; log: " + p.log());
+                if (ready(http, p.httpPort())) {
+                    log("  node " + p.node() + " " + p.service() + " ready on http://127.0.0.1:" + p.httpPort());
+                    it.remove();
+                }
+            }
+            if (Instant.now().isAfter(deadline)) {
+                ServiceProcess p = pending.get(0);
+                throw new IllegalStateException("node " + p.node() + " " + p.service() + " not ready after " + READY_TIMEOUT.toSeconds() + " s; log: " + p.log());
+            }
+            sleep(250);
+        }
+        writeState(genesis);
+        log("devnet up in " + Duration.between(t0, Instant.now()).toSeconds() + " s. Gateways:");
+        for (int i = 0; i < nodes; i++) log("  node " + i + ": http://127.0.0.1:" + portOf("gateway", i) + "   (p2p 127.0.0.1:" + (24200 + i) + ")");
+        log("logs: " + dir.resolve("logs") + "   stop: bin/devnet down");
+    }
+
+    private Path quarkusJar(String service) {
+        return projectRoot.resolve(service + "-service/target/quarkus-app/quarkus-run.jar");
+    }
+
+    private ServiceProcess launch(int node, String service, DevnetGenesis genesis) {
+        int port = portOf(service, node);
+        Path log = dir.resolve("logs/node" + node + "-" + service + ".log");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dquarkus.http.port=" + port,
+                "-Dkafka.bootstrap.servers=" + infra.kafka().bootstrapServers(),
+                "-Dtimecoin.node.index=" + node,
+                "-Dtimecoin.topic.prefix=node" + node + ".",
+                "-Dtimecoin.genesis.seed=" + genesis.seed(),
+                "-Dtimecoin.genesis.nodes=" + nodes,
+                "-Dvertx.cacheDirBase=" + dir.resolve("vertx-cache")));
+        if (!service.equals("gateway")) {
+            String db = "node" + node + "_" + service;
+            cmd.add("-Dquarkus.datasource.jdbc.url=" + infra.postgres().jdbcUrl(db));
+            cmd.add("-Dquarkus.datasource.username=" + infra.postgres().user());
+            cmd.add("-Dquarkus.datasource.password=" + infra.postgres().password());
+        }
+        cmd.addAll(List.of("-jar", quarkusJar(service).toString()));
+        try {
+            Process p = new ProcessBuilder(Watchdog.wrap(cmd)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            return new ServiceProcess(node, service, port, p, p.getOutputStream(), log);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start node " + node + " " + service, e);
+        }
+    }
+
+    private static boolean ready(HttpClient http, int port) {
+        try {
+            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+            return r.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void writeState(DevnetGenesis genesis) {
+        Properties p = new Properties();
+        p.setProperty("supervisor.pid", Long.toString(ProcessHandle.current().pid()));
+        p.setProperty("nodes", Integer.toString(nodes));
+        p.setProperty("genesis.seed", seed);
+        p.setProperty("genesis.hash", genesis.hash().hex());
+        p.setProperty("kafka.bootstrap.servers", infra.kafka().bootstrapServers());
+        p.setProperty("postgres", infra.postgres().host() + ":" + infra.postgres().port());
+        for (ServiceProcess s : processes) p.setProperty("node" + s.node() + "." + s.service() + ".http", Integer.toString(s.httpPort()));
+        try (var out = Files.newBufferedWriter(dir.resolve("devnet.properties"), StandardCharsets.UTF_8)) {
+            p.store(out, "written by bin/devnet up; removed by bin/devnet down");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static int status(Path dir) throws IOException {
+        Path state = dir.resolve("devnet.properties");
+        if (!Files.exists(state)) {
+            System.out.println("no devnet running (no " + state + ")");
+            return 1;
+        }
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(state, StandardCharsets.UTF_8)) {
+            p.load(in);
+        }
+        long pid = Long.parseLong(p.getProperty("supervisor.pid"));
+        boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        System.out.println("devnet supervisor pid " + pid + (alive ? " running" : " NOT RUNNING") + "; genesis " + p.getProperty("genesis.hash")
+                + "; Kafka " + p.getProperty("kafka.bootstrap.servers") + "; PostgreSQL " + p.getProperty("postgres"));
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        int nodes = Integer.parseInt(p.getProperty("nodes"));
+        int down = 0;
+        for (int i = 0; i < nodes; i++) {
+            StringBuilder line = new StringBuilder("node " + i + ":");
+            for (String s : SERVICES) {
+                int port = Integer.parseInt(p.getProperty("node" + i + "." + s + ".http"));
+                boolean ok = ready(http, port);
+                if (!ok) down++;
+                line.append("  ").append(s).append(' ').append(ok ? "ready" : "DOWN").append(" (:").append(port).append(')');
+            }
+            System.out.println(line);
+        }
+        return alive && down == 0 ? 0 : 1;
+    }
+
+    private synchronized void stopAll() {
+        for (ServiceProcess p : processes) {
+            try {
+                p.pipe().close();
+            } catch (IOException ignored) {
+                // already closed: the watchdog is stopping that service
+            }
+        }
+        for (ServiceProcess p : processes) Watchdog.stop(p.process(), null, Duration.ofSeconds(20));
+        processes.clear();
+        if (infra != null) {
+            infra.close();
+            infra = null;
+        }
+        try {
+            Files.deleteIfExists(dir.resolve("devnet.properties"));
+        } catch (IOException ignored) {
+            // best effort: status reports a dead supervisor anyway
+        }
+    }
+
+    private static void log(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}
