@@ -79,7 +79,8 @@ public final class Ed25519Keys {
 
     /** Strict RFC 8032 verification (rejects non-canonical S and invalid key encodings); never throws. */
     public static boolean verify(PublicKey key, byte[] message, Signature signature) {
-        return Ed25519.verify(signature.unsafeBytes(), 0, key.unsafeBytes(), 0, message, 0, message.length);
+        Ed25519.PublicPoint point = key.point();
+        return point != null && Ed25519.verify(signature.unsafeBytes(), 0, point, message, 0, message.length);
     }
 
     public static boolean verify(PublicKey key, Hash digest, Signature signature) {

@@ -1,5 +1,6 @@
 package org.timecoin.protocol.crypto;
 
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
 import org.timecoin.protocol.codec.Hex;
 import org.timecoin.protocol.codec.ProtocolException;
 import org.timecoin.protocol.codec.Reader;
@@ -9,8 +10,26 @@ import org.timecoin.protocol.codec.Writer;
 public final class PublicKey extends FixedBytes {
     public static final int LENGTH = 32;
 
+    private static final Object INVALID = new Object();
+
+    // The decoded curve point (or INVALID), computed on first verification: validators' keys are verified against
+    // again and again, and decoding (a square root in the field) is a noticeable part of each verification.
+    // One volatile reference, so a thread sees either nothing yet or the complete result.
+    private volatile Object decoded;
+
     public PublicKey(byte[] bytes) {
         super(bytes, LENGTH);
+    }
+
+    /** The decoded point, or null if these bytes are not a valid Ed25519 public key. */
+    Ed25519.PublicPoint point() {
+        Object d = decoded;
+        if (d == null) {
+            Ed25519.PublicPoint p = Ed25519.validatePublicKeyFullExport(unsafeBytes(), 0);
+            d = p == null ? INVALID : p;
+            decoded = d;
+        }
+        return d == INVALID ? null : (Ed25519.PublicPoint) d;
     }
 
     public static PublicKey fromHex(String hex) {

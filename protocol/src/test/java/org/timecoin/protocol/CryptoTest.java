@@ -1,0 +1,65 @@
+package org.timecoin.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.Test;
+import org.timecoin.protocol.codec.Hex;
+import org.timecoin.protocol.crypto.Ed25519Keys;
+import org.timecoin.protocol.crypto.PublicKey;
+import org.timecoin.protocol.crypto.Signature;
+
+class CryptoTest {
+    // RFC 8032 §7.1, TEST 1 (empty message)
+    private static final String SECRET = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+    private static final String PUBLIC = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+    private static final String SIG = "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b";
+
+    @Test
+    void matchesRfc8032() {
+        var key = Ed25519Keys.fromPrivateKey(Hex.decode(SECRET));
+        assertThat(key.publicKey().hex()).isEqualTo(PUBLIC);
+        assertThat(key.sign(new byte[0]).hex()).isEqualTo(SIG);
+        assertThat(Ed25519Keys.verify(PublicKey.fromHex(PUBLIC), new byte[0], Signature.fromHex(SIG))).isTrue();
+        assertThat(Ed25519Keys.verify(PublicKey.fromHex(PUBLIC), new byte[] {0}, Signature.fromHex(SIG))).isFalse();
+    }
+
+    @Test
+    void invalidAndSmallOrderKeysNeverVerifyAndNeverThrow() {
+        Signature sig = Signature.fromHex(SIG);
+        String identity = "01" + "00".repeat(31);
+        String notOnCurveOrNonCanonical = "ff".repeat(32);
+        for (String bad : new String[] {identity, notOnCurveOrNonCanonical, "00".repeat(32)}) {
+            assertThat(Ed25519Keys.verify(PublicKey.fromHex(bad), new byte[0], sig)).as(bad).isFalse();
+        }
+    }
+
+    @Test
+    void keyToStringNeverShowsThePrivateKey() {
+        var key = Ed25519Keys.fromPrivateKey(Hex.decode(SECRET));
+        assertThat(key.toString()).contains(PUBLIC).doesNotContain(SECRET);
+    }
+
+    @Test
+    void cachedPointIsSafeAcrossThreads() throws Exception {
+        var key = Ed25519Keys.fromPrivateKey(Hex.decode(SECRET));
+        byte[] msg = "concurrent".getBytes();
+        Signature sig = key.sign(msg);
+        var pool = Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 50; round++) {
+                PublicKey fresh = PublicKey.fromHex(PUBLIC); // not yet decoded: threads race on the first decode
+                List<Future<Boolean>> results = new ArrayList<>();
+                for (int t = 0; t < 4; t++) results.add(pool.submit((Callable<Boolean>) () -> Ed25519Keys.verify(fresh, msg, sig)));
+                for (Future<Boolean> f : results) assertThat(f.get()).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
