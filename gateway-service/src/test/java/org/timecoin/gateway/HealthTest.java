@@ -1,35 +1,16 @@
 package org.timecoin.gateway;
 
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.hasItem;
-import static org.hamcrest.Matchers.is;
-
-import org.junit.jupiter.api.Test;
 import org.timecoin.infra.LocalInfraTestResource;
+import org.timecoin.infra.ServiceHealthContract;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-/** The service starts against a real Kafka broker and reports itself ready only when it reaches them. */
 @QuarkusTest
 @QuarkusTestResource(value = LocalInfraTestResource.class)
-class HealthTest {
-
-    @Test
-    void livenessIsUp() {
-        given().when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
-    }
-
-    @Test
-    void readinessCoversKafka() {
-        given().when().get("/q/health/ready").then().statusCode(200)
-                .body("status", is("UP"))
-                .body("checks.name", hasItem("Kafka connection health check"));
-    }
-
-    @Test
-    void prometheusMetricsAreExposed() {
-        given().when().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
+class HealthTest extends ServiceHealthContract {
+    @Override
+    protected boolean usesDatabase() {
+        return false;
     }
 }
