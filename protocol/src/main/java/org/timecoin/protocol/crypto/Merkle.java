@@ -20,14 +20,7 @@ public final class Merkle {
 
     public static Hash root(List<Hash> leaves) {
         if (leaves.isEmpty()) return Hashes.tagged(HashTag.MERKLE, new byte[0]);
-        List<Hash> level = leaves;
-        while (level.size() > 1) {
-            List<Hash> next = new ArrayList<>((level.size() + 1) / 2);
-            for (int i = 0; i + 1 < level.size(); i += 2) next.add(node(level.get(i), level.get(i + 1)));
-            if ((level.size() & 1) == 1) next.add(level.get(level.size() - 1));
-            level = next;
-        }
-        return level.get(0);
+        return new Tree(leaves).root();
     }
 
     static Hash node(Hash left, Hash right) {
@@ -36,23 +29,45 @@ public final class Merkle {
 
     /** The siblings from leaf {@code index} up to the root (levels where the node was promoted have none). */
     public static Branch branch(List<Hash> leaves, int index) {
-        if (index < 0 || index >= leaves.size()) throw new IllegalArgumentException("leaf index out of range");
-        List<Step> steps = new ArrayList<>();
-        List<Hash> level = leaves;
-        int i = index;
-        while (level.size() > 1) {
-            boolean promoted = (i == level.size() - 1) && (level.size() & 1) == 1;
-            if (!promoted) {
-                boolean isRight = (i & 1) == 1;
-                steps.add(new Step(isRight, level.get(isRight ? i - 1 : i + 1)));
+        return new Tree(leaves).branch(index);
+    }
+
+    /** A whole tree kept in memory: the root, and the branch of any leaf in O(log n) (for vote batches). */
+    public static final class Tree {
+        private final List<List<Hash>> levels = new ArrayList<>();
+
+        public Tree(List<Hash> leaves) {
+            if (leaves.isEmpty()) throw new IllegalArgumentException("a tree needs a leaf");
+            List<Hash> level = List.copyOf(leaves);
+            levels.add(level);
+            while (level.size() > 1) {
+                List<Hash> next = new ArrayList<>((level.size() + 1) / 2);
+                for (int i = 0; i + 1 < level.size(); i += 2) next.add(node(level.get(i), level.get(i + 1)));
+                if ((level.size() & 1) == 1) next.add(level.get(level.size() - 1));
+                level = next;
+                levels.add(level);
             }
-            List<Hash> next = new ArrayList<>((level.size() + 1) / 2);
-            for (int j = 0; j + 1 < level.size(); j += 2) next.add(node(level.get(j), level.get(j + 1)));
-            if ((level.size() & 1) == 1) next.add(level.get(level.size() - 1));
-            level = next;
-            i /= 2;
         }
-        return new Branch(steps);
+
+        public Hash root() {
+            return levels.get(levels.size() - 1).get(0);
+        }
+
+        public Branch branch(int index) {
+            if (index < 0 || index >= levels.get(0).size()) throw new IllegalArgumentException("leaf index out of range");
+            List<Step> steps = new ArrayList<>();
+            int i = index;
+            for (int l = 0; l + 1 < levels.size(); l++) {
+                List<Hash> level = levels.get(l);
+                boolean promoted = i == level.size() - 1 && (level.size() & 1) == 1;
+                if (!promoted) {
+                    boolean isRight = (i & 1) == 1;
+                    steps.add(new Step(isRight, level.get(isRight ? i - 1 : i + 1)));
+                }
+                i /= 2;
+            }
+            return new Branch(steps);
+        }
     }
 
     /** One level of a branch: the sibling and which side it is on. Encoded u8 side (0 right, 1 left) ‖ hash. */

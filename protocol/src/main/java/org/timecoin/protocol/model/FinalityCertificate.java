@@ -15,8 +15,8 @@ import org.timecoin.protocol.crypto.Signature;
 import org.timecoin.protocol.rules.ValidatorSet;
 
 /**
- * Proof that a transaction is final: approvals of more than 2/3 of the voting weight of the validator set at
- * {@code validatorSetHeight}. Each approval is a batch signature plus the Merkle branch from the (txid, APPROVE)
+ * Proof that a transaction is final: approvals of more than 2/3 of the voting weight of the validator set whose epoch
+ * is {@code validatorSetHeight}. Each approval is a batch signature plus the Merkle branch from the (txid, APPROVE)
  * leaf to the signed root. Encoding: u32 chain id ‖ txid ‖ u64 validator-set height ‖ u32 n ‖ n × VoteProof.
  */
 public record FinalityCertificate(int chainId, Hash txid, long validatorSetHeight, List<VoteProof> approvals) implements Encodable {
@@ -42,10 +42,10 @@ public record FinalityCertificate(int chainId, Hash txid, long validatorSetHeigh
     /** Verification failure reasons; null from {@link #verify} means valid. */
     public enum Failure { WRONG_CHAIN, WRONG_VALIDATOR_SET, UNKNOWN_VOTER, DUPLICATE_VOTER, BAD_SIGNATURE, NO_QUORUM }
 
-    /** Checks every approval against {@code set} (which must be the set at validatorSetHeight); null when valid. */
+    /** Checks every approval against {@code set}, whose epoch must be the certificate's validator-set height; null when valid. */
     public Failure verify(int expectedChainId, ValidatorSet set) {
         if (chainId != expectedChainId) return Failure.WRONG_CHAIN;
-        if (set.height() != validatorSetHeight) return Failure.WRONG_VALIDATOR_SET;
+        if (set.epoch() != validatorSetHeight) return Failure.WRONG_VALIDATOR_SET;
         Hash leaf = new VoteEntry(txid, TxVerdict.APPROVE).leafHash();
         Set<PublicKey> seen = new HashSet<>();
         long weight = 0;

@@ -24,13 +24,43 @@ import org.timecoin.protocol.crypto.Signature;
  * Signed: H("TIMECOIN/vote", u32 chain id ‖ u64 validator-set height ‖ voter ‖ Merkle root of entry leaves).
  * Entries must have distinct txids.
  */
-public record TxVoteBatch(int chainId, long validatorSetHeight, PublicKey voter, List<VoteEntry> entries, Signature signature)
-        implements Encodable {
+public final class TxVoteBatch implements Encodable {
     public static final int VERSION = 1;
 
-    public TxVoteBatch {
+    private final int chainId;
+    private final long validatorSetHeight;
+    private final PublicKey voter;
+    private final List<VoteEntry> entries;
+    private final Signature signature;
+    private volatile Merkle.Tree tree;
+
+    public TxVoteBatch(int chainId, long validatorSetHeight, PublicKey voter, List<VoteEntry> entries, Signature signature) {
         if (entries.isEmpty() || entries.size() > Limits.MAX_VOTE_BATCH) throw new IllegalArgumentException("1.." + Limits.MAX_VOTE_BATCH + " entries");
-        entries = List.copyOf(entries);
+        this.chainId = chainId;
+        this.validatorSetHeight = validatorSetHeight;
+        this.voter = voter;
+        this.entries = List.copyOf(entries);
+        this.signature = signature;
+    }
+
+    public int chainId() {
+        return chainId;
+    }
+
+    public long validatorSetHeight() {
+        return validatorSetHeight;
+    }
+
+    public PublicKey voter() {
+        return voter;
+    }
+
+    public List<VoteEntry> entries() {
+        return entries;
+    }
+
+    public Signature signature() {
+        return signature;
     }
 
     public static TxVoteBatch sign(int chainId, long validatorSetHeight, KeyPair voter, List<VoteEntry> entries) {
@@ -51,13 +81,38 @@ public record TxVoteBatch(int chainId, long validatorSetHeight, PublicKey voter,
     }
 
     public boolean signatureValid() {
-        return Ed25519Keys.verify(voter, signingHash(chainId, validatorSetHeight, voter, entriesRoot(entries)), signature);
+        return Ed25519Keys.verify(voter, signingHash(chainId, validatorSetHeight, voter, tree().root()), signature);
     }
 
     /** The voter's proof for entry {@code index}, to be placed in a finality certificate. */
     public FinalityCertificate.VoteProof proofFor(int index) {
-        return new FinalityCertificate.VoteProof(voter, signature,
-                Merkle.branch(entries.stream().map(VoteEntry::leafHash).toList(), index));
+        return new FinalityCertificate.VoteProof(voter, signature, tree().branch(index));
+    }
+
+    /** The entries' Merkle tree, built once per batch: a proof per finalized transaction then costs O(log n). */
+    public Merkle.Tree tree() {
+        Merkle.Tree t = tree;
+        if (t == null) {
+            t = new Merkle.Tree(entries.stream().map(VoteEntry::leafHash).toList());
+            tree = t;
+        }
+        return t;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TxVoteBatch b && chainId == b.chainId && validatorSetHeight == b.validatorSetHeight && voter.equals(b.voter)
+                && signature.equals(b.signature) && entries.equals(b.entries);
+    }
+
+    @Override
+    public int hashCode() {
+        return signature.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "TxVoteBatch[voter=" + voter + ", set height " + validatorSetHeight + ", " + entries.size() + " entries]";
     }
 
     /** Content identity (for deduplication): the signed hash. */

@@ -19,6 +19,9 @@ import org.timecoin.protocol.model.Tier;
 /**
  * The registered masternodes that validate block {@code height} (registrations in blocks up to height−1), ordered
  * by node key. Voting members are those with voting weight (not Free); every member shares rewards.
+ * {@code epoch} is the first height at which exactly this membership was in force: transaction votes and finality
+ * certificates name the epoch, so validators a block apart (the normal case at a block boundary) vote against the
+ * same set, and a certificate stays checkable for as long as the membership lasts.
  */
 public final class ValidatorSet {
 
@@ -26,6 +29,7 @@ public final class ValidatorSet {
     }
 
     private final long height;
+    private final long epoch;
     private final List<Member> members;
     private final List<Member> voters;
     private final Map<PublicKey, Member> byKey;
@@ -33,7 +37,13 @@ public final class ValidatorSet {
     private final long totalRewardWeight;
 
     public ValidatorSet(long height, Collection<Member> members) {
+        this(height, height, members);
+    }
+
+    public ValidatorSet(long height, long epoch, Collection<Member> members) {
+        if (epoch > height) throw new IllegalArgumentException("epoch after height");
         this.height = height;
+        this.epoch = epoch;
         List<Member> sorted = new ArrayList<>(members);
         sorted.sort(Comparator.comparing(Member::nodeKey));
         this.members = List.copyOf(sorted);
@@ -53,6 +63,11 @@ public final class ValidatorSet {
 
     public long height() {
         return height;
+    }
+
+    /** The first height of this membership (what votes and finality certificates name). */
+    public long epoch() {
+        return epoch;
     }
 
     public List<Member> members() {
@@ -89,9 +104,9 @@ public final class ValidatorSet {
         return Quorum.reached(weight, totalVotingWeight);
     }
 
-    /** Same set for another height (the set changes only when a block registers or deregisters a node). */
+    /** The same membership for a later height (the set changes only when a block registers or deregisters a node). */
     public ValidatorSet atHeight(long newHeight) {
-        return new ValidatorSet(newHeight, members);
+        return new ValidatorSet(newHeight, epoch, members);
     }
 
     /**

@@ -1,0 +1,477 @@
+package org.timecoin.consensus.core;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.crypto.PublicKey;
+import org.timecoin.protocol.model.Block;
+import org.timecoin.protocol.model.BlockHeader;
+import org.timecoin.protocol.model.CommitCertificate;
+import org.timecoin.protocol.model.ConsensusMessage;
+import org.timecoin.protocol.model.ConsensusMessage.Commit;
+import org.timecoin.protocol.model.ConsensusMessage.PrePrepare;
+import org.timecoin.protocol.model.ConsensusMessage.Prepare;
+import org.timecoin.protocol.model.ConsensusMessage.Prepared;
+import org.timecoin.protocol.model.ConsensusMessage.RoundChange;
+import org.timecoin.protocol.model.FinalityCertificate;
+import org.timecoin.protocol.model.SignedConsensusMessage;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.rules.Quorum;
+import org.timecoin.protocol.rules.ValidatorSet;
+
+/**
+ * The consensus state machine of one validator: block BFT (PrePrepare → Prepare → Commit, round changes that carry the
+ * highest prepared block, as in PBFT/QBFT) and the transaction vote tally. Deterministic and single-threaded: it takes
+ * one {@link Event} at a time and returns the {@link Action}s to perform, in order. It reads no clock (timers are
+ * actions; their expiry is an event), does no I/O and verifies no signatures (its callers verify them — in parallel
+ * — with {@link MessageVerifier} before the events reach it). It signs its own messages.
+ */
+public final class ConsensusCore {
+
+    /** Where this height stands, for operators. */
+    public enum Phase { WAITING_FOR_CHAIN, WAITING_FOR_INTERVAL, WAITING_FOR_PROPOSAL, PRE_PREPARED, PREPARED, FINALIZED }
+
+    private record SignKey(long height, int round, int type) {
+    }
+
+    private record Proposal(Block block, List<FinalityCertificate> certificates) {
+    }
+
+    private final int chainId;
+    private final KeyPair self;
+    private final CoreConfig config;
+    private final TxFinality txFinality;
+
+    // What this validator has signed (restored after a restart): it never signs two different messages for one key.
+    private final Map<SignKey, SignedConsensusMessage> signed = new HashMap<>();
+    private final Map<Long, Prepared> restoredPrepared = new HashMap<>();
+    private final ArrayDeque<Evidence> evidence = new ArrayDeque<>();
+
+    // The height being decided
+    private long height = -1;
+    private Hash previousHash;
+    private long previousTimestamp;
+    private ValidatorSet set;
+    private int round;
+    private boolean started;
+    private boolean finalized;
+    private MessageStore store = new MessageStore();
+    private final Map<Integer, Proposal> proposalByRound = new HashMap<>();
+    private final Map<Hash, Proposal> proposalByHash = new HashMap<>();
+    private final Set<Hash> validHashes = new HashSet<>();
+    private final Set<Integer> proposedRounds = new HashSet<>();
+    private Prepared prepared;
+
+    // Sync: the highest height any validator's message named, and what we last asked peers for
+    private long highestSeen = -1;
+    private long syncAskedAt = -1;
+    private long syncAskedSeen = -1;
+    private final java.util.TreeMap<Long, Event.BlockSynced> syncedAhead = new java.util.TreeMap<>();
+    private static final int MAX_SYNCED_AHEAD = 256;
+
+    // Messages for later heights, bounded per sender
+    private final List<SignedConsensusMessage> future = new ArrayList<>();
+    private final Map<PublicKey, Integer> futureCount = new HashMap<>();
+
+    public ConsensusCore(int chainId, KeyPair self, CoreConfig config) {
+        this.chainId = chainId;
+        this.self = self;
+        this.config = config;
+        this.txFinality = new TxFinality(chainId, self, config);
+    }
+
+    /** Gives back what this validator signed before a restart (from {@link Action.PersistSigned} records). */
+    public void restore(List<Action.PersistSigned> records) {
+        for (Action.PersistSigned r : records) {
+            ConsensusMessage m = r.message().message();
+            signed.put(new SignKey(m.height(), m.round(), m.type()), r.message());
+            if (r.prepared() != null) restoredPrepared.merge(m.height(), r.prepared(), (a, b) -> a.round() >= b.round() ? a : b);
+        }
+    }
+
+    public List<Action> handle(Event event) {
+        List<Action> out = new ArrayList<>();
+        if (event instanceof Event.BlockApplied e) onBlockApplied(e, out);
+        else if (event instanceof Event.MessageVerified e) onMessage(e.message(), out);
+        else if (event instanceof Event.VotesVerified e) txFinality.onVotes(e.batch(), out);
+        else if (event instanceof Event.LocalVerdicts e) txFinality.onLocalVerdicts(e.verdicts(), out);
+        else if (event instanceof Event.TimerFired e) onTimer(e.timer(), out);
+        else if (event instanceof Event.ProposalBuilt e) onProposalBuilt(e, out);
+        else if (event instanceof Event.ProposalChecked e) onProposalChecked(e, out);
+        else if (event instanceof Event.BlockSynced e) onBlockSynced(e, out);
+        for (Action a : out) {
+            if (a instanceof Action.EvidenceFound f) {
+                evidence.addLast(f.evidence());
+                if (evidence.size() > config.maxEvidence()) evidence.removeFirst();
+            }
+        }
+        return out;
+    }
+
+    // ---- introspection (read by the service's REST adapter through the same single thread) ----
+
+    public long height() {
+        return height;
+    }
+
+    public int round() {
+        return round;
+    }
+
+    public ValidatorSet validatorSet() {
+        return set;
+    }
+
+    public List<Evidence> evidence() {
+        return List.copyOf(evidence);
+    }
+
+    public int openTransactionTallies() {
+        return txFinality.openTallies();
+    }
+
+    public Phase phase() {
+        if (set == null) return Phase.WAITING_FOR_CHAIN;
+        if (finalized) return Phase.FINALIZED;
+        if (!started && round == 0) return Phase.WAITING_FOR_INTERVAL;
+        if (prepared != null && prepared.round() == round) return Phase.PREPARED;
+        return proposalByRound.containsKey(round) ? Phase.PRE_PREPARED : Phase.WAITING_FOR_PROPOSAL;
+    }
+
+    // ---- heights ----
+
+    private void onBlockApplied(Event.BlockApplied e, List<Action> out) {
+        if (e.height() + 1 <= height) return; // already there: applied events are delivered at least once
+        height = e.height() + 1;
+        previousHash = e.hash();
+        previousTimestamp = e.timestampMillis();
+        set = e.nextSet();
+        round = 0;
+        started = false;
+        finalized = false;
+        store = new MessageStore();
+        proposalByRound.clear();
+        proposalByHash.clear();
+        validHashes.clear();
+        proposedRounds.clear();
+        prepared = restoredPrepared.remove(height);
+        restoredPrepared.keySet().removeIf(h -> h < height);
+        signed.keySet().removeIf(k -> k.height() < height);
+        txFinality.onValidatorSet(set);
+        out.add(new Action.ScheduleTimer(Timer.proposalDue(height), config.blockIntervalMillis()));
+        syncedAhead.headMap(height).clear();
+        Event.BlockSynced next = syncedAhead.remove(height);
+        if (next != null) onBlockSynced(next, out);
+        if (!finalized) replayFuture(out);
+        maybeSync(out);
+    }
+
+    /**
+     * Asks peers for finalized blocks when validators are at a later height than ours: once per height, and again each
+     * time a still later height shows up (a request may have reached only peers that were behind as well).
+     */
+    private void maybeSync(List<Action> out) {
+        if (height < 0 || highestSeen <= height || finalized) return;
+        if (syncAskedAt == height && highestSeen <= syncAskedSeen) return;
+        syncAskedAt = height;
+        syncAskedSeen = highestSeen;
+        out.add(new Action.SyncNeeded(height));
+    }
+
+    private void replayFuture(List<Action> out) {
+        List<SignedConsensusMessage> replay = new ArrayList<>();
+        List<SignedConsensusMessage> keep = new ArrayList<>();
+        for (SignedConsensusMessage m : future) {
+            long h = m.message().height();
+            if (h == height) replay.add(m);
+            else if (h > height) keep.add(m);
+        }
+        future.clear();
+        futureCount.clear();
+        for (SignedConsensusMessage m : keep) {
+            future.add(m);
+            futureCount.merge(m.message().signer(), 1, Integer::sum);
+        }
+        for (SignedConsensusMessage m : replay) onMessage(m, out);
+    }
+
+    private void onBlockSynced(Event.BlockSynced e, List<Action> out) {
+        Block b = e.block();
+        if (set == null) return;
+        if (b.height() > height) { // checked when we get there (its validator set is not known yet)
+            if (syncedAhead.size() < MAX_SYNCED_AHEAD || b.height() < syncedAhead.lastKey()) {
+                syncedAhead.put(b.height(), e);
+                if (syncedAhead.size() > MAX_SYNCED_AHEAD) syncedAhead.pollLastEntry();
+            }
+            return;
+        }
+        if (finalized || b.height() != height || !b.header().previousHash().equals(previousHash)) return;
+        if (e.certificate().verify(chainId, b, set) != null) return;
+        finalize(b, e.certificate(), out);
+    }
+
+    // ---- messages ----
+
+    private void onMessage(SignedConsensusMessage m, List<Action> out) {
+        ConsensusMessage c = m.message();
+        if (c.chainId() != chainId) return;
+        if (set == null || c.height() > height) {
+            bufferFuture(m, out);
+            return;
+        }
+        if (c.height() < height || finalized && !(c instanceof Commit)) return;
+        if (!set.isVoter(c.signer())) return; // only registered validators take part (checked end to end here)
+        if (c.round() > round + config.maxFutureRounds()) return;
+        if (c instanceof PrePrepare p) {
+            onPrePrepare(m, p, out);
+        } else if (c instanceof Prepare p) {
+            if (recordOrReport(m, out)) tryPrepared(p.round(), out);
+        } else if (c instanceof Commit p) {
+            if (recordOrReport(m, out)) tryFinalize(p.round(), p.blockHash(), out);
+        } else if (c instanceof RoundChange r) {
+            onRoundChange(m, r, out);
+        }
+    }
+
+    private void bufferFuture(SignedConsensusMessage m, List<Action> out) {
+        long h = m.message().height();
+        if (set != null && !set.isVoter(m.message().signer())) return;
+        if (set != null && h > highestSeen) {
+            highestSeen = h;
+            maybeSync(out); // validators are past us: fetch the blocks we miss
+        }
+        if (height >= 0 && h > height + config.maxFutureHeights()) return;
+        int n = futureCount.getOrDefault(m.message().signer(), 0);
+        if (n >= config.maxBufferedPerSender()) return;
+        future.add(m);
+        futureCount.put(m.message().signer(), n + 1);
+    }
+
+    /** Stores the message; false (and evidence) if its signer already signed something else for that key. */
+    private boolean recordOrReport(SignedConsensusMessage m, List<Action> out) {
+        SignedConsensusMessage earlier = store.add(m);
+        if (earlier == null) return true;
+        out.add(new Action.EvidenceFound(new Evidence.ConflictingMessages(earlier, m)));
+        return false;
+    }
+
+    private PublicKey leader(int r) {
+        return set.leader(previousHash, r);
+    }
+
+    private void onPrePrepare(SignedConsensusMessage m, PrePrepare p, List<Action> out) {
+        if (p.round() < round || !p.signer().equals(leader(p.round()))) return;
+        if (!recordOrReport(m, out)) return;
+        if (proposalByRound.containsKey(p.round())) return; // seen already
+        if (!structurallyValid(p) || !justified(p)) return;
+        if (p.round() > round) moveToRound(p.round(), false, out);
+        Proposal proposal = new Proposal(p.block(), p.certificates());
+        Hash hash = p.block().hash();
+        proposalByRound.put(p.round(), proposal);
+        proposalByHash.put(hash, proposal);
+        if (validHashes.contains(hash)) sendPrepare(p.round(), hash, out);
+        else out.add(new Action.CheckProposal(height, p.round(), p.block(), p.certificates()));
+        // Commits may have arrived before the block: the block may now be final.
+        for (SignedConsensusMessage c : store.messages(p.round(), ConsensusMessage.TYPE_COMMIT)) tryFinalize(p.round(), ((Commit) c.message()).blockHash(), out);
+    }
+
+    private boolean structurallyValid(PrePrepare p) {
+        BlockHeader h = p.block().header();
+        List<Transaction> txs = p.block().transactions();
+        return h.chainId() == chainId && h.height() == height && h.previousHash().equals(previousHash) && h.round() <= p.round()
+                && h.timestampMillis() > previousTimestamp && set.isVoter(h.proposer()) && !txs.isEmpty() && txs.get(0).isReward()
+                && p.certificates().size() == txs.size() - 1 && p.block().merkleRootMatches();
+    }
+
+    /** Round 0 needs no justification; a later round needs a quorum of RoundChanges and must carry the highest prepared block. */
+    private boolean justified(PrePrepare p) {
+        if (p.round() == 0) return p.justification().isEmpty();
+        Set<PublicKey> signers = new HashSet<>();
+        long weight = 0;
+        for (SignedConsensusMessage j : p.justification()) {
+            if (!(j.message() instanceof RoundChange rc) || rc.height() != height || rc.round() != p.round() || rc.chainId() != chainId) return false;
+            if (!validPrepared(rc) || !signers.add(rc.signer())) return false;
+            weight += set.votingWeight(rc.signer());
+        }
+        if (!set.isQuorum(weight)) return false;
+        Prepared highest = highestPrepared(p.justification());
+        return highest == null || highest.blockHash().equals(p.block().hash());
+    }
+
+    private static Prepared highestPrepared(List<SignedConsensusMessage> roundChanges) {
+        Prepared best = null;
+        for (SignedConsensusMessage j : roundChanges) {
+            Prepared pr = ((RoundChange) j.message()).prepared();
+            if (pr != null && (best == null || pr.round() > best.round())) best = pr;
+        }
+        return best;
+    }
+
+    /** A RoundChange's prepared certificate: a quorum of distinct Prepares for (height, prepared round, hash). */
+    private boolean validPrepared(RoundChange rc) {
+        Prepared pr = rc.prepared();
+        if (pr == null) return true;
+        if (pr.round() >= rc.round()) return false;
+        Set<PublicKey> signers = new HashSet<>();
+        long weight = 0;
+        for (SignedConsensusMessage s : pr.prepares()) {
+            if (!(s.message() instanceof Prepare p) || p.height() != height || p.round() != pr.round() || !p.blockHash().equals(pr.blockHash())
+                    || p.chainId() != chainId || !signers.add(p.signer())) return false;
+            weight += set.votingWeight(p.signer());
+        }
+        return set.isQuorum(weight);
+    }
+
+    private void onProposalChecked(Event.ProposalChecked e, List<Action> out) {
+        if (e.height() != height || finalized || !e.valid()) return;
+        validHashes.add(e.blockHash());
+        Proposal p = proposalByRound.get(round);
+        if (e.round() == round && p != null && p.block().hash().equals(e.blockHash())) sendPrepare(round, e.blockHash(), out);
+    }
+
+    private void sendPrepare(int r, Hash hash, List<Action> out) {
+        if (!set.isVoter(self.publicKey())) return;
+        SignedConsensusMessage m = sign(new Prepare(chainId, height, r, self.publicKey(), hash), null, out);
+        if (m != null && store.add(m) == null) tryPrepared(r, out);
+    }
+
+    private void tryPrepared(int r, List<Action> out) {
+        if (r != round || finalized) return;
+        Proposal p = proposalByRound.get(r);
+        if (p == null) return;
+        Hash hash = p.block().hash();
+        List<SignedConsensusMessage> prepares = store.forHash(r, ConsensusMessage.TYPE_PREPARE, hash);
+        if (!set.isQuorum(MessageStore.weight(prepares, set))) return;
+        if (prepared == null || prepared.round() < r) prepared = new Prepared(r, hash, prepares);
+        if (!set.isVoter(self.publicKey())) return;
+        SignedConsensusMessage commit = sign(new Commit(chainId, height, r, self.publicKey(), hash), prepared, out);
+        if (commit != null && store.add(commit) == null) tryFinalize(r, hash, out);
+    }
+
+    private void tryFinalize(int r, Hash hash, List<Action> out) {
+        if (finalized) return;
+        List<SignedConsensusMessage> commits = store.forHash(r, ConsensusMessage.TYPE_COMMIT, hash);
+        if (!set.isQuorum(MessageStore.weight(commits, set))) return;
+        Proposal p = proposalByHash.get(hash);
+        if (p == null) { // final, but we never saw the block: fetch it
+            if (syncAskedAt != height) {
+                syncAskedAt = height;
+                syncAskedSeen = highestSeen;
+                out.add(new Action.SyncNeeded(height));
+            }
+            return;
+        }
+        List<CommitCertificate.Seal> seals = new ArrayList<>();
+        for (SignedConsensusMessage c : commits) seals.add(new CommitCertificate.Seal(c.message().signer(), c.signature()));
+        finalize(p.block(), new CommitCertificate(chainId, height, r, hash, seals), out);
+    }
+
+    private void finalize(Block block, CommitCertificate certificate, List<Action> out) {
+        finalized = true;
+        for (Transaction tx : block.transactions()) txFinality.markFinal(tx.txid());
+        out.add(new Action.BlockFinalized(block, certificate));
+    }
+
+    // ---- rounds ----
+
+    private void onTimer(Timer t, List<Action> out) {
+        switch (t.kind()) {
+            case PROPOSAL_DUE -> {
+                if (t.height() != height || started || finalized) return;
+                started = true;
+                if (round == 0) {
+                    out.add(new Action.ScheduleTimer(Timer.roundTimeout(height, 0), config.roundTimeoutMillis(0)));
+                    if (leader(0).equals(self.publicKey())) propose(0, out);
+                }
+            }
+            case ROUND_TIMEOUT -> {
+                if (t.height() == height && t.round() == round && !finalized) moveToRound(round + 1, true, out);
+            }
+            case TX_LOCK -> txFinality.onLockTimeout(t.txid(), out);
+        }
+    }
+
+    private void moveToRound(int r, boolean sendRoundChange, List<Action> out) {
+        if (r <= round) return;
+        round = r;
+        started = true;
+        out.add(new Action.ScheduleTimer(Timer.roundTimeout(height, r), config.roundTimeoutMillis(r)));
+        if (sendRoundChange && set.isVoter(self.publicKey())) {
+            SignedConsensusMessage rc = sign(new RoundChange(chainId, height, r, self.publicKey(), prepared), null, out);
+            if (rc != null) store.add(rc);
+        }
+        afterRoundChanges(out);
+        tryPrepared(r, out);
+    }
+
+    private void onRoundChange(SignedConsensusMessage m, RoundChange rc, List<Action> out) {
+        if (rc.round() == 0 || !validPrepared(rc) || !recordOrReport(m, out)) return;
+        // More than the faulty weight wants a later round: at least one honest validator timed out; follow it.
+        Map<PublicKey, Integer> above = store.roundChangesAbove(round);
+        long weight = 0;
+        int lowest = Integer.MAX_VALUE;
+        for (var e : above.entrySet()) {
+            weight += set.votingWeight(e.getKey());
+            lowest = Math.min(lowest, e.getValue());
+        }
+        if (weight > Quorum.maxFaultyWeight(set.totalVotingWeight())) moveToRound(lowest, true, out);
+        afterRoundChanges(out);
+    }
+
+    /** With a quorum of RoundChanges for the current round, its leader proposes. */
+    private void afterRoundChanges(List<Action> out) {
+        if (round == 0 || finalized || !leader(round).equals(self.publicKey())) return;
+        List<SignedConsensusMessage> rcs = store.messages(round, ConsensusMessage.TYPE_ROUND_CHANGE);
+        if (set.isQuorum(MessageStore.weight(rcs, set))) propose(round, out);
+    }
+
+    private void propose(int r, List<Action> out) {
+        if (!proposedRounds.add(r)) return;
+        Prepared highest = r == 0 ? null : highestPrepared(store.messages(r, ConsensusMessage.TYPE_ROUND_CHANGE));
+        if (highest == null) {
+            out.add(new Action.BuildProposal(height, r, previousHash, previousTimestamp));
+            return;
+        }
+        Proposal p = proposalByHash.get(highest.blockHash());
+        if (p != null) signProposal(r, p.block(), p.certificates(), out); // else we cannot lead this round: it times out
+    }
+
+    private void onProposalBuilt(Event.ProposalBuilt e, List<Action> out) {
+        if (e.height() != height || e.round() != round || finalized || !leader(round).equals(self.publicKey())) return;
+        if (round > 0 && highestPrepared(store.messages(round, ConsensusMessage.TYPE_ROUND_CHANGE)) != null) return;
+        signProposal(round, e.block(), e.certificates(), out);
+    }
+
+    private void signProposal(int r, Block block, List<FinalityCertificate> certs, List<Action> out) {
+        List<SignedConsensusMessage> justification = r == 0 ? List.of() : store.messages(r, ConsensusMessage.TYPE_ROUND_CHANGE);
+        SignedConsensusMessage pp = sign(new PrePrepare(chainId, height, r, self.publicKey(), block, certs, justification), null, out);
+        if (pp != null) onPrePrepare(pp, (PrePrepare) pp.message(), out);
+    }
+
+    /**
+     * Signs, records, persists and broadcasts one of our messages — unless we already signed a different message for the
+     * same (height, round, type), in which case nothing is signed (re-sending the earlier one is harmless and keeps
+     * a restarted validator from equivocating).
+     */
+    private SignedConsensusMessage sign(ConsensusMessage m, Prepared preparedForCommit, List<Action> out) {
+        SignKey key = new SignKey(m.height(), m.round(), m.type());
+        SignedConsensusMessage earlier = signed.get(key);
+        if (earlier != null) {
+            if (!earlier.message().equals(m) && !(m instanceof RoundChange)) return null;
+            out.add(new Action.Broadcast(earlier));
+            return earlier;
+        }
+        SignedConsensusMessage s = SignedConsensusMessage.sign(m, self);
+        signed.put(key, s);
+        out.add(new Action.PersistSigned(s, preparedForCommit));
+        out.add(new Action.Broadcast(s));
+        return s;
+    }
+}

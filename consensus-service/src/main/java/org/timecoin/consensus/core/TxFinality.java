@@ -1,0 +1,161 @@
+package org.timecoin.consensus.core;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.crypto.PublicKey;
+import org.timecoin.protocol.model.FinalityCertificate;
+import org.timecoin.protocol.model.TxVerdict;
+import org.timecoin.protocol.model.TxVoteBatch;
+import org.timecoin.protocol.model.VoteEntry;
+import org.timecoin.protocol.rules.Quorum;
+import org.timecoin.protocol.rules.ValidatorSet;
+
+/**
+ * The transaction vote tally: signs this node's verdicts as one batch, counts every validator's verdicts by weight
+ * (a voter counts once per transaction; a changed verdict is evidence), and decides finality or release. Part of the
+ * single-threaded core: no locks, no clock, no I/O.
+ */
+final class TxFinality {
+    private enum State { OPEN, FINAL }
+
+    private static final class Tally {
+        final long setHeight;
+        final Map<PublicKey, TxVoteBatch> approvals = new LinkedHashMap<>();
+        final Map<PublicKey, TxVoteBatch> rejections = new HashMap<>();
+        final Map<PublicKey, Integer> approvalIndex = new HashMap<>();
+        long approveWeight;
+        long rejectWeight;
+        State state = State.OPEN;
+        boolean released;
+
+        Tally(long setHeight) {
+            this.setHeight = setHeight;
+        }
+    }
+
+    private final int chainId;
+    private final KeyPair self;
+    private final CoreConfig config;
+    // Validator sets (by epoch) that votes may name: the current one and the one before (votes in flight across a change).
+    private final Map<Long, ValidatorSet> sets = new LinkedHashMap<>();
+    private final LinkedHashMap<Hash, Tally> tallies = new LinkedHashMap<>();
+    private final LinkedHashSet<Hash> recentlyFinal = new LinkedHashSet<>();
+    private ValidatorSet current;
+
+    TxFinality(int chainId, KeyPair self, CoreConfig config) {
+        this.chainId = chainId;
+        this.self = self;
+        this.config = config;
+    }
+
+    void onValidatorSet(ValidatorSet set) {
+        current = set;
+        sets.put(set.epoch(), set);
+        while (sets.size() > 2) sets.remove(sets.keySet().iterator().next());
+    }
+
+    int openTallies() {
+        return tallies.size();
+    }
+
+    void onLocalVerdicts(List<Event.LocalVerdict> verdicts, List<Action> out) {
+        if (current == null || !current.isVoter(self.publicKey())) return; // Free nodes and nodes without a set do not vote
+        List<VoteEntry> entries = new ArrayList<>();
+        Set<Hash> seen = new java.util.HashSet<>();
+        for (Event.LocalVerdict v : verdicts) {
+            if (recentlyFinal.contains(v.txid()) || !seen.add(v.txid())) continue;
+            entries.add(new VoteEntry(v.txid(), v.verdict()));
+            if (v.verdict() == TxVerdict.APPROVE) out.add(new Action.ScheduleTimer(Timer.txLock(v.txid()), config.txLockTimeoutMillis()));
+        }
+        for (int from = 0; from < entries.size(); from += org.timecoin.protocol.model.Limits.MAX_VOTE_BATCH) {
+            List<VoteEntry> chunk = entries.subList(from, Math.min(entries.size(), from + org.timecoin.protocol.model.Limits.MAX_VOTE_BATCH));
+            TxVoteBatch batch = TxVoteBatch.sign(chainId, current.epoch(), self, chunk);
+            out.add(new Action.BroadcastVotes(batch));
+            onVotes(batch, out);
+        }
+    }
+
+    void onVotes(TxVoteBatch batch, List<Action> out) {
+        if (batch.chainId() != chainId) return;
+        ValidatorSet set = sets.get(batch.validatorSetHeight());
+        if (set == null) return;
+        long weight = set.votingWeight(batch.voter());
+        if (weight == 0) return; // not a validator of that set: ignored (the p2p layer also refuses it)
+        List<VoteEntry> entries = batch.entries();
+        for (int i = 0; i < entries.size(); i++) {
+            VoteEntry e = entries.get(i);
+            if (recentlyFinal.contains(e.txid())) continue;
+            Tally t = tallies.get(e.txid());
+            if (t == null) {
+                if (tallies.size() >= config.maxTrackedTransactions()) evictOldest();
+                t = new Tally(set.epoch());
+                tallies.put(e.txid(), t);
+            }
+            if (t.setHeight != set.epoch()) continue; // a tally counts against exactly one validator set
+            TxVoteBatch approved = t.approvals.get(batch.voter());
+            TxVoteBatch rejected = t.rejections.get(batch.voter());
+            TxVoteBatch previous = approved != null ? approved : rejected;
+            if (previous != null) {
+                boolean sameVerdict = (approved != null) == (e.verdict() == TxVerdict.APPROVE);
+                if (!sameVerdict) out.add(new Action.EvidenceFound(new Evidence.ConflictingVotes(e.txid(), previous, batch)));
+                continue; // counted once, whatever it says later
+            }
+            if (e.verdict() == TxVerdict.APPROVE) {
+                t.approvals.put(batch.voter(), batch);
+                t.approvalIndex.put(batch.voter(), i);
+                t.approveWeight += weight;
+            } else {
+                t.rejections.put(batch.voter(), batch);
+                t.rejectWeight += weight;
+            }
+            decide(e.txid(), t, set, out);
+        }
+    }
+
+    private void decide(Hash txid, Tally t, ValidatorSet set, List<Action> out) {
+        if (t.state != State.OPEN) return;
+        if (set.isQuorum(t.approveWeight)) {
+            List<FinalityCertificate.VoteProof> proofs = new ArrayList<>();
+            for (var a : t.approvals.entrySet()) proofs.add(a.getValue().proofFor(t.approvalIndex.get(a.getKey())));
+            t.state = State.FINAL;
+            tallies.remove(txid);
+            rememberFinal(txid);
+            out.add(new Action.TxFinalized(new FinalityCertificate(chainId, txid, set.epoch(), proofs)));
+        } else if (!t.released && Quorum.impossible(t.rejectWeight, set.totalVotingWeight())) {
+            t.released = true;
+            out.add(new Action.TxReleased(txid, Action.ReleaseReason.REJECTED));
+        }
+    }
+
+    void onLockTimeout(Hash txid, List<Action> out) {
+        Tally t = tallies.get(txid);
+        if (t == null || t.state != State.OPEN || t.released) return;
+        t.released = true;
+        out.add(new Action.TxReleased(txid, Action.ReleaseReason.LOCK_TIMEOUT));
+    }
+
+    /** A transaction finalized elsewhere (its certificate seen in a block): stop tracking it. */
+    void markFinal(Hash txid) {
+        tallies.remove(txid);
+        rememberFinal(txid);
+    }
+
+    private void rememberFinal(Hash txid) {
+        recentlyFinal.add(txid);
+        if (recentlyFinal.size() > config.maxTrackedTransactions()) recentlyFinal.remove(recentlyFinal.iterator().next());
+    }
+
+    private void evictOldest() {
+        var it = tallies.entrySet().iterator();
+        it.next();
+        it.remove();
+    }
+}

@@ -1,0 +1,22 @@
+package org.timecoin.consensus.sim;
+
+import java.util.List;
+
+import org.timecoin.protocol.model.Tier;
+
+/** One simulated network: validators (tiers), which of them are Byzantine and how, and the faults of the run. */
+record SimConfig(String name, List<Tier> tiers, int byzantineCount, boolean crashLeader, boolean partition, double dropRate,
+                 long durationMillis, long healAtMillis) {
+
+    static SimConfig equal(int n, int f) {
+        return new SimConfig("n" + n + "f" + f, java.util.Collections.nCopies(n, Tier.BRONZE), f, true, true, 0.02, 45_000, 20_000);
+    }
+
+    /** Unequal weights: a third Silver (10), the rest Bronze (1); Byzantine weight stays below a third. */
+    static SimConfig unequal(int n) {
+        List<Tier> tiers = new java.util.ArrayList<>();
+        int silver = n / 3;
+        for (int i = 0; i < n; i++) tiers.add(i < silver ? Tier.SILVER : Tier.BRONZE);
+        return new SimConfig("n" + n + "-unequal", tiers, -1, true, true, 0.02, 45_000, 20_000);
+    }
+}
