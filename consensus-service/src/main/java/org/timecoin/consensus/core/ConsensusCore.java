@@ -140,9 +140,9 @@ public final class ConsensusCore {
     public Phase phase() {
         if (set == null) return Phase.WAITING_FOR_CHAIN;
         if (finalized) return Phase.FINALIZED;
-        if (!started && round == 0) return Phase.WAITING_FOR_INTERVAL;
         if (prepared != null && prepared.round() == round) return Phase.PREPARED;
-        return proposalByRound.containsKey(round) ? Phase.PRE_PREPARED : Phase.WAITING_FOR_PROPOSAL;
+        if (proposalByRound.containsKey(round)) return Phase.PRE_PREPARED;
+        return started ? Phase.WAITING_FOR_PROPOSAL : Phase.WAITING_FOR_INTERVAL;
     }
 
     // ---- heights ----

@@ -1,0 +1,343 @@
+package org.timecoin.consensus.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.timecoin.protocol.crypto.Ed25519Keys;
+import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.crypto.HashTag;
+import org.timecoin.protocol.crypto.Hashes;
+import org.timecoin.protocol.crypto.PublicKey;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.Block;
+import org.timecoin.protocol.model.BlockHeader;
+import org.timecoin.protocol.model.ConsensusMessage;
+import org.timecoin.protocol.model.SignedConsensusMessage;
+import org.timecoin.protocol.model.Tier;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxVerdict;
+import org.timecoin.protocol.model.TxVoteBatch;
+import org.timecoin.protocol.model.VoteEntry;
+import org.timecoin.protocol.rules.RewardSplit;
+import org.timecoin.protocol.rules.ValidatorSet;
+
+/** Transitions of the core, one at a time, with four equal validators. */
+class ConsensusCoreTest {
+    static final int CHAIN = 3;
+    static final Hash GENESIS = Hashes.tagged(HashTag.BLOCK, new byte[] {42});
+    final List<KeyPair> keys = new ArrayList<>();
+    final ValidatorSet set;
+
+    ConsensusCoreTest() {
+        List<ValidatorSet.Member> ms = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            KeyPair k = Ed25519Keys.deterministic("core-test", "v", i);
+            keys.add(k);
+            ms.add(new ValidatorSet.Member(k.publicKey(), Tier.BRONZE, k.keyHash()));
+        }
+        set = new ValidatorSet(1, ms);
+    }
+
+    KeyPair key(PublicKey pk) {
+        return keys.stream().filter(k -> k.publicKey().equals(pk)).findFirst().orElseThrow();
+    }
+
+    KeyPair leader(int round) {
+        return key(set.leader(GENESIS, round));
+    }
+
+    /** A validator that is not the leader of rounds 0 and 1. */
+    KeyPair follower() {
+        return keys.stream().filter(k -> !k.equals(leader(0)) && !k.equals(leader(1))).findFirst().orElseThrow();
+    }
+
+    ConsensusCore started(KeyPair self) {
+        ConsensusCore core = new ConsensusCore(CHAIN, self, CoreConfig.devnet());
+        core.handle(new Event.BlockApplied(0, GENESIS, 1_000, set));
+        return core;
+    }
+
+    Block block(KeyPair proposer, long timestamp) {
+        List<Transaction> txs = List.of(Transaction.reward(1, RewardSplit.split(RewardSplit.blockReward(Amount.ZERO), set, proposer.publicKey())));
+        return new Block(new BlockHeader(CHAIN, 1, GENESIS, Block.merkleRoot(txs), timestamp, 0, proposer.publicKey()), txs);
+    }
+
+    SignedConsensusMessage prePrepare(KeyPair leader, int round, Block b, List<SignedConsensusMessage> justification) {
+        return SignedConsensusMessage.sign(new ConsensusMessage.PrePrepare(CHAIN, 1, round, leader.publicKey(), b, List.of(), justification), leader);
+    }
+
+    SignedConsensusMessage prepare(KeyPair k, int round, Hash h) {
+        return SignedConsensusMessage.sign(new ConsensusMessage.Prepare(CHAIN, 1, round, k.publicKey(), h), k);
+    }
+
+    SignedConsensusMessage commit(KeyPair k, int round, Hash h) {
+        return SignedConsensusMessage.sign(new ConsensusMessage.Commit(CHAIN, 1, round, k.publicKey(), h), k);
+    }
+
+    SignedConsensusMessage roundChange(KeyPair k, int round) {
+        return SignedConsensusMessage.sign(new ConsensusMessage.RoundChange(CHAIN, 1, round, k.publicKey(), null), k);
+    }
+
+    static List<Action> msg(ConsensusCore core, SignedConsensusMessage m) {
+        return core.handle(new Event.MessageVerified(m));
+    }
+
+    static <T> List<T> only(List<Action> actions, Class<T> type) {
+        return actions.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    static List<SignedConsensusMessage> broadcastsOf(List<Action> actions, Class<? extends ConsensusMessage> type) {
+        return only(actions, Action.Broadcast.class).stream().map(Action.Broadcast::message).filter(m -> type.isInstance(m.message())).toList();
+    }
+
+    @Test
+    void onlyTheRoundZeroLeaderBuildsAProposalWhenTheIntervalIsOver() {
+        ConsensusCore leader = new ConsensusCore(CHAIN, leader(0), CoreConfig.devnet());
+        List<Action> applied = leader.handle(new Event.BlockApplied(0, GENESIS, 1_000, set));
+        assertThat(only(applied, Action.ScheduleTimer.class)).containsExactly(new Action.ScheduleTimer(Timer.proposalDue(1), 2_000));
+        assertThat(only(applied, Action.BuildProposal.class)).isEmpty();
+        List<Action> due = leader.handle(new Event.TimerFired(Timer.proposalDue(1)));
+        assertThat(only(due, Action.BuildProposal.class)).containsExactly(new Action.BuildProposal(1, 0, GENESIS, 1_000));
+        assertThat(only(due, Action.ScheduleTimer.class)).containsExactly(new Action.ScheduleTimer(Timer.roundTimeout(1, 0), 1_000));
+
+        List<Action> followerDue = started(follower()).handle(new Event.TimerFired(Timer.proposalDue(1)));
+        assertThat(only(followerDue, Action.BuildProposal.class)).isEmpty();
+    }
+
+    @Test
+    void preparesOnlyAfterTheLedgerSaysTheProposalIsValid() {
+        ConsensusCore core = started(follower());
+        Block b = block(leader(0), 2_000);
+        List<Action> got = msg(core, prePrepare(leader(0), 0, b, List.of()));
+        assertThat(only(got, Action.CheckProposal.class)).hasSize(1);
+        assertThat(broadcastsOf(got, ConsensusMessage.Prepare.class)).isEmpty();
+        assertThat(broadcastsOf(core.handle(new Event.ProposalChecked(1, 0, b.hash(), false)), ConsensusMessage.Prepare.class)).isEmpty();
+        List<Action> valid = core.handle(new Event.ProposalChecked(1, 0, b.hash(), true));
+        List<SignedConsensusMessage> prepares = broadcastsOf(valid, ConsensusMessage.Prepare.class);
+        assertThat(prepares).hasSize(1);
+        assertThat(((ConsensusMessage.Prepare) prepares.get(0).message()).blockHash()).isEqualTo(b.hash());
+        assertThat(only(valid, Action.PersistSigned.class)).hasSize(1); // persisted before it is sent
+        assertThat(valid.indexOf(only(valid, Action.PersistSigned.class).get(0))).isLessThan(valid.indexOf(only(valid, Action.Broadcast.class).get(0)));
+    }
+
+    @Test
+    void aProposalFromSomeoneElseThanTheLeaderIsIgnored() {
+        ConsensusCore core = started(follower());
+        KeyPair impostor = follower() == keys.get(0) ? keys.get(1) : keys.get(0);
+        if (impostor.equals(leader(0))) impostor = keys.stream().filter(k -> !k.equals(leader(0)) && !k.equals(follower())).findFirst().orElseThrow();
+        assertThat(msg(core, prePrepare(impostor, 0, block(impostor, 2_000), List.of()))).isEmpty();
+    }
+
+    @Test
+    void aQuorumOfPreparesLeadsToCommitAndAQuorumOfCommitsToAFinalizedBlockWithAValidCertificate() {
+        KeyPair self = follower();
+        ConsensusCore core = started(self);
+        Block b = block(leader(0), 2_000);
+        msg(core, prePrepare(leader(0), 0, b, List.of()));
+        core.handle(new Event.ProposalChecked(1, 0, b.hash(), true));
+        List<KeyPair> others = keys.stream().filter(k -> !k.equals(self)).toList();
+        assertThat(broadcastsOf(msg(core, prepare(others.get(0), 0, b.hash())), ConsensusMessage.Commit.class)).isEmpty();
+        // the same Prepare again counts once
+        assertThat(broadcastsOf(msg(core, prepare(others.get(0), 0, b.hash())), ConsensusMessage.Commit.class)).isEmpty();
+        List<Action> third = msg(core, prepare(others.get(1), 0, b.hash()));
+        assertThat(broadcastsOf(third, ConsensusMessage.Commit.class)).hasSize(1);
+        Action.PersistSigned persisted = only(third, Action.PersistSigned.class).get(0);
+        assertThat(persisted.prepared()).isNotNull();
+        assertThat(persisted.prepared().blockHash()).isEqualTo(b.hash());
+        assertThat(core.phase()).isEqualTo(ConsensusCore.Phase.PREPARED);
+
+        assertThat(only(msg(core, commit(others.get(0), 0, b.hash())), Action.BlockFinalized.class)).isEmpty();
+        List<Action> fin = msg(core, commit(others.get(1), 0, b.hash()));
+        List<Action.BlockFinalized> finalized = only(fin, Action.BlockFinalized.class);
+        assertThat(finalized).hasSize(1);
+        assertThat(finalized.get(0).block()).isEqualTo(b);
+        assertThat(finalized.get(0).certificate().verify(CHAIN, b, set)).isNull();
+        assertThat(core.phase()).isEqualTo(ConsensusCore.Phase.FINALIZED);
+    }
+
+    @Test
+    void twoDifferentPreparesFromOneValidatorAreEvidenceAndCountOnce() {
+        ConsensusCore core = started(follower());
+        KeyPair other = keys.stream().filter(k -> !k.equals(follower())).findFirst().orElseThrow();
+        Hash a = Hashes.tagged(HashTag.BLOCK, new byte[] {1});
+        Hash b = Hashes.tagged(HashTag.BLOCK, new byte[] {2});
+        assertThat(msg(core, prepare(other, 0, a))).isEmpty();
+        List<Action> second = msg(core, prepare(other, 0, b));
+        List<Action.EvidenceFound> evidence = only(second, Action.EvidenceFound.class);
+        assertThat(evidence).hasSize(1);
+        assertThat(evidence.get(0).evidence().offender()).isEqualTo(other.publicKey());
+        assertThat(core.evidence()).hasSize(1);
+    }
+
+    @Test
+    void roundTimeoutBroadcastsARoundChangeAndAStaleTimeoutDoesNothing() {
+        ConsensusCore core = started(follower());
+        core.handle(new Event.TimerFired(Timer.proposalDue(1)));
+        List<Action> timeout = core.handle(new Event.TimerFired(Timer.roundTimeout(1, 0)));
+        assertThat(broadcastsOf(timeout, ConsensusMessage.RoundChange.class)).hasSize(1);
+        assertThat(only(timeout, Action.ScheduleTimer.class)).contains(new Action.ScheduleTimer(Timer.roundTimeout(1, 1), 2_000));
+        assertThat(core.round()).isEqualTo(1);
+        assertThat(core.handle(new Event.TimerFired(Timer.roundTimeout(1, 0)))).isEmpty();
+    }
+
+    @Test
+    void repeatedRoundChangesFromOnePeerDoNotChangeTheRound() {
+        ConsensusCore core = started(follower());
+        KeyPair other = keys.stream().filter(k -> !k.equals(follower())).findFirst().orElseThrow();
+        msg(core, roundChange(other, 1));
+        msg(core, roundChange(other, 1));
+        msg(core, roundChange(other, 2));
+        assertThat(core.round()).isZero();
+    }
+
+    @Test
+    void roundChangesFromMoreThanTheFaultyWeightMoveToTheLowestRoundAsked() {
+        ConsensusCore core = started(follower());
+        List<KeyPair> others = keys.stream().filter(k -> !k.equals(follower())).toList();
+        msg(core, roundChange(others.get(0), 3));
+        List<Action> second = msg(core, roundChange(others.get(1), 2));
+        assertThat(core.round()).isEqualTo(2);
+        assertThat(broadcastsOf(second, ConsensusMessage.RoundChange.class)).extracting(m -> m.message().round()).containsExactly(2);
+    }
+
+    @Test
+    void cannotRoundChangeToRoundZeroOrBackwards() {
+        ConsensusCore core = started(follower());
+        core.handle(new Event.TimerFired(Timer.proposalDue(1)));
+        core.handle(new Event.TimerFired(Timer.roundTimeout(1, 0)));
+        core.handle(new Event.TimerFired(Timer.roundTimeout(1, 1)));
+        assertThat(core.round()).isEqualTo(2);
+        for (KeyPair k : keys) msg(core, roundChange(k, 1));
+        assertThat(core.round()).isEqualTo(2);
+    }
+
+    @Test
+    void theNewLeaderProposesWithAQuorumOfRoundChangesAsJustification() {
+        KeyPair newLeader = leader(1);
+        ConsensusCore core = started(newLeader);
+        List<KeyPair> others = keys.stream().filter(k -> !k.equals(newLeader)).toList();
+        msg(core, roundChange(others.get(0), 1));
+        List<Action> moved = msg(core, roundChange(others.get(1), 1)); // f+1: moves to round 1 and sends its own
+        assertThat(core.round()).isEqualTo(1);
+        // own RoundChange + two others = quorum: build a block for round 1
+        assertThat(only(moved, Action.BuildProposal.class)).containsExactly(new Action.BuildProposal(1, 1, GENESIS, 1_000));
+        Block b = block(newLeader, 3_000);
+        List<Action> built = core.handle(new Event.ProposalBuilt(1, 1, b, List.of()));
+        List<SignedConsensusMessage> pp = broadcastsOf(built, ConsensusMessage.PrePrepare.class);
+        assertThat(pp).hasSize(1);
+        assertThat(((ConsensusMessage.PrePrepare) pp.get(0).message()).justification()).hasSize(3);
+
+        // a follower accepts it (and jumps to round 1) because it is justified
+        ConsensusCore follower = started(follower());
+        assertThat(only(msg(follower, pp.get(0)), Action.CheckProposal.class)).hasSize(1);
+        assertThat(follower.round()).isEqualTo(1);
+        // the same proposal without justification is refused
+        ConsensusCore another = started(follower());
+        assertThat(msg(another, prePrepare(newLeader, 1, b, List.of()))).isEmpty();
+    }
+
+    @Test
+    void afterARestartItNeverSignsAConflictingPrepare() {
+        KeyPair self = follower();
+        ConsensusCore before = started(self);
+        Block a = block(leader(0), 2_000);
+        msg(before, prePrepare(leader(0), 0, a, List.of()));
+        List<Action.PersistSigned> persisted = only(before.handle(new Event.ProposalChecked(1, 0, a.hash(), true)), Action.PersistSigned.class);
+        assertThat(persisted).hasSize(1);
+
+        ConsensusCore after = new ConsensusCore(CHAIN, self, CoreConfig.devnet());
+        after.restore(persisted);
+        after.handle(new Event.BlockApplied(0, GENESIS, 1_000, set));
+        Block b = block(leader(0), 2_001); // an equivocating leader's second proposal
+        msg(after, prePrepare(leader(0), 0, b, List.of()));
+        List<Action> checked = after.handle(new Event.ProposalChecked(1, 0, b.hash(), true));
+        assertThat(only(checked, Action.PersistSigned.class)).isEmpty();
+        assertThat(broadcastsOf(checked, ConsensusMessage.Prepare.class)).isEmpty();
+    }
+
+    @Test
+    void messagesFromNonValidatorsAreIgnored() {
+        ConsensusCore core = started(follower());
+        KeyPair outsider = Ed25519Keys.deterministic("core-test", "outsider", 0);
+        assertThat(msg(core, roundChange(outsider, 1))).isEmpty();
+        assertThat(msg(core, prepare(outsider, 0, GENESIS))).isEmpty();
+    }
+
+    @Test
+    void messagesForALaterHeightAreBufferedAndAskForSync() {
+        ConsensusCore core = started(follower());
+        KeyPair other = keys.stream().filter(k -> !k.equals(follower())).findFirst().orElseThrow();
+        SignedConsensusMessage later = SignedConsensusMessage.sign(new ConsensusMessage.Prepare(CHAIN, 3, 0, other.publicKey(), GENESIS), other);
+        assertThat(only(msg(core, later), Action.SyncNeeded.class)).containsExactly(new Action.SyncNeeded(1));
+        assertThat(only(msg(core, later), Action.SyncNeeded.class)).isEmpty(); // asked once for what it knows
+    }
+
+    // ---- transaction finality ----
+
+    static final Hash TX = Hashes.tagged(HashTag.TX, new byte[] {7});
+
+    TxVoteBatch vote(KeyPair k, TxVerdict v) {
+        return TxVoteBatch.sign(CHAIN, set.epoch(), k, List.of(new VoteEntry(TX, v)));
+    }
+
+    @Test
+    void localVerdictsAreSignedAsOneBatchAndLockTimersStart() {
+        ConsensusCore core = started(keys.get(0));
+        Hash other = Hashes.tagged(HashTag.TX, new byte[] {8});
+        List<Action> out = core.handle(new Event.LocalVerdicts(List.of(new Event.LocalVerdict(TX, TxVerdict.APPROVE),
+                new Event.LocalVerdict(other, TxVerdict.REJECT))));
+        List<Action.BroadcastVotes> votes = only(out, Action.BroadcastVotes.class);
+        assertThat(votes).hasSize(1);
+        assertThat(votes.get(0).batch().entries()).hasSize(2);
+        assertThat(votes.get(0).batch().signatureValid()).isTrue();
+        assertThat(only(out, Action.ScheduleTimer.class)).containsExactly(new Action.ScheduleTimer(Timer.txLock(TX), 30_000));
+    }
+
+    @Test
+    void approvalsOfMoreThanTwoThirdsFinalizeWithAVerifiableCertificate() {
+        ConsensusCore core = started(keys.get(0));
+        core.handle(new Event.LocalVerdicts(List.of(new Event.LocalVerdict(TX, TxVerdict.APPROVE))));
+        assertThat(only(core.handle(new Event.VotesVerified(vote(keys.get(1), TxVerdict.APPROVE))), Action.TxFinalized.class)).isEmpty();
+        assertThat(only(core.handle(new Event.VotesVerified(vote(keys.get(1), TxVerdict.APPROVE))), Action.TxFinalized.class)).isEmpty();
+        List<Action.TxFinalized> fin = only(core.handle(new Event.VotesVerified(vote(keys.get(2), TxVerdict.APPROVE))), Action.TxFinalized.class);
+        assertThat(fin).hasSize(1);
+        assertThat(fin.get(0).certificate().approvals()).hasSize(3);
+        assertThat(fin.get(0).certificate().verify(CHAIN, set)).isNull();
+        // late votes for a final transaction change nothing
+        assertThat(core.handle(new Event.VotesVerified(vote(keys.get(3), TxVerdict.APPROVE)))).isEmpty();
+    }
+
+    @Test
+    void rejectionsThatMakeApprovalImpossibleReleaseTheLock() {
+        ConsensusCore core = started(keys.get(0));
+        core.handle(new Event.LocalVerdicts(List.of(new Event.LocalVerdict(TX, TxVerdict.APPROVE))));
+        assertThat(only(core.handle(new Event.VotesVerified(vote(keys.get(1), TxVerdict.REJECT))), Action.TxReleased.class)).isEmpty();
+        assertThat(only(core.handle(new Event.VotesVerified(vote(keys.get(2), TxVerdict.REJECT))), Action.TxReleased.class))
+                .containsExactly(new Action.TxReleased(TX, Action.ReleaseReason.REJECTED));
+    }
+
+    @Test
+    void aLockThatTimesOutIsReleasedAndAChangedVoteIsEvidence() {
+        ConsensusCore core = started(keys.get(0));
+        core.handle(new Event.LocalVerdicts(List.of(new Event.LocalVerdict(TX, TxVerdict.APPROVE))));
+        core.handle(new Event.VotesVerified(vote(keys.get(1), TxVerdict.APPROVE)));
+        List<Action> flip = core.handle(new Event.VotesVerified(vote(keys.get(1), TxVerdict.REJECT)));
+        assertThat(only(flip, Action.EvidenceFound.class)).hasSize(1);
+        assertThat(core.handle(new Event.TimerFired(Timer.txLock(TX)))).containsExactly(new Action.TxReleased(TX, Action.ReleaseReason.LOCK_TIMEOUT));
+    }
+
+    @Test
+    void votesOfOutsidersAreNotCounted() {
+        ConsensusCore core = started(keys.get(0));
+        core.handle(new Event.LocalVerdicts(List.of(new Event.LocalVerdict(TX, TxVerdict.APPROVE))));
+        core.handle(new Event.VotesVerified(vote(keys.get(1), TxVerdict.APPROVE)));
+        for (int i = 0; i < 3; i++) {
+            KeyPair outsider = Ed25519Keys.deterministic("core-test", "outsider", i);
+            assertThat(core.handle(new Event.VotesVerified(vote(outsider, TxVerdict.APPROVE)))).isEmpty();
+        }
+    }
+}
