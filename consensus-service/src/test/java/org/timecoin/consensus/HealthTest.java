@@ -7,8 +7,10 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 
+/** The infrastructure declared here (global) serves every test class of this module. */
 @QuarkusTest
-@QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "database", value = "test_consensus"))
+@QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = {@ResourceArg(name = "database", value = "test_consensus"),
+        @ResourceArg(name = "fresh", value = "true")})
 class HealthTest extends ServiceHealthContract {
     @Override
     protected boolean usesDatabase() {

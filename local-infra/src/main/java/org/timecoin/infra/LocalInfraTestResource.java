@@ -9,13 +9,16 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 /**
  * Starts one real Kafka broker and one real PostgreSQL for a test JVM (shared by every test class of the module) and
  * points the service at them. Init args: {@code database}, the database to create and configure as the JDBC
- * datasource (none if absent); {@code reactive=true} to configure it for the reactive client as well.
+ * datasource (none if absent); {@code fresh=true} to drop and recreate it first (tests that must not see an earlier
+ * run's rows); {@code reactive=true} to configure it for the reactive client as well. Every start also gets its own
+ * Kafka topic prefix ({@code timecoin.topic.prefix}), so records of earlier runs are never consumed.
  * The infrastructure stops when the test JVM ends.
  */
 public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManager {
     private static LocalInfra infra;
     private String database;
     private boolean reactive;
+    private boolean fresh;
 
     static synchronized LocalInfra shared() {
         if (infra == null) {
@@ -31,6 +34,7 @@ public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManag
     public void init(Map<String, String> initArgs) {
         database = initArgs.get("database");
         reactive = Boolean.parseBoolean(initArgs.get("reactive"));
+        fresh = Boolean.parseBoolean(initArgs.get("fresh"));
     }
 
     @Override
@@ -38,7 +42,9 @@ public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManag
         LocalInfra i = shared();
         Map<String, String> config = new HashMap<>();
         config.put("kafka.bootstrap.servers", i.kafka().bootstrapServers());
+        config.put("timecoin.topic.prefix", "test" + Long.toHexString(System.nanoTime()) + ".");
         if (database != null) {
+            if (fresh) i.postgres().dropDatabase(database);
             i.postgres().ensureDatabase(database);
             config.put("quarkus.datasource.jdbc.url", i.postgres().jdbcUrl(database));
             if (reactive) config.put("quarkus.datasource.reactive.url", i.postgres().reactiveUrl(database));

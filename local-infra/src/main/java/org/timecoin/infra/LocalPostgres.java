@@ -117,6 +117,16 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
+    /** Drops the database if it exists (closing its connections first). */
+    public void dropDatabase(String name) {
+        if (!DB_NAME.matcher(name).matches()) throw new IllegalArgumentException("bad database name: " + name);
+        try (Connection c = DriverManager.getConnection(adminUrl, user, password); Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot drop database " + name + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() {
         if (embedded == null) return;

@@ -1,0 +1,178 @@
+package org.timecoin.consensus;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.jboss.logging.Logger;
+import org.timecoin.consensus.core.Action;
+import org.timecoin.consensus.core.ConsensusCore;
+import org.timecoin.consensus.core.CoreConfig;
+import org.timecoin.consensus.core.Event;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.stack.StackRecords;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+/**
+ * Owns the consensus core on one thread ("consensus-core"): every event is enqueued here and handled in order, and
+ * the core's actions are carried out on that same thread, in order — a signed message is committed to PostgreSQL
+ * before it is handed to Kafka. Timers only enqueue events. Nothing here runs on a Vert.x event loop.
+ */
+@Startup
+@ApplicationScoped
+public class CoreRunner {
+    private static final Logger LOG = Logger.getLogger(CoreRunner.class);
+
+    private final ExecutorService loop = Executors.newSingleThreadExecutor(r -> new Thread(r, "consensus-core"));
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "consensus-timers"));
+    private final ConsensusCore core;
+    private final NodeIdentity identity;
+    private final SignedMessageStore store;
+
+    @Inject
+    @Channel("consensus-out")
+    Emitter<byte[]> consensusOut;
+    @Inject
+    @Channel("tx-finalized")
+    Emitter<byte[]> txFinalized;
+    @Inject
+    @Channel("blocks-finalized")
+    Emitter<byte[]> blocksFinalized;
+    @Inject
+    @Channel("proposals-requests")
+    Emitter<byte[]> proposalRequests;
+
+    private final Counter blocksCounter;
+    private final Counter roundChanges;
+    private final Counter txFinal;
+    private final Counter txReleased;
+    private final Counter evidenceCounter;
+    private final Timer txFinality;
+    private final Timer blockTime;
+    private final Map<Hash, Long> verdictAt = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Hash, Long> e) {
+            return size() > 100_000;
+        }
+    };
+    private long heightStartedAt = System.nanoTime();
+    private volatile long height = -1;
+    private volatile int round;
+
+    public CoreRunner(NodeIdentity identity, SignedMessageStore store, MeterRegistry registry, ConsensusSettings settings) {
+        this.identity = identity;
+        this.store = store;
+        this.core = new ConsensusCore(identity.chainId(), identity.key(), settings.coreConfig());
+        List<Action.PersistSigned> signed = store.loadFrom(0);
+        core.restore(signed);
+        LOG.infof("consensus core for validator %s on %s; %d signed messages restored", identity.key().publicKey(), identity.network(), signed.size());
+        blocksCounter = registry.counter("timecoin_consensus_blocks_finalized");
+        roundChanges = registry.counter("timecoin_consensus_round_changes");
+        txFinal = registry.counter("timecoin_consensus_transactions_finalized");
+        txReleased = registry.counter("timecoin_consensus_transactions_released");
+        evidenceCounter = registry.counter("timecoin_consensus_evidence");
+        txFinality = Timer.builder("timecoin_consensus_tx_finality").description("local verdict to finality certificate")
+                .publishPercentileHistogram().register(registry);
+        blockTime = Timer.builder("timecoin_consensus_block").description("start of a height to its finalized block")
+                .publishPercentileHistogram().register(registry);
+        registry.gauge("timecoin_consensus_height", this, r -> r.height);
+        registry.gauge("timecoin_consensus_round", this, r -> r.round);
+    }
+
+    /** Enqueues an event for the core (any thread). */
+    public void submit(Event event) {
+        loop.execute(() -> {
+            try {
+                if (event instanceof Event.LocalVerdicts v) {
+                    long now = System.nanoTime();
+                    for (Event.LocalVerdict lv : v.verdicts()) verdictAt.putIfAbsent(lv.txid(), now);
+                }
+                for (Action a : core.handle(event)) execute(a);
+                int r = core.round();
+                if (r > round && core.height() == height) roundChanges.increment();
+                if (core.height() != height) heightStartedAt = System.nanoTime();
+                height = core.height();
+                round = r;
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "consensus core failed on %s", event.getClass().getSimpleName());
+            }
+        });
+    }
+
+    /** Reads the core's state on its own thread. */
+    public <T> CompletableFuture<T> query(Function<ConsensusCore, T> reader) {
+        return CompletableFuture.supplyAsync(() -> reader.apply(core), loop);
+    }
+
+    private void execute(Action a) {
+        if (a instanceof Action.PersistSigned p) {
+            store.save(p);
+        } else if (a instanceof Action.Broadcast b) {
+            send(consensusOut, b.message().message().height(), StackRecords.encode(new StackRecords.ConsensusMsg(b.message())));
+        } else if (a instanceof Action.BroadcastVotes v) {
+            send(consensusOut, v.batch().validatorSetHeight(), StackRecords.encode(new StackRecords.Votes(v.batch())));
+        } else if (a instanceof Action.ScheduleTimer t) {
+            timers.schedule(() -> submit(new Event.TimerFired(t.timer())), t.delayMillis(), TimeUnit.MILLISECONDS);
+        } else if (a instanceof Action.BuildProposal b) {
+            send(proposalRequests, b.height(), StackRecords.encode(new StackRecords.BuildRequest(b.height(), b.round(), b.previousHash(),
+                    b.previousTimestampMillis(), identity.key().publicKey())));
+        } else if (a instanceof Action.CheckProposal c) {
+            send(proposalRequests, c.height(), StackRecords.encode(new StackRecords.CheckRequest(c.height(), c.round(), c.block(), c.certificates())));
+        } else if (a instanceof Action.BlockFinalized f) {
+            send(blocksFinalized, f.block().height(), StackRecords.encode(new StackRecords.FinalizedBlock(f.block(), f.certificate())));
+            blocksCounter.increment();
+            blockTime.record(Duration.ofNanos(System.nanoTime() - heightStartedAt));
+            store.pruneBelow(f.block().height() - 1);
+        } else if (a instanceof Action.TxFinalized f) {
+            sendKeyed(txFinalized, f.certificate().txid(), StackRecords.encode(new StackRecords.Finalized(f.certificate())));
+            txFinal.increment();
+            Long t = verdictAt.remove(f.certificate().txid());
+            if (t != null) txFinality.record(Duration.ofNanos(System.nanoTime() - t));
+        } else if (a instanceof Action.TxReleased r) {
+            sendKeyed(txFinalized, r.txid(), StackRecords.encode(new StackRecords.Released(r.txid(), r.reason().name())));
+            txReleased.increment();
+            verdictAt.remove(r.txid());
+        } else if (a instanceof Action.EvidenceFound e) {
+            evidenceCounter.increment();
+            LOG.warnf("equivocation evidence against validator %s: %s", e.evidence().offender(), e.evidence().getClass().getSimpleName());
+        } else if (a instanceof Action.SyncNeeded s) {
+            send(consensusOut, s.fromHeight(), StackRecords.encode(new StackRecords.SyncRequest(s.fromHeight())));
+        }
+    }
+
+    private static void send(Emitter<byte[]> emitter, long height, byte[] value) {
+        emitter.send(Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder()
+                .withKey(ByteBuffer.allocate(8).putLong(height).array()).build()));
+    }
+
+    private static void sendKeyed(Emitter<byte[]> emitter, Hash key, byte[] value) {
+        emitter.send(Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(key.toByteArray()).build()));
+    }
+
+    @PreDestroy
+    void stop() {
+        timers.shutdownNow();
+        loop.shutdown();
+    }
+}

@@ -1,0 +1,105 @@
+package org.timecoin.consensus;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+import org.timecoin.consensus.core.Event;
+import org.timecoin.consensus.core.MessageVerifier;
+import org.timecoin.protocol.codec.ProtocolException;
+import org.timecoin.protocol.stack.StackRecords;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+
+/**
+ * Kafka in: decodes each record strictly and verifies signatures on worker threads, in parallel (never on the event
+ * loop), then hands the event to the core. A record that does not decode or verify is counted with its reason and
+ * dropped: it changes nothing and never blocks the topic.
+ */
+@ApplicationScoped
+public class Inbound {
+    private static final Logger LOG = Logger.getLogger(Inbound.class);
+
+    private final CoreRunner runner;
+    private final NodeIdentity identity;
+    private final MeterRegistry registry;
+
+    public Inbound(CoreRunner runner, NodeIdentity identity, MeterRegistry registry) {
+        this.runner = runner;
+        this.identity = identity;
+        this.registry = registry;
+    }
+
+    private void rejected(String topic, String reason) {
+        registry.counter("timecoin_consensus_records_rejected", "topic", topic, "reason", reason).increment();
+        LOG.debugf("rejected a %s record: %s", topic, reason);
+    }
+
+    @Incoming("consensus-in")
+    @Blocking(ordered = false)
+    public void onPeerTraffic(byte[] value) {
+        StackRecords.PeerTraffic t;
+        try {
+            t = StackRecords.decodePeerTraffic(value);
+        } catch (ProtocolException e) {
+            rejected("consensus.in", e.reason().name());
+            return;
+        }
+        if (t instanceof StackRecords.ConsensusMsg m) {
+            if (m.message().message().chainId() != identity.chainId()) rejected("consensus.in", "WRONG_CHAIN");
+            else if (!MessageVerifier.verifyDeep(m.message())) rejected("consensus.in", "BAD_SIGNATURE");
+            else runner.submit(new Event.MessageVerified(m.message()));
+        } else if (t instanceof StackRecords.Votes v) {
+            if (v.batch().chainId() != identity.chainId()) rejected("consensus.in", "WRONG_CHAIN");
+            else if (!v.batch().signatureValid()) rejected("consensus.in", "BAD_SIGNATURE");
+            else runner.submit(new Event.VotesVerified(v.batch()));
+        } else if (t instanceof StackRecords.SyncedBlock s) {
+            runner.submit(new Event.BlockSynced(s.block(), s.certificate())); // the core checks the commit certificate
+        } else {
+            rejected("consensus.in", "UNEXPECTED_KIND");
+        }
+    }
+
+    /** One poll of verdicts becomes one signed vote batch. */
+    @Incoming("tx-verdicts")
+    @Blocking
+    public void onVerdicts(List<byte[]> values) {
+        List<Event.LocalVerdict> verdicts = new ArrayList<>(values.size());
+        for (byte[] v : values) {
+            try {
+                StackRecords.Verdict d = StackRecords.decodeVerdict(v);
+                verdicts.add(new Event.LocalVerdict(d.txid(), d.verdict()));
+            } catch (ProtocolException e) {
+                rejected("tx.verdicts", e.reason().name());
+            }
+        }
+        if (!verdicts.isEmpty()) runner.submit(new Event.LocalVerdicts(verdicts));
+    }
+
+    @Incoming("blocks-applied")
+    @Blocking
+    public void onBlockApplied(byte[] value) {
+        try {
+            StackRecords.BlockApplied a = StackRecords.decodeBlockApplied(value);
+            runner.submit(new Event.BlockApplied(a.height(), a.hash(), a.timestampMillis(), a.nextSet()));
+        } catch (ProtocolException e) {
+            rejected("blocks.applied", e.reason().name());
+        }
+    }
+
+    @Incoming("proposals-responses")
+    @Blocking
+    public void onProposalResponse(byte[] value) {
+        try {
+            StackRecords.ProposalResponse r = StackRecords.decodeProposalResponse(value);
+            if (r instanceof StackRecords.Built b) runner.submit(new Event.ProposalBuilt(b.height(), b.round(), b.block(), b.certificates()));
+            else if (r instanceof StackRecords.Checked c) runner.submit(new Event.ProposalChecked(c.height(), c.round(), c.blockHash(), c.valid()));
+        } catch (ProtocolException e) {
+            rejected("proposals.responses", e.reason().name());
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package org.timecoin.consensus;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.timecoin.consensus.core.Action;
+import org.timecoin.protocol.codec.Reader;
+import org.timecoin.protocol.codec.Writer;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.model.ConsensusMessage;
+import org.timecoin.protocol.model.Limits;
+import org.timecoin.protocol.model.SignedConsensusMessage;
+
+/**
+ * The crash-safety record in PostgreSQL. {@link #save} returns only once the row is committed; the caller sends the
+ * message after that. A prepared certificate is stored as u32 round ‖ block hash ‖ list of signed Prepares.
+ */
+@ApplicationScoped
+public class SignedMessageStore {
+    private final DataSource dataSource;
+
+    public SignedMessageStore(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    public void save(Action.PersistSigned record) {
+        ConsensusMessage m = record.message().message();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "INSERT INTO signed_message (height, round, type, message, prepared) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+            ps.setLong(1, m.height());
+            ps.setInt(2, m.round());
+            ps.setShort(3, (short) m.type());
+            ps.setBytes(4, record.message().toBytes());
+            ps.setBytes(5, record.prepared() == null ? null : encodePrepared(record.prepared()));
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot persist a signed message; it is not sent", e);
+        }
+    }
+
+    public List<Action.PersistSigned> loadFrom(long minHeight) {
+        List<Action.PersistSigned> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT message, prepared FROM signed_message WHERE height >= ? ORDER BY height, round, type")) {
+            ps.setLong(1, minHeight);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    byte[] prepared = rs.getBytes(2);
+                    out.add(new Action.PersistSigned(SignedConsensusMessage.decode(rs.getBytes(1)), prepared == null ? null : decodePrepared(prepared)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot load signed messages", e);
+        }
+        return out;
+    }
+
+    /** Records below a finalized height can never matter again. */
+    public int pruneBelow(long height) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("DELETE FROM signed_message WHERE height < ?")) {
+            ps.setLong(1, height);
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot prune signed messages", e);
+        }
+    }
+
+    static byte[] encodePrepared(ConsensusMessage.Prepared p) {
+        Writer w = new Writer(512);
+        w.u32(p.round());
+        p.blockHash().write(w);
+        w.list(p.prepares(), Limits.MAX_VALIDATORS, (ww, m) -> m.encode(ww));
+        return w.toByteArray();
+    }
+
+    static ConsensusMessage.Prepared decodePrepared(byte[] bytes) {
+        return Reader.decodeExactly(bytes, Limits.MAX_SMALL_MESSAGE_BYTES, r -> new ConsensusMessage.Prepared(
+                r.u32InRange("round", 0, Integer.MAX_VALUE), Hash.read(r), r.list(Limits.MAX_VALIDATORS, SignedConsensusMessage::read)));
+    }
+}

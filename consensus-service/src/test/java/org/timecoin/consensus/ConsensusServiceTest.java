@@ -1,0 +1,221 @@
+package org.timecoin.consensus;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.hasSize;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import javax.sql.DataSource;
+
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.timecoin.protocol.crypto.Ed25519Keys;
+import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.crypto.HashTag;
+import org.timecoin.protocol.crypto.Hashes;
+import org.timecoin.protocol.crypto.PublicKey;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.Block;
+import org.timecoin.protocol.model.BlockHeader;
+import org.timecoin.protocol.model.ConsensusMessage;
+import org.timecoin.protocol.model.SignedConsensusMessage;
+import org.timecoin.protocol.model.Tier;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxVerdict;
+import org.timecoin.protocol.model.TxVoteBatch;
+import org.timecoin.protocol.model.VoteEntry;
+import org.timecoin.protocol.rules.RewardSplit;
+import org.timecoin.protocol.rules.ValidatorSet;
+import org.timecoin.protocol.stack.StackRecords;
+
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * The consensus service against a real Kafka broker and a real PostgreSQL. The test plays the rest of the stack and
+ * the network: the ledger (applied blocks, verdicts, proposal building and checking) and the three other validators.
+ */
+@QuarkusTest
+class ConsensusServiceTest {
+    static final int CHAIN = 3;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @ConfigProperty(name = "timecoin.topic.prefix")
+    String prefix;
+    @Inject
+    DataSource dataSource;
+    @Inject
+    NodeIdentity identity;
+
+    final List<KeyPair> validators = new ArrayList<>();
+    ValidatorSet set;
+    KafkaProducer<byte[], byte[]> producer;
+    KafkaConsumer<byte[], byte[]> consumer;
+    final List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        List<ValidatorSet.Member> members = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            KeyPair k = Ed25519Keys.deterministic("consensus-test", "masternode", i);
+            validators.add(k);
+            members.add(new ValidatorSet.Member(k.publicKey(), Tier.BRONZE, k.keyHash()));
+        }
+        set = new ValidatorSet(1, members);
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 0),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(prefix + "consensus.out", prefix + "proposals.requests", prefix + "blocks.finalized", prefix + "tx.finalized"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        producer.close();
+        consumer.close();
+    }
+
+    void publish(String topic, byte[] value) {
+        try {
+            producer.send(new ProducerRecord<>(prefix + topic, value)).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits until a record on {@code topic} decodes into something {@code pick} accepts (non-null), and returns that. */
+    <T> T await(String topic, Function<byte[], T> pick) {
+        Object[] found = new Object[1];
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            consumer.poll(Duration.ofMillis(100)).forEach(seen::add);
+            for (var r : seen) {
+                if (!r.topic().equals(prefix + topic)) continue;
+                T t = pick.apply(r.value());
+                if (t != null) {
+                    found[0] = t;
+                    return true;
+                }
+            }
+            return false;
+        });
+        @SuppressWarnings("unchecked")
+        T t = (T) found[0];
+        return t;
+    }
+
+    static <M extends ConsensusMessage> Function<byte[], SignedConsensusMessage> outgoing(Class<M> type, long height) {
+        return bytes -> StackRecords.decodePeerTraffic(bytes) instanceof StackRecords.ConsensusMsg m && type.isInstance(m.message().message())
+                && m.message().message().height() == height ? m.message() : null;
+    }
+
+    void fromPeer(SignedConsensusMessage m) {
+        publish("consensus.in", StackRecords.encode(new StackRecords.ConsensusMsg(m)));
+    }
+
+    KeyPair keyOf(PublicKey pk) {
+        return validators.stream().filter(k -> k.publicKey().equals(pk)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void messagesInFinalizedBlockOut() throws Exception {
+        KeyPair self = identity.key();
+        assertThat(self.publicKey()).isEqualTo(validators.get(0).publicKey());
+        Hash genesis = Hashes.tagged(HashTag.BLOCK, "consensus-service-test".getBytes());
+        publish("blocks.applied", StackRecords.encode(new StackRecords.BlockApplied(0, genesis, 1_000, Hash.ZERO, set)));
+
+        KeyPair leader = keyOf(set.leader(genesis, 0));
+        List<Transaction> txs = List.of(Transaction.reward(1, RewardSplit.split(RewardSplit.blockReward(Amount.ZERO), set, leader.publicKey())));
+        Block block = new Block(new BlockHeader(CHAIN, 1, genesis, Block.merkleRoot(txs), 2_000, 0, leader.publicKey()), txs);
+        if (leader.equals(self)) { // the service leads: the "ledger" builds its block
+            StackRecords.BuildRequest build = await("proposals.requests", b -> StackRecords.decodeProposalRequest(b) instanceof StackRecords.BuildRequest r ? r : null);
+            assertThat(build.height()).isEqualTo(1);
+            assertThat(build.proposer()).isEqualTo(self.publicKey());
+            publish("proposals.responses", StackRecords.encode(new StackRecords.Built(1, 0, block, List.of())));
+        } else { // another validator leads
+            fromPeer(SignedConsensusMessage.sign(new ConsensusMessage.PrePrepare(CHAIN, 1, 0, leader.publicKey(), block, List.of(), List.of()), leader));
+        }
+        StackRecords.CheckRequest check = await("proposals.requests", b -> StackRecords.decodeProposalRequest(b) instanceof StackRecords.CheckRequest r ? r : null);
+        assertThat(check.block().hash()).isEqualTo(block.hash());
+        publish("proposals.responses", StackRecords.encode(new StackRecords.Checked(1, 0, block.hash(), true)));
+
+        SignedConsensusMessage prepare = await("consensus.out", outgoing(ConsensusMessage.Prepare.class, 1));
+        assertThat(((ConsensusMessage.Prepare) prepare.message()).blockHash()).isEqualTo(block.hash());
+        assertThat(prepare.signatureValid()).isTrue();
+        List<KeyPair> others = validators.subList(1, 3);
+        for (KeyPair k : others) fromPeer(SignedConsensusMessage.sign(new ConsensusMessage.Prepare(CHAIN, 1, 0, k.publicKey(), block.hash()), k));
+        SignedConsensusMessage commit = await("consensus.out", outgoing(ConsensusMessage.Commit.class, 1));
+        assertThat(((ConsensusMessage.Commit) commit.message()).blockHash()).isEqualTo(block.hash());
+        for (KeyPair k : others) fromPeer(SignedConsensusMessage.sign(new ConsensusMessage.Commit(CHAIN, 1, 0, k.publicKey(), block.hash()), k));
+
+        StackRecords.FinalizedBlock fin = await("blocks.finalized", StackRecords::decodeFinalizedBlock);
+        assertThat(fin.block().hash()).isEqualTo(block.hash());
+        assertThat(fin.certificate().verify(CHAIN, fin.block(), set)).isNull();
+
+        // What it signed was committed to PostgreSQL (its Prepare and Commit for height 1, round 0).
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT type FROM signed_message WHERE height = 1 AND round = 0 ORDER BY type")) {
+            List<Integer> types = new ArrayList<>();
+            while (rs.next()) types.add(rs.getInt(1));
+            assertThat(types).contains(ConsensusMessage.TYPE_PREPARE, ConsensusMessage.TYPE_COMMIT);
+        }
+        given().get("/v1/consensus/status").then().statusCode(200).body("validators", hasSize(4)).body("height", greaterThanOrEqualTo(1));
+    }
+
+    @Test
+    void votesOfValidatorsFinalizeATransactionAndOutsidersAndGarbageChangeNothing() {
+        Hash genesis = Hashes.tagged(HashTag.BLOCK, "consensus-service-test".getBytes());
+        publish("blocks.applied", StackRecords.encode(new StackRecords.BlockApplied(0, genesis, 1_000, Hash.ZERO, set)));
+        Hash txid = Hashes.tagged(HashTag.TX, UUID.randomUUID().toString().getBytes());
+        publish("tx.verdicts", StackRecords.encode(new StackRecords.Verdict(txid, TxVerdict.APPROVE, "")));
+        TxVoteBatch own = await("consensus.out", b -> StackRecords.decodePeerTraffic(b) instanceof StackRecords.Votes v
+                && v.batch().entries().stream().anyMatch(e -> e.txid().equals(txid)) ? v.batch() : null);
+        assertThat(own.signatureValid()).isTrue();
+        assertThat(own.voter()).isEqualTo(identity.key().publicKey());
+
+        publish("consensus.in", new byte[] {9, 9, 9}); // garbage: rejected with a reason, nothing else happens
+        for (int i = 0; i < 3; i++) { // keys that are not registered masternodes
+            KeyPair outsider = Ed25519Keys.deterministic("consensus-test", "outsider", i);
+            publish("consensus.in", StackRecords.encode(new StackRecords.Votes(TxVoteBatch.sign(CHAIN, set.epoch(), outsider,
+                    List.of(new VoteEntry(txid, TxVerdict.APPROVE))))));
+        }
+        for (KeyPair k : validators.subList(1, 3)) {
+            publish("consensus.in", StackRecords.encode(new StackRecords.Votes(TxVoteBatch.sign(CHAIN, set.epoch(), k,
+                    List.of(new VoteEntry(txid, TxVerdict.APPROVE))))));
+        }
+        StackRecords.Finalized fin = await("tx.finalized", b -> StackRecords.decodeTxOutcome(b) instanceof StackRecords.Finalized f
+                && f.txid().equals(txid) ? f : null);
+        assertThat(fin.certificate().verify(CHAIN, set)).isNull();
+        assertThat(fin.certificate().approvals()).extracting(a -> a.voter())
+                .containsExactlyInAnyOrder(validators.get(0).publicKey(), validators.get(1).publicKey(), validators.get(2).publicKey());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(given().get("/q/metrics").asString())
+                .contains("timecoin_consensus_records_rejected_total{reason=\"UNKNOWN_TYPE\",topic=\"consensus.in\"}"));
+    }
+}

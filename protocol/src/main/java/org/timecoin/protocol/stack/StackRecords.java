@@ -1,0 +1,279 @@
+package org.timecoin.protocol.stack;
+
+import java.util.List;
+
+import org.timecoin.protocol.codec.ProtocolException;
+import org.timecoin.protocol.codec.ProtocolException.Reason;
+import org.timecoin.protocol.codec.Reader;
+import org.timecoin.protocol.codec.Writer;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.crypto.KeyHash;
+import org.timecoin.protocol.crypto.PublicKey;
+import org.timecoin.protocol.model.Block;
+import org.timecoin.protocol.model.CommitCertificate;
+import org.timecoin.protocol.model.FinalityCertificate;
+import org.timecoin.protocol.model.Limits;
+import org.timecoin.protocol.model.SignedConsensusMessage;
+import org.timecoin.protocol.model.Tier;
+import org.timecoin.protocol.model.TxVerdict;
+import org.timecoin.protocol.model.TxVoteBatch;
+import org.timecoin.protocol.rules.ValidatorSet;
+
+/**
+ * Records on the Kafka topics inside one masternode stack (never on the wire between operators). Each record value is
+ * u8 kind ‖ body, in the protocol's canonical encoding; decoding is as strict as for network messages.
+ */
+public final class StackRecords {
+    private StackRecords() {
+    }
+
+    // ---- consensus.in (p2p → consensus) and consensus.out (consensus → p2p) ----
+
+    /** A record of consensus.in / consensus.out. */
+    public sealed interface PeerTraffic permits ConsensusMsg, Votes, SyncedBlock, SyncRequest {
+    }
+
+    /** kind 1: a signed block-consensus message. */
+    public record ConsensusMsg(SignedConsensusMessage message) implements PeerTraffic {
+    }
+
+    /** kind 2: a transaction vote batch. */
+    public record Votes(TxVoteBatch batch) implements PeerTraffic {
+    }
+
+    /** kind 3 (in only): a finalized block fetched from a peer: Block ‖ CommitCertificate. */
+    public record SyncedBlock(Block block, CommitCertificate certificate) implements PeerTraffic {
+    }
+
+    /** kind 4 (out only): please fetch finalized blocks from this height on: u64 height. */
+    public record SyncRequest(long fromHeight) implements PeerTraffic {
+    }
+
+    public static byte[] encode(PeerTraffic t) {
+        Writer w = new Writer(256);
+        if (t instanceof ConsensusMsg m) {
+            w.u8(1);
+            m.message().encode(w);
+        } else if (t instanceof Votes v) {
+            w.u8(2);
+            v.batch().encode(w);
+        } else if (t instanceof SyncedBlock s) {
+            w.u8(3);
+            s.block().encode(w);
+            s.certificate().encode(w);
+        } else if (t instanceof SyncRequest r) {
+            w.u8(4).u64(r.fromHeight());
+        }
+        return w.toByteArray();
+    }
+
+    public static PeerTraffic decodePeerTraffic(byte[] bytes) {
+        return Reader.decodeExactly(bytes, Limits.MAX_CONSENSUS_MESSAGE_BYTES, r -> {
+            int kind = r.u8();
+            return switch (kind) {
+                case 1 -> new ConsensusMsg(SignedConsensusMessage.read(r));
+                case 2 -> new Votes(TxVoteBatch.read(r));
+                case 3 -> new SyncedBlock(Block.read(r), CommitCertificate.read(r));
+                case 4 -> new SyncRequest(r.u63("height"));
+                default -> throw new ProtocolException(Reason.UNKNOWN_TYPE, "peer traffic kind " + kind);
+            };
+        });
+    }
+
+    // ---- tx.verdicts (ledger → consensus) ----
+
+    /** txid ‖ u8 verdict ‖ string reason (empty when approved). */
+    public record Verdict(Hash txid, TxVerdict verdict, String reason) {
+    }
+
+    public static byte[] encode(Verdict v) {
+        Writer w = new Writer(48);
+        v.txid().write(w);
+        w.u8(v.verdict().code()).string(v.reason(), 64);
+        return w.toByteArray();
+    }
+
+    public static Verdict decodeVerdict(byte[] bytes) {
+        return Reader.decodeExactly(bytes, 128, r -> new Verdict(Hash.read(r), TxVerdict.byCode(r.u8()), r.string(64)));
+    }
+
+    // ---- tx.finalized (consensus → ledger, gateway, p2p) ----
+
+    public sealed interface TxOutcome permits Finalized, Released {
+        Hash txid();
+    }
+
+    /** kind 1: the transaction is final. */
+    public record Finalized(FinalityCertificate certificate) implements TxOutcome {
+        public Hash txid() {
+            return certificate.txid();
+        }
+    }
+
+    /** kind 2: release its locks: txid ‖ string reason. */
+    public record Released(Hash txid, String reason) implements TxOutcome {
+    }
+
+    public static byte[] encode(TxOutcome o) {
+        Writer w = new Writer(256);
+        if (o instanceof Finalized f) {
+            w.u8(1);
+            f.certificate().encode(w);
+        } else if (o instanceof Released r) {
+            w.u8(2);
+            r.txid().write(w);
+            w.string(r.reason(), 64);
+        }
+        return w.toByteArray();
+    }
+
+    public static TxOutcome decodeTxOutcome(byte[] bytes) {
+        return Reader.decodeExactly(bytes, Limits.MAX_SMALL_MESSAGE_BYTES, r -> {
+            int kind = r.u8();
+            return switch (kind) {
+                case 1 -> new Finalized(FinalityCertificate.read(r));
+                case 2 -> new Released(Hash.read(r), r.string(64));
+                default -> throw new ProtocolException(Reason.UNKNOWN_TYPE, "tx outcome kind " + kind);
+            };
+        });
+    }
+
+    // ---- blocks.finalized (consensus → ledger) ----
+
+    public record FinalizedBlock(Block block, CommitCertificate certificate) {
+    }
+
+    public static byte[] encode(FinalizedBlock f) {
+        Writer w = new Writer(1024);
+        f.block().encode(w);
+        f.certificate().encode(w);
+        return w.toByteArray();
+    }
+
+    public static FinalizedBlock decodeFinalizedBlock(byte[] bytes) {
+        return Reader.decodeExactly(bytes, Limits.MAX_BLOCK_BYTES + Limits.MAX_SMALL_MESSAGE_BYTES,
+                r -> new FinalizedBlock(Block.read(r), CommitCertificate.read(r)));
+    }
+
+    // ---- blocks.applied (ledger → consensus, gateway, p2p, ledger replicas) ----
+
+    /**
+     * u64 height ‖ hash ‖ u64 timestamp ‖ UTXO-set commitment hash ‖ validator set for height+1:
+     * u64 epoch ‖ u32 n ‖ n × (key ‖ u8 tier ‖ reward keyhash).
+     */
+    public record BlockApplied(long height, Hash hash, long timestampMillis, Hash utxoCommitment, ValidatorSet nextSet) {
+    }
+
+    public static byte[] encode(BlockApplied a) {
+        Writer w = new Writer(256);
+        w.u64(a.height());
+        a.hash().write(w);
+        w.u64(a.timestampMillis());
+        a.utxoCommitment().write(w);
+        w.u64(a.nextSet().epoch());
+        w.list(a.nextSet().members(), Limits.MAX_VALIDATORS, (ww, m) -> {
+            m.nodeKey().write(ww);
+            ww.u8(m.tier().code());
+            m.rewardKeyHash().write(ww);
+        });
+        return w.toByteArray();
+    }
+
+    public static BlockApplied decodeBlockApplied(byte[] bytes) {
+        return Reader.decodeExactly(bytes, Limits.MAX_SMALL_MESSAGE_BYTES, r -> {
+            long height = r.u63("height");
+            Hash hash = Hash.read(r);
+            long ts = r.u63("timestamp");
+            Hash commitment = Hash.read(r);
+            long epoch = r.u63("epoch");
+            if (epoch > height + 1) throw new ProtocolException(Reason.INVALID_VALUE, "epoch after the set's height");
+            List<ValidatorSet.Member> members = r.list(Limits.MAX_VALIDATORS,
+                    rr -> new ValidatorSet.Member(PublicKey.read(rr), Tier.byCode(rr.u8()), KeyHash.read(rr)));
+            try {
+                return new BlockApplied(height, hash, ts, commitment, new ValidatorSet(height + 1, epoch, members));
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException(Reason.INVALID_VALUE, e.getMessage());
+            }
+        });
+    }
+
+    // ---- proposals.requests (consensus → ledger) and proposals.responses (ledger → consensus) ----
+
+    public sealed interface ProposalRequest permits BuildRequest, CheckRequest {
+    }
+
+    /** kind 1: build a block: u64 height ‖ u32 round ‖ previous hash ‖ u64 previous timestamp ‖ proposer key. */
+    public record BuildRequest(long height, int round, Hash previousHash, long previousTimestampMillis, PublicKey proposer)
+            implements ProposalRequest {
+    }
+
+    /** kind 2: check a proposal: u64 height ‖ u32 round ‖ block ‖ list of finality certificates. */
+    public record CheckRequest(long height, int round, Block block, List<FinalityCertificate> certificates) implements ProposalRequest {
+    }
+
+    public static byte[] encode(ProposalRequest p) {
+        Writer w = new Writer(512);
+        if (p instanceof BuildRequest b) {
+            w.u8(1).u64(b.height()).u32(b.round());
+            b.previousHash().write(w);
+            w.u64(b.previousTimestampMillis());
+            b.proposer().write(w);
+        } else if (p instanceof CheckRequest c) {
+            w.u8(2).u64(c.height()).u32(c.round());
+            c.block().encode(w);
+            w.list(c.certificates(), Limits.MAX_BLOCK_TRANSACTIONS, (ww, f) -> f.encode(ww));
+        }
+        return w.toByteArray();
+    }
+
+    public static ProposalRequest decodeProposalRequest(byte[] bytes) {
+        return Reader.decodeExactly(bytes, Limits.MAX_CONSENSUS_MESSAGE_BYTES, r -> {
+            int kind = r.u8();
+            long height = r.u63("height");
+            int round = r.u32InRange("round", 0, Integer.MAX_VALUE);
+            return switch (kind) {
+                case 1 -> new BuildRequest(height, round, Hash.read(r), r.u63("timestamp"), PublicKey.read(r));
+                case 2 -> new CheckRequest(height, round, Block.read(r), r.list(Limits.MAX_BLOCK_TRANSACTIONS, FinalityCertificate::read));
+                default -> throw new ProtocolException(Reason.UNKNOWN_TYPE, "proposal request kind " + kind);
+            };
+        });
+    }
+
+    public sealed interface ProposalResponse permits Built, Checked {
+    }
+
+    /** kind 1: the block built for (height, round) and a certificate per non-reward transaction. */
+    public record Built(long height, int round, Block block, List<FinalityCertificate> certificates) implements ProposalResponse {
+    }
+
+    /** kind 2: u64 height ‖ u32 round ‖ block hash ‖ u8 valid. */
+    public record Checked(long height, int round, Hash blockHash, boolean valid) implements ProposalResponse {
+    }
+
+    public static byte[] encode(ProposalResponse p) {
+        Writer w = new Writer(512);
+        if (p instanceof Built b) {
+            w.u8(1).u64(b.height()).u32(b.round());
+            b.block().encode(w);
+            w.list(b.certificates(), Limits.MAX_BLOCK_TRANSACTIONS, (ww, f) -> f.encode(ww));
+        } else if (p instanceof Checked c) {
+            w.u8(2).u64(c.height()).u32(c.round());
+            c.blockHash().write(w);
+            w.u8(c.valid() ? 1 : 0);
+        }
+        return w.toByteArray();
+    }
+
+    public static ProposalResponse decodeProposalResponse(byte[] bytes) {
+        return Reader.decodeExactly(bytes, Limits.MAX_CONSENSUS_MESSAGE_BYTES, r -> {
+            int kind = r.u8();
+            long height = r.u63("height");
+            int round = r.u32InRange("round", 0, Integer.MAX_VALUE);
+            return switch (kind) {
+                case 1 -> new Built(height, round, Block.read(r), r.list(Limits.MAX_BLOCK_TRANSACTIONS, FinalityCertificate::read));
+                case 2 -> new Checked(height, round, Hash.read(r), r.bool());
+                default -> throw new ProtocolException(Reason.UNKNOWN_TYPE, "proposal response kind " + kind);
+            };
+        });
+    }
+}
