@@ -76,6 +76,8 @@ final class Simulation {
     private final Map<Hash, Long> submittedAt = new HashMap<>();
     final List<Long> txFinalityLatencies = new ArrayList<>();
     final Map<Long, Long> blockFinalizedAt = new HashMap<>();
+    /** Per height: time from the first honest node finalizing it to the last (how long a block takes to reach everyone). */
+    final Map<Long, Long> blockSpread = new HashMap<>();
     private final List<Hash> mustFinalize = new ArrayList<>();
     private long heightAtHeal = -1;
     private int coinCounter;
@@ -125,7 +127,7 @@ final class Simulation {
     }
 
     String replay() {
-        return "replay: ./mvnw -pl consensus-service test -Dtest=ConsensusSimulationTest#replay -Dsim.config=" + config.name() + " -Dsim.seed=" + seed;
+        return "replay: ./mvnw -pl consensus-core -am test -Dsurefire.failIfNoSpecifiedTests=false -Dtest=ConsensusSimulationTest#replay -Dsim.config=" + config.name() + " -Dsim.seed=" + seed;
     }
 
     String describe() {
@@ -254,6 +256,7 @@ final class Simulation {
             violations.add("SAFETY: node" + n.index + " finalized " + block.hash() + " at height " + block.height() + " where another honest node finalized " + earlier);
         }
         if (earlier == null) blockFinalizedAt.put(block.height(), now);
+        else blockSpread.put(block.height(), now - blockFinalizedAt.get(block.height()));
         if (leaderCrashedAt >= 0 && firstBlockAfterCrash < 0 && now > leaderCrashedAt) firstBlockAfterCrash = now;
         for (Transaction tx : block.transactions()) if (!tx.isReward()) observeFinal(n, tx.txid());
     }

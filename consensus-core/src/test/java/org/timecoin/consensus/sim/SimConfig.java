@@ -12,6 +12,11 @@ record SimConfig(String name, List<Tier> tiers, int byzantineCount, boolean cras
         return new SimConfig("n" + n + "f" + f, java.util.Collections.nCopies(n, Tier.BRONZE), f, true, true, 0.02, 45_000, 20_000);
     }
 
+    /** Only a leader crash on a good network (no Byzantine validator, no drops, no partition): the view-change measurement. */
+    static SimConfig leaderCrashOnly(int n) {
+        return new SimConfig("n" + n + "-leader-crash", java.util.Collections.nCopies(n, Tier.BRONZE), 0, true, false, 0.0, 30_000, 1_000);
+    }
+
     /** Unequal weights: a third Silver (10), the rest Bronze (1); Byzantine weight stays below a third. */
     static SimConfig unequal(int n) {
         List<Tier> tiers = new java.util.ArrayList<>();

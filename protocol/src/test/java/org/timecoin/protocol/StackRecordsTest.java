@@ -1,0 +1,79 @@
+package org.timecoin.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.timecoin.protocol.CodecTest.reasonOf;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.timecoin.protocol.codec.ProtocolException.Reason;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.model.TxVerdict;
+import org.timecoin.protocol.rules.ValidatorSet;
+import org.timecoin.protocol.stack.StackRecords;
+
+class StackRecordsTest {
+
+    @Test
+    void peerTrafficRoundTrips() {
+        var msg = new StackRecords.ConsensusMsg(Fixtures.commit(1));
+        assertThat(StackRecords.decodePeerTraffic(StackRecords.encode(msg))).isEqualTo(msg);
+        var votes = new StackRecords.Votes(Fixtures.voteBatch(2));
+        assertThat(StackRecords.decodePeerTraffic(StackRecords.encode(votes))).isEqualTo(votes);
+        var synced = new StackRecords.SyncedBlock(Fixtures.block1(), Fixtures.commitCertificate());
+        assertThat(StackRecords.decodePeerTraffic(StackRecords.encode(synced))).isEqualTo(synced);
+        var sync = new StackRecords.SyncRequest(42);
+        assertThat(StackRecords.decodePeerTraffic(StackRecords.encode(sync))).isEqualTo(sync);
+        assertThat(reasonOf(() -> StackRecords.decodePeerTraffic(new byte[] {9}))).isEqualTo(Reason.UNKNOWN_TYPE);
+        assertThat(reasonOf(() -> StackRecords.decodePeerTraffic(new byte[0]))).isEqualTo(Reason.TRUNCATED);
+    }
+
+    @Test
+    void ledgerAndConsensusRecordsRoundTrip() {
+        var verdict = new StackRecords.Verdict(Fixtures.transfer().txid(), TxVerdict.REJECT, "INPUT_LOCKED");
+        assertThat(StackRecords.decodeVerdict(StackRecords.encode(verdict))).isEqualTo(verdict);
+        var fin = new StackRecords.Finalized(Fixtures.finalityCertificate());
+        assertThat(StackRecords.decodeTxOutcome(StackRecords.encode(fin))).isEqualTo(fin);
+        var rel = new StackRecords.Released(Fixtures.transfer().txid(), "LOCK_TIMEOUT");
+        assertThat(StackRecords.decodeTxOutcome(StackRecords.encode(rel))).isEqualTo(rel);
+        var block = new StackRecords.FinalizedBlock(Fixtures.block1(), Fixtures.commitCertificate());
+        assertThat(StackRecords.decodeFinalizedBlock(StackRecords.encode(block))).isEqualTo(block);
+        var build = new StackRecords.BuildRequest(5, 1, Hash.ZERO, 123, Fixtures.nodeKey(0).publicKey());
+        assertThat(StackRecords.decodeProposalRequest(StackRecords.encode(build))).isEqualTo(build);
+        var check = new StackRecords.CheckRequest(1, 0, Fixtures.block1(), List.of(Fixtures.finalityCertificate()));
+        assertThat(StackRecords.decodeProposalRequest(StackRecords.encode(check))).isEqualTo(check);
+        var checked = new StackRecords.Checked(1, 0, Fixtures.block1().hash(), true);
+        assertThat(StackRecords.decodeProposalResponse(StackRecords.encode(checked))).isEqualTo(checked);
+    }
+
+    @Test
+    void blockAppliedCarriesTheNextValidatorSetWithItsEpoch() {
+        ValidatorSet set = new ValidatorSet(8, 3, Fixtures.GENESIS.validatorSet().members());
+        var applied = new StackRecords.BlockApplied(7, Fixtures.block1().hash(), 99, Hash.ZERO, set);
+        StackRecords.BlockApplied back = StackRecords.decodeBlockApplied(StackRecords.encode(applied));
+        assertThat(back.height()).isEqualTo(7);
+        assertThat(back.nextSet().height()).isEqualTo(8);
+        assertThat(back.nextSet().epoch()).isEqualTo(3);
+        assertThat(back.nextSet().members()).isEqualTo(set.members());
+        // a node key listed twice is refused with a reason, not an exception
+        byte[] bytes = StackRecords.encode(new StackRecords.BlockApplied(7, Hash.ZERO, 99, Hash.ZERO, set));
+        byte[] tampered = withDuplicateMember(bytes);
+        assertThat(reasonOf(() -> StackRecords.decodeBlockApplied(tampered))).isEqualTo(Reason.INVALID_VALUE);
+    }
+
+    /** Re-encodes the member list of a BlockApplied record with its first member twice. */
+    private static byte[] withDuplicateMember(byte[] bytes) {
+        int listAt = 8 + 32 + 8 + 32 + 8;
+        int memberSize = 32 + 1 + 20;
+        int count = ((bytes[listAt] & 0xFF) << 24) | ((bytes[listAt + 1] & 0xFF) << 16) | ((bytes[listAt + 2] & 0xFF) << 8) | (bytes[listAt + 3] & 0xFF);
+        byte[] out = new byte[bytes.length + memberSize];
+        System.arraycopy(bytes, 0, out, 0, bytes.length);
+        System.arraycopy(bytes, listAt + 4, out, bytes.length, memberSize);
+        int n = count + 1;
+        out[listAt] = (byte) (n >>> 24);
+        out[listAt + 1] = (byte) (n >>> 16);
+        out[listAt + 2] = (byte) (n >>> 8);
+        out[listAt + 3] = (byte) n;
+        return out;
+    }
+}
