@@ -23,7 +23,11 @@ public class ConsensusResource {
     public record Validator(String key, String tier, long votingWeight) {
     }
 
-    public record Status(long height, int round, String phase, long totalVotingWeight, List<Validator> validators, int openTransactionTallies,
+    public record VoteStatistics(int openTallies, double transactionsFinalized, double transactionsReleased, double blocksFinalized,
+                                 double roundChanges) {
+    }
+
+    public record Status(long height, int round, String phase, long totalVotingWeight, List<Validator> validators, VoteStatistics votes,
                          int evidence) {
     }
 
@@ -37,8 +41,11 @@ public class ConsensusResource {
             var set = core.validatorSet();
             List<Validator> validators = set == null ? List.of()
                     : set.members().stream().map(m -> new Validator(m.nodeKey().hex(), m.tier().name(), m.tier().votingWeight())).toList();
-            return new Status(core.height(), core.round(), core.phase().name(), set == null ? 0 : set.totalVotingWeight(), validators,
-                    core.openTransactionTallies(), core.evidence().size());
+            VoteStatistics votes = new VoteStatistics(core.openTransactionTallies(), runner.counted("timecoin_consensus_transactions_finalized"),
+                    runner.counted("timecoin_consensus_transactions_released"), runner.counted("timecoin_consensus_blocks_finalized"),
+                    runner.counted("timecoin_consensus_round_changes"));
+            return new Status(core.height(), core.round(), core.phase().name(), set == null ? 0 : set.totalVotingWeight(), validators, votes,
+                    core.evidence().size());
         });
     }
 

@@ -49,6 +49,7 @@ public class CoreRunner {
     private final ConsensusCore core;
     private final NodeIdentity identity;
     private final SignedMessageStore store;
+    private final MeterRegistry registry;
 
     @Inject
     @Channel("consensus-out")
@@ -83,6 +84,7 @@ public class CoreRunner {
     public CoreRunner(NodeIdentity identity, SignedMessageStore store, MeterRegistry registry, ConsensusSettings settings) {
         this.identity = identity;
         this.store = store;
+        this.registry = registry;
         this.core = new ConsensusCore(identity.chainId(), identity.key(), settings.coreConfig());
         List<Action.PersistSigned> signed = store.loadFrom(0);
         core.restore(signed);
@@ -118,6 +120,11 @@ public class CoreRunner {
                 LOG.errorf(e, "consensus core failed on %s", event.getClass().getSimpleName());
             }
         });
+    }
+
+    /** The value of one of this runner's counters. */
+    double counted(String name) {
+        return registry.counter(name).count();
     }
 
     /** Reads the core's state on its own thread. */

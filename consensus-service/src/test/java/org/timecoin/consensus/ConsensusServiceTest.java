@@ -32,7 +32,10 @@ import org.awaitility.Awaitility;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.timecoin.protocol.crypto.Ed25519Keys;
 import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
 import org.timecoin.protocol.crypto.Hash;
@@ -58,8 +61,10 @@ import io.quarkus.test.junit.QuarkusTest;
 /**
  * The consensus service against a real Kafka broker and a real PostgreSQL. The test plays the rest of the stack and
  * the network: the ledger (applied blocks, verdicts, proposal building and checking) and the three other validators.
+ * Both tests drive the one running service (one chain), so they run in order: height 1 is decided first.
  */
 @QuarkusTest
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsensusServiceTest {
     static final int CHAIN = 3;
 
@@ -145,6 +150,7 @@ class ConsensusServiceTest {
     }
 
     @Test
+    @Order(1)
     void messagesInFinalizedBlockOut() throws Exception {
         KeyPair self = identity.key();
         assertThat(self.publicKey()).isEqualTo(validators.get(0).publicKey());
@@ -186,10 +192,12 @@ class ConsensusServiceTest {
             while (rs.next()) types.add(rs.getInt(1));
             assertThat(types).contains(ConsensusMessage.TYPE_PREPARE, ConsensusMessage.TYPE_COMMIT);
         }
-        given().get("/v1/consensus/status").then().statusCode(200).body("validators", hasSize(4)).body("height", greaterThanOrEqualTo(1));
+        given().get("/v1/consensus/status").then().statusCode(200).body("validators", hasSize(4)).body("height", greaterThanOrEqualTo(1))
+                .body("votes.blocksFinalized", greaterThanOrEqualTo(1.0f));
     }
 
     @Test
+    @Order(2)
     void votesOfValidatorsFinalizeATransactionAndOutsidersAndGarbageChangeNothing() {
         Hash genesis = Hashes.tagged(HashTag.BLOCK, "consensus-service-test".getBytes());
         publish("blocks.applied", StackRecords.encode(new StackRecords.BlockApplied(0, genesis, 1_000, Hash.ZERO, set)));
