@@ -220,8 +220,7 @@ public final class StackRecords {
             b.proposer().write(w);
         } else if (p instanceof CheckRequest c) {
             w.u8(2).u64(c.height()).u32(c.round());
-            c.block().encode(w);
-            w.list(c.certificates(), Limits.MAX_BLOCK_TRANSACTIONS, (ww, f) -> f.encode(ww));
+            writeProposal(w, c.block(), c.certificates());
         }
         return w.toByteArray();
     }
@@ -233,7 +232,7 @@ public final class StackRecords {
             int round = r.u32InRange("round", 0, Integer.MAX_VALUE);
             return switch (kind) {
                 case 1 -> new BuildRequest(height, round, Hash.read(r), r.u63("timestamp"), PublicKey.read(r));
-                case 2 -> new CheckRequest(height, round, Block.read(r), r.list(Limits.MAX_BLOCK_TRANSACTIONS, FinalityCertificate::read));
+                case 2 -> new CheckRequest(height, round, Block.read(r), readCertificates(r));
                 default -> throw new ProtocolException(Reason.UNKNOWN_TYPE, "proposal request kind " + kind);
             };
         });
@@ -254,8 +253,7 @@ public final class StackRecords {
         Writer w = new Writer(512);
         if (p instanceof Built b) {
             w.u8(1).u64(b.height()).u32(b.round());
-            b.block().encode(w);
-            w.list(b.certificates(), Limits.MAX_BLOCK_TRANSACTIONS, (ww, f) -> f.encode(ww));
+            writeProposal(w, b.block(), b.certificates());
         } else if (p instanceof Checked c) {
             w.u8(2).u64(c.height()).u32(c.round());
             c.blockHash().write(w);
@@ -270,10 +268,20 @@ public final class StackRecords {
             long height = r.u63("height");
             int round = r.u32InRange("round", 0, Integer.MAX_VALUE);
             return switch (kind) {
-                case 1 -> new Built(height, round, Block.read(r), r.list(Limits.MAX_BLOCK_TRANSACTIONS, FinalityCertificate::read));
+                case 1 -> new Built(height, round, Block.read(r), readCertificates(r));
                 case 2 -> new Checked(height, round, Hash.read(r), r.bool());
                 default -> throw new ProtocolException(Reason.UNKNOWN_TYPE, "proposal response kind " + kind);
             };
         });
+    }
+
+    /** A proposal's block and its finality certificates (one per non-reward transaction). */
+    private static void writeProposal(Writer w, Block block, List<FinalityCertificate> certificates) {
+        block.encode(w);
+        w.list(certificates, Limits.MAX_BLOCK_TRANSACTIONS, (ww, f) -> f.encode(ww));
+    }
+
+    private static List<FinalityCertificate> readCertificates(Reader r) {
+        return r.list(Limits.MAX_BLOCK_TRANSACTIONS, FinalityCertificate::read);
     }
 }
