@@ -1,0 +1,119 @@
+package org.timecoin.ledger;
+
+import java.util.List;
+
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.timecoin.protocol.codec.Hex;
+import org.timecoin.protocol.codec.ProtocolException;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.model.Address;
+import org.timecoin.protocol.model.OutPoint;
+
+import io.smallrye.common.annotation.Blocking;
+
+/**
+ * Reads for the gateway (any replica). JDBC on worker threads ({@link Blocking}), never on the event loop. Paging is
+ * keyset-based ({@code after=txid:index}), bounded by {@code limit} ≤ 1000.
+ */
+@Path("/v1/ledger")
+@Produces(MediaType.APPLICATION_JSON)
+@Blocking
+public class LedgerResource {
+    static final int MAX_PAGE = 1_000;
+    private static final String[] UTXO_STATES = {"UNSPENT", "LOCKED", "SPENT_PENDING", "SPENT_FINAL", "SPENT_CONFIRMED"};
+    private static final String[] TX_STATES = {"UNKNOWN", "PENDING", "FINAL", "CONFIRMED", "REJECTED", "RELEASED"};
+
+    private final LedgerStore store;
+    private final char addressDigit;
+
+    public LedgerResource(LedgerStore store, @org.eclipse.microprofile.config.inject.ConfigProperty(name = "timecoin.network") String network) {
+        this.store = store;
+        this.addressDigit = org.timecoin.protocol.model.Network.byName(network).addressDigit();
+    }
+
+    public record Chain(long height, String tipHash, long tipTimestampMillis, long validatorSetEpoch, String utxoCommitment, long confirmedSupplySat) {
+    }
+
+    public record Utxo(String txid, int index, long amountSat, String address, String state, Long confirmedHeight) {
+    }
+
+    public record Page(List<Utxo> utxos, String next) {
+    }
+
+    public record Balance(String address, long confirmedSat, long pendingSat, long utxoCount) {
+    }
+
+    public record TxStatus(String txid, String status, String reason, Long feeSat, Long blockHeight, String finalityCertificate) {
+    }
+
+    public record BlockView(long height, String hash, String block, String commitCertificate) {
+    }
+
+    @GET
+    @Path("/chain")
+    public Chain chain() {
+        LedgerStore.Tip t = store.tip().orElseThrow(() -> new IllegalStateException("no chain yet"));
+        return new Chain(t.height(), t.hash().hex(), t.timestampMillis(), t.epoch(), t.utxoCommitment().hex(), store.confirmedSupply());
+    }
+
+    private Utxo view(LedgerStore.UtxoView u, char digit) {
+        return new Utxo(u.outPoint().txid().hex(), u.outPoint().index(), u.output().amount().sat(), new Address(digit, u.output().keyHash()).toString(),
+                UTXO_STATES[u.state()], u.createdHeight());
+    }
+
+    @GET
+    @Path("/utxos/{txid}/{index}")
+    public Response utxo(@PathParam("txid") String txid, @PathParam("index") int index) {
+        if (index < 0 || index >= org.timecoin.protocol.model.Limits.MAX_OUTPUTS) return ProblemMapper.problem(400, "INVALID_VALUE", "output index out of range");
+        return store.utxo(new OutPoint(Hash.fromHex(txid), index)).map(u -> Response.ok(view(u, addressDigit)).build())
+                .orElseGet(() -> ProblemMapper.problem(404, "UNKNOWN_OUTPUT", "no output " + txid + ":" + index));
+    }
+
+    @GET
+    @Path("/addresses/{address}/utxos")
+    public Page utxos(@PathParam("address") String address, @QueryParam("after") String after, @QueryParam("limit") @DefaultValue("100") int limit) {
+        Address a = Address.parse(address);
+        if (limit < 1 || limit > MAX_PAGE) throw new ProtocolException(ProtocolException.Reason.INVALID_VALUE, "limit must be 1.." + MAX_PAGE);
+        OutPoint cursor = null;
+        if (after != null && !after.isBlank()) {
+            String[] parts = after.split(":");
+            if (parts.length != 2 || !parts[1].matches("\\d{1,5}")) throw new ProtocolException(ProtocolException.Reason.INVALID_VALUE, "after must be txid:index");
+            cursor = new OutPoint(Hash.fromHex(parts[0]), Integer.parseInt(parts[1]));
+        }
+        List<Utxo> page = store.utxosOf(a.keyHash(), cursor, limit).stream().map(u -> view(u, a.networkDigit())).toList();
+        String next = page.size() == limit ? page.get(page.size() - 1).txid() + ":" + page.get(page.size() - 1).index() : null;
+        return new Page(page, next);
+    }
+
+    @GET
+    @Path("/addresses/{address}/balance")
+    public Balance balance(@PathParam("address") String address) {
+        Address a = Address.parse(address);
+        LedgerStore.Balance b = store.balanceOf(a.keyHash());
+        return new Balance(address, b.confirmedSat(), b.pendingSat(), b.utxoCount());
+    }
+
+    @GET
+    @Path("/blocks/{height}")
+    public Response block(@PathParam("height") long height) {
+        return store.block(height).map(b -> Response.ok(new BlockView(b.block().height(), b.block().hash().hex(), Hex.encode(b.block().toBytes()),
+                        b.certificate() == null ? null : Hex.encode(b.certificate().toBytes()))).build())
+                .orElseGet(() -> ProblemMapper.problem(404, "UNKNOWN_BLOCK", "no block at height " + height));
+    }
+
+    @GET
+    @Path("/transactions/{txid}")
+    public Response transaction(@PathParam("txid") String txid) {
+        return store.transaction(Hash.fromHex(txid)).map(t -> Response.ok(new TxStatus(t.txid().hex(), TX_STATES[t.status()], t.reason(), t.fee(),
+                        t.blockHeight(), t.certificate() == null ? null : Hex.encode(t.certificate()))).build())
+                .orElseGet(() -> ProblemMapper.problem(404, "UNKNOWN_TRANSACTION", "no transaction " + txid));
+    }
+}

@@ -1,0 +1,265 @@
+package org.timecoin.ledger;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+import org.timecoin.protocol.codec.ProtocolException;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.genesis.DevnetGenesis;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.Block;
+import org.timecoin.protocol.model.BlockHeader;
+import org.timecoin.protocol.model.FinalityCertificate;
+import org.timecoin.protocol.model.Network;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxVerdict;
+import org.timecoin.protocol.rules.RejectReason;
+import org.timecoin.protocol.rules.RewardSplit;
+import org.timecoin.protocol.rules.TransactionRules;
+import org.timecoin.protocol.rules.ValidatorSet;
+import org.timecoin.protocol.stack.StackRecords;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+
+/**
+ * The ledger's Kafka side: validates submitted transactions (signatures in parallel on worker threads, then the
+ * atomic lock in PostgreSQL) and publishes verdicts; applies finality certificates and lock releases; builds and
+ * checks block proposals for consensus; applies finalized blocks and announces them. Bad records are counted with a
+ * reason and change nothing. Database failures are retried with backoff before the record is acknowledged, so nothing
+ * is acknowledged before it is stored.
+ */
+@ApplicationScoped
+public class LedgerService {
+    private static final Logger LOG = Logger.getLogger(LedgerService.class);
+
+    private final LedgerStore store;
+    private final MeterRegistry registry;
+    private final Network network;
+    private final String genesisSeed;
+    private final int genesisNodes;
+    private final int maxBlockTransactions;
+    private final long lockTimeoutSeconds;
+    private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "ledger-lock-sweeper"));
+
+    @Inject
+    @Channel("tx-verdicts")
+    Emitter<byte[]> verdicts;
+    @Inject
+    @Channel("blocks-applied")
+    Emitter<byte[]> applied;
+    @Inject
+    @Channel("proposals-responses")
+    Emitter<byte[]> proposals;
+
+    public LedgerService(LedgerStore store, MeterRegistry registry, @ConfigProperty(name = "timecoin.network") String network,
+                         @ConfigProperty(name = "timecoin.genesis.seed", defaultValue = "devnet") String genesisSeed,
+                         @ConfigProperty(name = "timecoin.genesis.nodes", defaultValue = "4") int genesisNodes,
+                         @ConfigProperty(name = "timecoin.ledger.max-block-transactions", defaultValue = "5000") int maxBlockTransactions,
+                         @ConfigProperty(name = "timecoin.ledger.lock-timeout-seconds", defaultValue = "60") long lockTimeoutSeconds) {
+        this.store = store;
+        this.registry = registry;
+        this.network = Network.byName(network);
+        this.genesisSeed = genesisSeed;
+        this.genesisNodes = genesisNodes;
+        this.maxBlockTransactions = maxBlockTransactions;
+        this.lockTimeoutSeconds = lockTimeoutSeconds;
+    }
+
+    public int chainId() {
+        return network.chainId();
+    }
+
+    /** Applies the devnet genesis on first start, then announces the tip (so a restarted consensus learns it). */
+    void onStart(@Observes StartupEvent ev) {
+        if (store.tip().isEmpty()) {
+            if (network != Network.DEVNET) throw new IllegalStateException("no genesis is defined for " + network + " yet");
+            DevnetGenesis genesis = DevnetGenesis.create(genesisSeed, genesisNodes);
+            store.applyBlock(chainId(), genesis.block(), null);
+            LOG.infof("applied devnet genesis %s (seed '%s', %d masternodes)", genesis.hash(), genesisSeed, genesisNodes);
+        }
+        LedgerStore.Tip tip = store.tip().orElseThrow();
+        announce(new LedgerStore.Applied(tip.height(), tip.hash(), tip.timestampMillis(), tip.utxoCommitment(), store.validatorSet(), false));
+        sweeper.scheduleWithFixedDelay(this::sweepLocks, 5, 5, TimeUnit.SECONDS);
+    }
+
+    private void announce(LedgerStore.Applied a) {
+        send(applied, ByteBuffer.allocate(8).putLong(a.height()).array(),
+                StackRecords.encode(new StackRecords.BlockApplied(a.height(), a.hash(), a.timestampMillis(), a.utxoCommitment(), a.nextSet())));
+    }
+
+    private static void send(Emitter<byte[]> emitter, byte[] key, byte[] value) {
+        emitter.send(Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(key).build()));
+    }
+
+    private void rejected(String topic, String reason) {
+        registry.counter("timecoin_ledger_records_rejected", "topic", topic, "reason", reason).increment();
+    }
+
+    /** Retries database work with backoff (database down: wait, do not acknowledge, resume by itself). */
+    private <T> T durably(Supplier<T> work) {
+        long backoff = 100;
+        while (true) {
+            try {
+                return work.get();
+            } catch (LedgerStore.DatabaseUnavailableException e) {
+                registry.counter("timecoin_ledger_database_retries").increment();
+                LOG.warnf("database unavailable (%s); retrying in %d ms", e.getMessage(), backoff);
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoff = Math.min(5_000, backoff * 2);
+            }
+        }
+    }
+
+    // ---- tx.submitted ----
+
+    @Incoming("tx-submitted")
+    @Blocking(ordered = false)
+    public void onSubmitted(byte[] value) {
+        Transaction tx;
+        try {
+            tx = Transaction.decode(value);
+        } catch (ProtocolException e) {
+            rejected("tx.submitted", e.reason().name());
+            return;
+        }
+        Optional<RejectReason> reject = TransactionRules.checkStateless(tx).or(() -> TransactionRules.checkSignatures(tx, chainId()));
+        LedgerStore.Verdict verdict = reject.isPresent() ? new LedgerStore.Verdict(false, reject.get(), null) : durably(() -> store.validateAndLock(tx));
+        registry.counter("timecoin_ledger_verdicts", "verdict", verdict.approved() ? "APPROVE" : verdict.reason().name()).increment();
+        send(verdicts, tx.txid().toByteArray(), StackRecords.encode(new StackRecords.Verdict(tx.txid(),
+                verdict.approved() ? TxVerdict.APPROVE : TxVerdict.REJECT, verdict.approved() ? "" : verdict.reason().name())));
+    }
+
+    // ---- tx.finalized ----
+
+    @Incoming("tx-finalized")
+    @Blocking
+    public void onTxOutcome(byte[] value) {
+        StackRecords.TxOutcome outcome;
+        try {
+            outcome = StackRecords.decodeTxOutcome(value);
+        } catch (ProtocolException e) {
+            rejected("tx.finalized", e.reason().name());
+            return;
+        }
+        if (outcome instanceof StackRecords.Finalized f) {
+            FinalityCertificate cert = f.certificate();
+            ValidatorSet set = durably(store::validatorSet);
+            if (cert.verify(chainId(), set) != null) {
+                rejected("tx.finalized", "BAD_FINALITY_CERTIFICATE");
+                return;
+            }
+            durably(() -> store.applyFinality(cert));
+        } else if (outcome instanceof StackRecords.Released r) {
+            durably(() -> store.release(r.txid(), r.reason()));
+        }
+    }
+
+    private void sweepLocks() {
+        try {
+            for (Hash txid : store.expiredLocks(lockTimeoutSeconds)) {
+                if (store.release(txid, "LOCK_EXPIRED")) registry.counter("timecoin_ledger_locks_expired").increment();
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("lock sweep failed: %s", e.getMessage());
+        }
+    }
+
+    // ---- proposals ----
+
+    @Incoming("proposals-requests")
+    @Blocking
+    public void onProposalRequest(byte[] value) {
+        StackRecords.ProposalRequest request;
+        try {
+            request = StackRecords.decodeProposalRequest(value);
+        } catch (ProtocolException e) {
+            rejected("proposals.requests", e.reason().name());
+            return;
+        }
+        byte[] key;
+        StackRecords.ProposalResponse response;
+        if (request instanceof StackRecords.BuildRequest b) {
+            key = ByteBuffer.allocate(8).putLong(b.height()).array();
+            response = buildProposal(b);
+        } else {
+            StackRecords.CheckRequest c = (StackRecords.CheckRequest) request;
+            key = ByteBuffer.allocate(8).putLong(c.height()).array();
+            String why = durably(() -> store.checkBlock(chainId(), c.block(), c.certificates()));
+            if (why != null) LOG.infof("proposal %s for height %d round %d refused: %s", c.block().hash(), c.height(), c.round(), why);
+            response = new StackRecords.Checked(c.height(), c.round(), c.block().hash(), why == null);
+        }
+        send(proposals, key, StackRecords.encode(response));
+    }
+
+    /** A block of final transactions not yet in a block, paying subsidy + their fees by reward weight, with their certificates. */
+    StackRecords.Built buildProposal(StackRecords.BuildRequest b) {
+        List<LedgerStore.Candidate> candidates = durably(() -> store.proposalCandidates(maxBlockTransactions));
+        ValidatorSet set = durably(store::validatorSet);
+        Amount fees = Amount.ZERO;
+        List<Transaction> txs = new ArrayList<>();
+        List<FinalityCertificate> certificates = new ArrayList<>();
+        for (LedgerStore.Candidate c : candidates) fees = fees.plus(c.fee());
+        txs.add(Transaction.reward(b.height(), RewardSplit.split(RewardSplit.blockReward(fees), set, b.proposer())));
+        for (LedgerStore.Candidate c : candidates) {
+            txs.add(c.tx());
+            certificates.add(c.certificate());
+        }
+        long timestamp = Math.max(System.currentTimeMillis(), b.previousTimestampMillis() + 1);
+        Block block = new Block(new BlockHeader(chainId(), b.height(), b.previousHash(), Block.merkleRoot(txs), timestamp, b.round(), b.proposer()), txs);
+        return new StackRecords.Built(b.height(), b.round(), block, certificates);
+    }
+
+    // ---- blocks.finalized ----
+
+    @Incoming("blocks-finalized")
+    @Blocking
+    public void onFinalizedBlock(byte[] value) {
+        StackRecords.FinalizedBlock f;
+        try {
+            f = StackRecords.decodeFinalizedBlock(value);
+        } catch (ProtocolException e) {
+            rejected("blocks.finalized", e.reason().name());
+            return;
+        }
+        try {
+            LedgerStore.Applied a = durably(() -> store.applyBlock(chainId(), f.block(), f.certificate()));
+            if (!a.alreadyApplied()) {
+                registry.counter("timecoin_ledger_blocks_applied").increment();
+                announce(a);
+            }
+        } catch (LedgerStore.InvalidBlockException e) {
+            rejected("blocks.finalized", e.getMessage());
+            LOG.warnf("finalized block %d (%s) not applied: %s", f.block().height(), f.block().hash(), e.getMessage());
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        sweeper.shutdownNow();
+    }
+}

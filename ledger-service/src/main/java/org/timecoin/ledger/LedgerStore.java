@@ -1,0 +1,703 @@
+package org.timecoin.ledger;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import javax.sql.DataSource;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.timecoin.ledger.core.BlockCheck;
+import org.timecoin.ledger.core.SpendCheck;
+import org.timecoin.ledger.core.UtxoCommitment;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.crypto.KeyHash;
+import org.timecoin.protocol.crypto.PublicKey;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.Block;
+import org.timecoin.protocol.model.CommitCertificate;
+import org.timecoin.protocol.model.FinalityCertificate;
+import org.timecoin.protocol.model.MasternodeRegistration;
+import org.timecoin.protocol.model.OutPoint;
+import org.timecoin.protocol.model.Tier;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxInput;
+import org.timecoin.protocol.model.TxOutput;
+import org.timecoin.protocol.rules.RejectReason;
+import org.timecoin.protocol.rules.ValidatorSet;
+
+/**
+ * Every read and write of the ledger's PostgreSQL state. Each public method is one database transaction. Writes of a
+ * block are batched: one statement per kind of change for the whole block (arrays + unnest), never one per UTXO.
+ */
+@ApplicationScoped
+public class LedgerStore {
+    public static final int UNSPENT = 0;
+    public static final int LOCKED = 1;
+    public static final int SPENT_FINAL = 3;
+    public static final int SPENT_CONFIRMED = 4;
+
+    public static final int TX_PENDING = 1;
+    public static final int TX_FINAL = 2;
+    public static final int TX_CONFIRMED = 3;
+    public static final int TX_REJECTED = 4;
+    public static final int TX_RELEASED = 5;
+
+    public record Tip(long height, Hash hash, long timestampMillis, long epoch, Hash utxoCommitment) {
+    }
+
+    /** A spent output as stored, with its state. */
+    record Stored(OutPoint outPoint, TxOutput output, int state, Hash lockTxid, Hash spentBy) {
+    }
+
+    public record Applied(long height, Hash hash, long timestampMillis, Hash utxoCommitment, ValidatorSet nextSet, boolean alreadyApplied) {
+    }
+
+    public record Verdict(boolean approved, RejectReason reason, Amount fee) {
+    }
+
+    private final DataSource dataSource;
+
+    public LedgerStore(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    // ---- helpers ----
+
+    interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    <T> T inTransaction(Work<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            String state = e.getSQLState() == null ? "" : e.getSQLState();
+            // connection lost or refused, server shutting down, serialization failure, deadlock: worth retrying
+            if (state.startsWith("08") || state.startsWith("57P") || state.equals("40001") || state.equals("40P01") || state.isEmpty()) {
+                throw new DatabaseUnavailableException(e);
+            }
+            throw new IllegalStateException("ledger database: " + e.getMessage(), e);
+        }
+    }
+
+    /** The database could not do the work now; the same work may succeed later. */
+    public static final class DatabaseUnavailableException extends RuntimeException {
+        DatabaseUnavailableException(SQLException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    private static Array bytea(Connection c, List<byte[]> values) throws SQLException {
+        return c.createArrayOf("bytea", values.toArray(new byte[0][]));
+    }
+
+    private static Array ints(Connection c, List<Integer> values) throws SQLException {
+        return c.createArrayOf("int4", values.toArray(new Integer[0]));
+    }
+
+    private static Array longs(Connection c, List<Long> values) throws SQLException {
+        return c.createArrayOf("int8", values.toArray(new Long[0]));
+    }
+
+    private static Hash hashOrNull(byte[] b) {
+        return b == null ? null : new Hash(b);
+    }
+
+    // ---- chain ----
+
+    public Optional<Tip> tip() {
+        return inTransaction(c -> tip(c, false));
+    }
+
+    private static Optional<Tip> tip(Connection c, boolean forUpdate) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT applied_height, tip_hash, tip_timestamp, set_epoch, utxo_commitment FROM chain_state"
+                + (forUpdate ? " FOR UPDATE" : ""))) {
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                return Optional.of(new Tip(rs.getLong(1), new Hash(rs.getBytes(2)), rs.getLong(3), rs.getLong(4), new Hash(rs.getBytes(5))));
+            }
+        }
+    }
+
+    /** The validator set for block {@code height} (registrations applied so far), with the stored epoch. */
+    public ValidatorSet validatorSet() {
+        return inTransaction(c -> {
+            Tip t = tip(c, false).orElseThrow(() -> new IllegalStateException("no chain yet"));
+            return validatorSet(c, t.height() + 1, t.epoch());
+        });
+    }
+
+    private static ValidatorSet validatorSet(Connection c, long height, long epoch) throws SQLException {
+        List<ValidatorSet.Member> members = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT node_key, tier, reward_key_hash FROM masternode ORDER BY node_key");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) members.add(new ValidatorSet.Member(new PublicKey(rs.getBytes(1)), Tier.byCode(rs.getInt(2)), new KeyHash(rs.getBytes(3))));
+        }
+        return new ValidatorSet(height, Math.min(epoch, height), members);
+    }
+
+    /** Loads the outputs at these outpoints (missing ones are absent from the map). */
+    private static Map<OutPoint, Stored> resolve(Connection c, Set<OutPoint> points, boolean forUpdate) throws SQLException {
+        Map<OutPoint, Stored> out = new HashMap<>();
+        if (points.isEmpty()) return out;
+        List<byte[]> txids = new ArrayList<>();
+        List<Integer> idxs = new ArrayList<>();
+        for (OutPoint p : points) {
+            txids.add(p.txid().toByteArray());
+            idxs.add(p.index());
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT u.txid, u.idx, u.amount, u.key_hash, u.state, u.lock_txid, u.spent_by FROM utxo u "
+                + "JOIN unnest(?::bytea[], ?::int4[]) AS p(txid, idx) ON u.txid = p.txid AND u.idx = p.idx ORDER BY u.txid, u.idx"
+                + (forUpdate ? " FOR UPDATE OF u" : ""))) {
+            ps.setArray(1, bytea(c, txids));
+            ps.setArray(2, ints(c, idxs));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    OutPoint op = new OutPoint(new Hash(rs.getBytes(1)), rs.getInt(2));
+                    out.put(op, new Stored(op, new TxOutput(Amount.sat(rs.getLong(3)), new KeyHash(rs.getBytes(4))), rs.getInt(5),
+                            hashOrNull(rs.getBytes(6)), hashOrNull(rs.getBytes(7))));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Set<OutPoint> spentBy(List<Transaction> txs) {
+        Set<OutPoint> points = new HashSet<>();
+        for (Transaction tx : txs) {
+            for (TxInput in : tx.inputs()) points.add(in.previous());
+            if (tx.payload() instanceof MasternodeRegistration r && !r.collateral().equals(OutPoint.NULL)) points.add(r.collateral());
+        }
+        return points;
+    }
+
+    /**
+     * Checks a block against the chain and the UTXO set without writing anything; null when it may be applied. Used
+     * both for proposals (before preparing) and, inside {@link #applyBlock}, for finalized blocks.
+     */
+    public String checkBlock(int chainId, Block block, List<FinalityCertificate> certificates) {
+        return inTransaction(c -> {
+            Tip t = tip(c, false).orElseThrow(() -> new IllegalStateException("no chain yet"));
+            ValidatorSet set = validatorSet(c, t.height() + 1, t.epoch());
+            List<Transaction> txs = block.transactions().subList(1, block.transactions().size());
+            if (certificates != null) {
+                if (certificates.size() != txs.size()) return "MISSING_CERTIFICATE";
+                for (int i = 0; i < txs.size(); i++) {
+                    FinalityCertificate f = certificates.get(i);
+                    if (!f.txid().equals(txs.get(i).txid()) || f.verify(chainId, set) != null) return "BAD_FINALITY_CERTIFICATE";
+                }
+            }
+            return check(c, chainId, block, t, set, resolve(c, spentBy(txs), false));
+        });
+    }
+
+    /** Outputs a block creates, as unspent entries: a transaction may spend outputs of earlier ones in the same block. */
+    private static void addOutputs(Map<OutPoint, Stored> resolved, Transaction tx) {
+        for (int i = 0; i < tx.outputs().size(); i++) {
+            OutPoint op = new OutPoint(tx.txid(), i);
+            resolved.putIfAbsent(op, new Stored(op, tx.outputs().get(i), UNSPENT, null, null));
+        }
+    }
+
+    private static String check(Connection c, int chainId, Block block, Tip t, ValidatorSet set, Map<OutPoint, Stored> stored) throws SQLException {
+        Map<OutPoint, Stored> resolved = new HashMap<>(stored);
+        addOutputs(resolved, block.transactions().get(0));
+        Amount fees = Amount.ZERO;
+        for (Transaction tx : block.transactions().subList(1, block.transactions().size())) {
+            List<TxOutput> spent = new ArrayList<>();
+            for (TxInput in : tx.inputs()) {
+                Stored s = resolved.get(in.previous());
+                if (s == null) return "UNKNOWN_INPUT";
+                boolean spentElsewhere = (s.state() == SPENT_FINAL || s.state() == SPENT_CONFIRMED) && !tx.txid().equals(s.spentBy());
+                if (spentElsewhere || s.state() == SPENT_CONFIRMED) return "INPUT_SPENT";
+                spent.add(s.output());
+            }
+            TxOutput collateral = null;
+            if (tx.payload() instanceof MasternodeRegistration r && !r.collateral().equals(OutPoint.NULL)) {
+                Stored s = resolved.get(r.collateral());
+                if (s == null || s.state() == SPENT_CONFIRMED) return "INVALID_REGISTRATION";
+                collateral = s.output();
+            }
+            SpendCheck.Result result = SpendCheck.check(tx, spent, collateral);
+            if (!result.ok()) return result.reject().name();
+            fees = fees.plus(result.fee());
+            addOutputs(resolved, tx);
+        }
+        return BlockCheck.check(block, chainId, t.height(), t.hash(), t.timestampMillis(), set, fees);
+    }
+
+    /**
+     * Applies a finalized block in one database transaction: its outputs exist and are confirmed, its inputs are spent
+     * at this height, its transactions confirmed, registrations recorded (and masternodes whose collateral it spends
+     * removed), conflicting locks released, and the tip, epoch and UTXO commitment moved — all or nothing. A block at
+     * or below the applied height is a no-op. {@code certificate} is verified here against the current validator set
+     * (null only for genesis, which must be the first block).
+     */
+    public Applied applyBlock(int chainId, Block block, CommitCertificate certificate) {
+        return inTransaction(c -> {
+            Optional<Tip> tip = tip(c, true);
+            long h = block.height();
+            if (tip.isPresent() && h <= tip.get().height()) {
+                Tip t = tip.get();
+                return new Applied(t.height(), t.hash(), t.timestampMillis(), t.utxoCommitment(), validatorSet(c, t.height() + 1, t.epoch()), true);
+            }
+            List<Transaction> txs = block.transactions();
+            List<Transaction> spending = txs.subList(1, txs.size());
+            Map<OutPoint, Stored> resolved = resolve(c, spentBy(spending), true);
+            if (tip.isPresent()) {
+                Tip t = tip.get();
+                ValidatorSet set = validatorSet(c, h, t.epoch());
+                if (certificate == null || certificate.verify(chainId, block, set) != null) throw new InvalidBlockException("BAD_COMMIT_CERTIFICATE");
+                String why = check(c, chainId, block, t, set, resolved);
+                if (why != null) throw new InvalidBlockException(why);
+            } else if (h != 0) {
+                throw new InvalidBlockException("NO_GENESIS");
+            }
+            for (Transaction tx : txs) addOutputs(resolved, tx); // spends of outputs created earlier in this block
+            UtxoCommitment commitment = new UtxoCommitment(tip.map(Tip::utxoCommitment).orElse(UtxoCommitment.EMPTY));
+
+            // outputs created (or confirmed, when finality already created them)
+            List<byte[]> oTxid = new ArrayList<>();
+            List<Integer> oIdx = new ArrayList<>();
+            List<Long> oAmount = new ArrayList<>();
+            List<byte[]> oKey = new ArrayList<>();
+            for (Transaction tx : txs) {
+                for (int i = 0; i < tx.outputs().size(); i++) {
+                    TxOutput o = tx.outputs().get(i);
+                    oTxid.add(tx.txid().toByteArray());
+                    oIdx.add(i);
+                    oAmount.add(o.amount().sat());
+                    oKey.add(o.keyHash().toByteArray());
+                    commitment.add(new OutPoint(tx.txid(), i), o);
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state, created_height) "
+                    + "SELECT t, i, a, k, 0, ? FROM unnest(?::bytea[], ?::int4[], ?::int8[], ?::bytea[]) AS x(t, i, a, k) "
+                    + "ON CONFLICT (txid, idx) DO UPDATE SET created_height = EXCLUDED.created_height")) {
+                ps.setLong(1, h);
+                ps.setArray(2, bytea(c, oTxid));
+                ps.setArray(3, ints(c, oIdx));
+                ps.setArray(4, longs(c, oAmount));
+                ps.setArray(5, bytea(c, oKey));
+                ps.executeUpdate();
+            }
+
+            // inputs spent; locks that other transactions held on them are released with those transactions
+            List<byte[]> sTxid = new ArrayList<>();
+            List<Integer> sIdx = new ArrayList<>();
+            List<byte[]> sBy = new ArrayList<>();
+            Set<Hash> conflicting = new HashSet<>();
+            for (Transaction tx : spending) {
+                for (TxInput in : tx.inputs()) {
+                    Stored s = resolved.get(in.previous());
+                    sTxid.add(in.previous().txid().toByteArray());
+                    sIdx.add(in.previous().index());
+                    sBy.add(tx.txid().toByteArray());
+                    commitment.remove(in.previous(), s.output());
+                    if (s.state() == LOCKED && !tx.txid().equals(s.lockTxid())) conflicting.add(s.lockTxid());
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE utxo u SET state = 4, spent_height = ?, spent_by = x.b, lock_txid = NULL, locked_at = NULL "
+                    + "FROM unnest(?::bytea[], ?::int4[], ?::bytea[]) AS x(t, i, b) WHERE u.txid = x.t AND u.idx = x.i")) {
+                ps.setLong(1, h);
+                ps.setArray(2, bytea(c, sTxid));
+                ps.setArray(3, ints(c, sIdx));
+                ps.setArray(4, bytea(c, sBy));
+                ps.executeUpdate();
+            }
+            releaseConflicting(c, conflicting);
+
+            // transactions confirmed
+            List<byte[]> tIds = new ArrayList<>();
+            List<byte[]> tBodies = new ArrayList<>();
+            for (Transaction tx : spending) {
+                tIds.add(tx.txid().toByteArray());
+                tBodies.add(tx.toBytes());
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (txid, body, status, block_height) SELECT t, b, 3, ? "
+                    + "FROM unnest(?::bytea[], ?::bytea[]) AS x(t, b) ON CONFLICT (txid) DO UPDATE SET status = 3, block_height = EXCLUDED.block_height, "
+                    + "body = COALESCE(tx.body, EXCLUDED.body), reason = NULL, updated_at = now()")) {
+                ps.setLong(1, h);
+                ps.setArray(2, bytea(c, tIds));
+                ps.setArray(3, bytea(c, tBodies));
+                ps.executeUpdate();
+            }
+
+            // masternodes: removed when their collateral is spent, added when registered
+            boolean setChanged;
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM masternode m USING unnest(?::bytea[], ?::int4[]) AS x(t, i) "
+                    + "WHERE m.collateral_txid = x.t AND m.collateral_idx = x.i")) {
+                ps.setArray(1, bytea(c, sTxid));
+                ps.setArray(2, ints(c, sIdx));
+                setChanged = ps.executeUpdate() > 0;
+            }
+            for (Transaction tx : spending) {
+                if (!(tx.payload() instanceof MasternodeRegistration r)) continue;
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO masternode (node_key, tier, host, port, reward_key_hash, collateral_txid, "
+                        + "collateral_idx, registered_height) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (node_key) DO NOTHING")) {
+                    ps.setBytes(1, r.nodeKey().toByteArray());
+                    ps.setInt(2, r.tier().code());
+                    ps.setString(3, r.host());
+                    ps.setInt(4, r.port());
+                    ps.setBytes(5, r.rewardKeyHash().toByteArray());
+                    ps.setBytes(6, r.collateral().txid().toByteArray());
+                    ps.setInt(7, r.collateral().index());
+                    ps.setLong(8, h);
+                    setChanged |= ps.executeUpdate() > 0;
+                }
+            }
+
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO block (height, hash, body, certificate) VALUES (?, ?, ?, ?)")) {
+                ps.setLong(1, h);
+                ps.setBytes(2, block.hash().toByteArray());
+                ps.setBytes(3, block.toBytes());
+                ps.setBytes(4, certificate == null ? null : certificate.toBytes());
+                ps.executeUpdate();
+            }
+            long epoch = setChanged ? h + 1 : tip.get().epoch();
+            Hash newCommitment = commitment.value();
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO chain_state (id, applied_height, tip_hash, tip_timestamp, set_epoch, utxo_commitment) "
+                    + "VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET applied_height = EXCLUDED.applied_height, tip_hash = EXCLUDED.tip_hash, "
+                    + "tip_timestamp = EXCLUDED.tip_timestamp, set_epoch = EXCLUDED.set_epoch, utxo_commitment = EXCLUDED.utxo_commitment")) {
+                ps.setLong(1, h);
+                ps.setBytes(2, block.hash().toByteArray());
+                ps.setLong(3, block.header().timestampMillis());
+                ps.setLong(4, epoch);
+                ps.setBytes(5, newCommitment.toByteArray());
+                ps.executeUpdate();
+            }
+            return new Applied(h, block.hash(), block.header().timestampMillis(), newCommitment, validatorSet(c, h + 1, epoch), false);
+        });
+    }
+
+    private static void releaseConflicting(Connection c, Set<Hash> txids) throws SQLException {
+        if (txids.isEmpty()) return;
+        List<byte[]> ids = txids.stream().map(Hash::toByteArray).toList();
+        try (PreparedStatement ps = c.prepareStatement("UPDATE utxo SET state = 0, lock_txid = NULL, locked_at = NULL WHERE state = 1 AND lock_txid = ANY(?::bytea[])")) {
+            ps.setArray(1, bytea(c, ids));
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET status = 4, reason = 'CONFLICT_FINALIZED', updated_at = now() "
+                + "WHERE txid = ANY(?::bytea[]) AND status = 1")) {
+            ps.setArray(1, bytea(c, ids));
+            ps.executeUpdate();
+        }
+    }
+
+    // ---- validation and locks ----
+
+    /**
+     * The stateful half of validation for a transaction whose stateless rules and signatures already passed: its
+     * inputs exist and are unspent and unlocked, keys and fee are right — then its inputs are locked for it, atomically.
+     * Row locks (FOR UPDATE) make a conflicting transaction validated at the same time on another replica wait, then
+     * find the inputs locked and lose cleanly. A rejected transaction writes nothing. Seeing the same transaction
+     * again returns the verdict it got.
+     */
+    public Verdict validateAndLock(Transaction tx) {
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT status, fee FROM tx WHERE txid = ?")) {
+                ps.setBytes(1, tx.txid().toByteArray());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        int status = rs.getInt(1);
+                        if (status == TX_PENDING || status == TX_FINAL || status == TX_CONFIRMED) return new Verdict(true, null, Amount.sat(rs.getLong(2)));
+                    }
+                }
+            }
+            Map<OutPoint, Stored> resolved = resolve(c, spentBy(List.of(tx)), true);
+            List<TxOutput> spent = new ArrayList<>();
+            for (TxInput in : tx.inputs()) {
+                Stored s = resolved.get(in.previous());
+                if (s == null) return new Verdict(false, RejectReason.UNKNOWN_INPUT, null);
+                if (s.state() == LOCKED) return new Verdict(false, RejectReason.INPUT_LOCKED, null);
+                if (s.state() != UNSPENT) return new Verdict(false, RejectReason.INPUT_SPENT, null);
+                spent.add(s.output());
+            }
+            TxOutput collateral = null;
+            if (tx.payload() instanceof MasternodeRegistration r && !r.collateral().equals(OutPoint.NULL)) {
+                Stored s = resolved.get(r.collateral());
+                if (s == null || s.state() >= SPENT_FINAL) return new Verdict(false, RejectReason.INVALID_REGISTRATION, null);
+                collateral = s.output();
+            }
+            SpendCheck.Result result = SpendCheck.check(tx, spent, collateral);
+            if (!result.ok()) return new Verdict(false, result.reject(), null);
+            List<byte[]> txids = new ArrayList<>();
+            List<Integer> idxs = new ArrayList<>();
+            for (TxInput in : tx.inputs()) {
+                txids.add(in.previous().txid().toByteArray());
+                idxs.add(in.previous().index());
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE utxo u SET state = 1, lock_txid = ?, locked_at = now() "
+                    + "FROM unnest(?::bytea[], ?::int4[]) AS x(t, i) WHERE u.txid = x.t AND u.idx = x.i AND u.state = 0")) {
+                ps.setBytes(1, tx.txid().toByteArray());
+                ps.setArray(2, bytea(c, txids));
+                ps.setArray(3, ints(c, idxs));
+                if (ps.executeUpdate() != tx.inputs().size()) throw new IllegalStateException("inputs changed under their row locks");
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (txid, body, status, fee) VALUES (?, ?, 1, ?)")) {
+                ps.setBytes(1, tx.txid().toByteArray());
+                ps.setBytes(2, tx.toBytes());
+                ps.setLong(3, result.fee().sat());
+                ps.executeUpdate();
+            }
+            return new Verdict(true, null, result.fee());
+        });
+    }
+
+    /** Frees the inputs a transaction locked (approval impossible or timed out). Idempotent. */
+    public boolean release(Hash txid, String reason) {
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE utxo SET state = 0, lock_txid = NULL, locked_at = NULL WHERE state = 1 AND lock_txid = ?")) {
+                ps.setBytes(1, txid.toByteArray());
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET status = 5, reason = ?, updated_at = now() WHERE txid = ? AND status = 1")) {
+                ps.setString(1, reason);
+                ps.setBytes(2, txid.toByteArray());
+                return ps.executeUpdate() > 0;
+            }
+        });
+    }
+
+    /** Releases every lock older than {@code seconds} (consensus normally releases them; this covers its absence). */
+    public List<Hash> expiredLocks(long seconds) {
+        return inTransaction(c -> {
+            List<Hash> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT lock_txid FROM utxo WHERE state = 1 AND locked_at < now() - make_interval(secs => ?)")) {
+                ps.setLong(1, seconds);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(new Hash(rs.getBytes(1)));
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * A transaction is final: its inputs are spent by it whatever locks they had (a valid certificate is authoritative;
+     * the conflicting transactions holding those locks are rejected and their other locks freed), its outputs exist and
+     * can be spent at once. A transaction this ledger never saw is recorded with its certificate; its block brings the
+     * body. Idempotent.
+     */
+    public boolean applyFinality(FinalityCertificate certificate) {
+        return inTransaction(c -> {
+            byte[] body = null;
+            Integer status = null;
+            try (PreparedStatement ps = c.prepareStatement("SELECT body, status FROM tx WHERE txid = ? FOR UPDATE")) {
+                ps.setBytes(1, certificate.txid().toByteArray());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        body = rs.getBytes(1);
+                        status = rs.getInt(2);
+                    }
+                }
+            }
+            if (status != null && (status == TX_FINAL || status == TX_CONFIRMED)) return false;
+            if (body == null) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (txid, status, certificate) VALUES (?, 2, ?) "
+                        + "ON CONFLICT (txid) DO UPDATE SET status = 2, certificate = EXCLUDED.certificate, updated_at = now()")) {
+                    ps.setBytes(1, certificate.txid().toByteArray());
+                    ps.setBytes(2, certificate.toBytes());
+                    ps.executeUpdate();
+                }
+                return true;
+            }
+            Transaction tx = Transaction.decode(body);
+            Map<OutPoint, Stored> resolved = resolve(c, spentBy(List.of(tx)), true);
+            Set<Hash> conflicting = new HashSet<>();
+            List<byte[]> txids = new ArrayList<>();
+            List<Integer> idxs = new ArrayList<>();
+            for (TxInput in : tx.inputs()) {
+                Stored s = resolved.get(in.previous());
+                if (s != null && s.state() == LOCKED && !tx.txid().equals(s.lockTxid())) conflicting.add(s.lockTxid());
+                txids.add(in.previous().txid().toByteArray());
+                idxs.add(in.previous().index());
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE utxo u SET state = 3, spent_by = ?, lock_txid = NULL, locked_at = NULL "
+                    + "FROM unnest(?::bytea[], ?::int4[]) AS x(t, i) WHERE u.txid = x.t AND u.idx = x.i AND u.state < 3")) {
+                ps.setBytes(1, tx.txid().toByteArray());
+                ps.setArray(2, bytea(c, txids));
+                ps.setArray(3, ints(c, idxs));
+                ps.executeUpdate();
+            }
+            releaseConflicting(c, conflicting);
+            List<byte[]> oTxid = new ArrayList<>();
+            List<Integer> oIdx = new ArrayList<>();
+            List<Long> oAmount = new ArrayList<>();
+            List<byte[]> oKey = new ArrayList<>();
+            for (int i = 0; i < tx.outputs().size(); i++) {
+                oTxid.add(tx.txid().toByteArray());
+                oIdx.add(i);
+                oAmount.add(tx.outputs().get(i).amount().sat());
+                oKey.add(tx.outputs().get(i).keyHash().toByteArray());
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state) "
+                    + "SELECT t, i, a, k, 0 FROM unnest(?::bytea[], ?::int4[], ?::int8[], ?::bytea[]) AS x(t, i, a, k) ON CONFLICT DO NOTHING")) {
+                ps.setArray(1, bytea(c, oTxid));
+                ps.setArray(2, ints(c, oIdx));
+                ps.setArray(3, longs(c, oAmount));
+                ps.setArray(4, bytea(c, oKey));
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET status = 2, certificate = ?, reason = NULL, updated_at = now() WHERE txid = ?")) {
+                ps.setBytes(1, certificate.toBytes());
+                ps.setBytes(2, tx.txid().toByteArray());
+                ps.executeUpdate();
+            }
+            return true;
+        });
+    }
+
+    // ---- proposals ----
+
+    public record Candidate(Transaction tx, Amount fee, FinalityCertificate certificate) {
+    }
+
+    /** Final transactions not yet in a block, in txid order, with their fees and certificates. */
+    public List<Candidate> proposalCandidates(int limit) {
+        return inTransaction(c -> {
+            List<Candidate> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT body, fee, certificate FROM tx WHERE status = 2 AND body IS NOT NULL "
+                    + "AND fee IS NOT NULL AND certificate IS NOT NULL ORDER BY txid LIMIT ?")) {
+                ps.setInt(1, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Candidate(Transaction.decode(rs.getBytes(1)), Amount.sat(rs.getLong(2)), FinalityCertificate.decode(rs.getBytes(3))));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    // ---- reads ----
+
+    public record UtxoView(OutPoint outPoint, TxOutput output, int state, Long createdHeight) {
+    }
+
+    public Optional<UtxoView> utxo(OutPoint p) {
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT amount, key_hash, state, created_height FROM utxo WHERE txid = ? AND idx = ?")) {
+                ps.setBytes(1, p.txid().toByteArray());
+                ps.setInt(2, p.index());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) return Optional.empty();
+                    long created = rs.getLong(4);
+                    return Optional.of(new UtxoView(p, new TxOutput(Amount.sat(rs.getLong(1)), new KeyHash(rs.getBytes(2))), rs.getInt(3),
+                            rs.wasNull() ? null : created));
+                }
+            }
+        });
+    }
+
+    /** Spendable outputs of a key hash after {@code after} (keyset paging: constant memory, any size). */
+    public List<UtxoView> utxosOf(KeyHash key, OutPoint after, int limit) {
+        return inTransaction(c -> {
+            List<UtxoView> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT txid, idx, amount, state, created_height FROM utxo WHERE key_hash = ? AND state IN (0, 1) "
+                    + "AND (txid, idx) > (?, ?) ORDER BY txid, idx LIMIT ?")) {
+                ps.setBytes(1, key.toByteArray());
+                ps.setBytes(2, after == null ? new byte[0] : after.txid().toByteArray());
+                ps.setInt(3, after == null ? -1 : after.index());
+                ps.setInt(4, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long created = rs.getLong(5);
+                        out.add(new UtxoView(new OutPoint(new Hash(rs.getBytes(1)), rs.getInt(2)), new TxOutput(Amount.sat(rs.getLong(3)), key),
+                                rs.getInt(4), rs.wasNull() ? null : created));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    public record Balance(long confirmedSat, long pendingSat, long utxoCount) {
+    }
+
+    /** Confirmed = created in a block; pending = created by a final transaction not yet in a block. */
+    public Balance balanceOf(KeyHash key) {
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(amount) FILTER (WHERE created_height IS NOT NULL), 0), "
+                    + "COALESCE(SUM(amount) FILTER (WHERE created_height IS NULL), 0), COUNT(*) FROM utxo WHERE key_hash = ? AND state IN (0, 1)")) {
+                ps.setBytes(1, key.toByteArray());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return new Balance(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+                }
+            }
+        });
+    }
+
+    public record StoredBlock(Block block, CommitCertificate certificate) {
+    }
+
+    public Optional<StoredBlock> block(long height) {
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT body, certificate FROM block WHERE height = ?")) {
+                ps.setLong(1, height);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) return Optional.empty();
+                    byte[] cert = rs.getBytes(2);
+                    return Optional.of(new StoredBlock(Block.decode(rs.getBytes(1)), cert == null ? null : CommitCertificate.decode(cert)));
+                }
+            }
+        });
+    }
+
+    public record TxView(Hash txid, int status, String reason, Long fee, Long blockHeight, byte[] certificate) {
+    }
+
+    public Optional<TxView> transaction(Hash txid) {
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT status, reason, fee, block_height, certificate FROM tx WHERE txid = ?")) {
+                ps.setBytes(1, txid.toByteArray());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) return Optional.empty();
+                    long fee = rs.getLong(3);
+                    boolean noFee = rs.wasNull();
+                    long height = rs.getLong(4);
+                    boolean noHeight = rs.wasNull();
+                    return Optional.of(new TxView(txid, rs.getInt(1), rs.getString(2), noFee ? null : fee, noHeight ? null : height, rs.getBytes(5)));
+                }
+            }
+        });
+    }
+
+    /** Sum of every UTXO that exists in confirmed state (for the supply invariant). */
+    public long confirmedSupply() {
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(amount), 0) FROM utxo WHERE created_height IS NOT NULL AND state <> 4");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    /** A block that must not be applied, with the reason. */
+    public static final class InvalidBlockException extends RuntimeException {
+        public InvalidBlockException(String reason) {
+            super(reason);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package org.timecoin.ledger;
+
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+
+import org.timecoin.protocol.codec.ProtocolException;
+
+/** Bad input at the REST edge becomes RFC 9457 problem+json with a stable type per reason. */
+@Provider
+public class ProblemMapper implements ExceptionMapper<ProtocolException> {
+    public record Problem(String type, String title, int status, String detail) {
+    }
+
+    public static Response problem(int status, String code, String detail) {
+        return Response.status(status).type("application/problem+json")
+                .entity(new Problem("https://timecoin.org/problems/" + code.toLowerCase().replace('_', '-'), code, status, detail)).build();
+    }
+
+    @Override
+    public Response toResponse(ProtocolException e) {
+        return problem(400, e.reason().name(), e.getMessage());
+    }
+}

@@ -1,0 +1,297 @@
+package org.timecoin.ledger;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.genesis.DevnetGenesis;
+import org.timecoin.protocol.model.Address;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.Block;
+import org.timecoin.protocol.model.CommitCertificate;
+import org.timecoin.protocol.model.ConsensusMessage;
+import org.timecoin.protocol.model.FinalityCertificate;
+import org.timecoin.protocol.model.Network;
+import org.timecoin.protocol.model.OutPoint;
+import org.timecoin.protocol.model.SignedConsensusMessage;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxOutput;
+import org.timecoin.protocol.model.TxVerdict;
+import org.timecoin.protocol.model.TxVoteBatch;
+import org.timecoin.protocol.model.VoteEntry;
+import org.timecoin.protocol.rules.RewardSplit;
+import org.timecoin.protocol.rules.TransactionRules;
+import org.timecoin.protocol.stack.StackRecords;
+
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * The ledger against a real Kafka broker and a real PostgreSQL, with the devnet genesis of seed "ledger-test". The test
+ * plays consensus (certificates signed by the genesis masternodes) and the submitters. One chain, so in order.
+ */
+@QuarkusTest
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LedgerServiceTest {
+    static final DevnetGenesis GENESIS = DevnetGenesis.create("ledger-test", 4);
+    static final int CHAIN = Network.DEVNET.chainId();
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @ConfigProperty(name = "timecoin.topic.prefix")
+    String prefix;
+    @Inject
+    LedgerStore store;
+
+    KafkaProducer<byte[], byte[]> producer;
+    KafkaConsumer<byte[], byte[]> consumer;
+    final List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 0),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(prefix + "tx.verdicts", prefix + "blocks.applied", prefix + "proposals.responses"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        producer.close();
+        consumer.close();
+    }
+
+    void publish(String topic, byte[] value) {
+        try {
+            producer.send(new ProducerRecord<>(prefix + topic, value)).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    <T> T await(String topic, Function<byte[], T> pick) {
+        Object[] found = new Object[1];
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            consumer.poll(Duration.ofMillis(100)).forEach(seen::add);
+            for (var r : seen) {
+                if (!r.topic().equals(prefix + topic)) continue;
+                T t = pick.apply(r.value());
+                if (t != null) {
+                    found[0] = t;
+                    return true;
+                }
+            }
+            return false;
+        });
+        @SuppressWarnings("unchecked")
+        T t = (T) found[0];
+        return t;
+    }
+
+    StackRecords.Verdict verdictFor(Transaction tx) {
+        return await("tx.verdicts", b -> {
+            StackRecords.Verdict v = StackRecords.decodeVerdict(b);
+            return v.txid().equals(tx.txid()) ? v : null;
+        });
+    }
+
+    static OutPoint fundedOutput(int key) {
+        return new OutPoint(GENESIS.block().transactions().get(0).txid(), key);
+    }
+
+    static Transaction pay(int fromKey, KeyPair to, long sat) {
+        KeyPair from = GENESIS.fundedKeys().get(fromKey);
+        long change = DevnetGenesis.FUNDED_AMOUNT.sat() - sat;
+        long fee = TransactionRules.minimumFee(Amount.sat(DevnetGenesis.FUNDED_AMOUNT.sat())).sat();
+        return Transaction.transfer(List.of(fundedOutput(fromKey)),
+                List.of(new TxOutput(Amount.sat(sat), to.keyHash()), new TxOutput(Amount.sat(change - fee), from.keyHash()))).signed(CHAIN, List.of(from));
+    }
+
+    static FinalityCertificate certify(Transaction tx) {
+        List<FinalityCertificate.VoteProof> proofs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            proofs.add(TxVoteBatch.sign(CHAIN, 1, GENESIS.masternodes().get(i).nodeKey(), List.of(new VoteEntry(tx.txid(), TxVerdict.APPROVE))).proofFor(0));
+        }
+        return new FinalityCertificate(CHAIN, tx.txid(), 1, proofs);
+    }
+
+    static CommitCertificate commit(Block b) {
+        List<CommitCertificate.Seal> seals = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            KeyPair k = GENESIS.masternodes().get(i).nodeKey();
+            seals.add(new CommitCertificate.Seal(k.publicKey(), SignedConsensusMessage.sign(new ConsensusMessage.Commit(CHAIN, b.height(),
+                    b.header().round(), k.publicKey(), b.hash()), k).signature()));
+        }
+        return new CommitCertificate(CHAIN, b.height(), b.header().round(), b.hash(), seals);
+    }
+
+    static final KeyPair PAYEE = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "payee", 0);
+    static Transaction payment;
+
+    @Test
+    @Order(1)
+    void startsFromTheDevnetGenesisAndAnnouncesIt() {
+        given().get("/v1/ledger/chain").then().statusCode(200).body("height", is(0)).body("tipHash", equalTo(GENESIS.hash().hex()))
+                .body("confirmedSupplySat", equalTo(GENESIS.initialSupply().sat()));
+        StackRecords.BlockApplied a = await("blocks.applied", StackRecords::decodeBlockApplied);
+        assertThat(a.height()).isZero();
+        assertThat(a.nextSet().voters()).hasSize(4);
+        assertThat(a.nextSet().epoch()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(2)
+    void validTransactionIsApprovedAndLocksItsInputsConflictsAndForgeriesAreRejected() {
+        payment = pay(0, PAYEE, Amount.time(1_500).sat());
+        publish("tx.submitted", payment.toBytes());
+        assertThat(verdictFor(payment).verdict()).isEqualTo(TxVerdict.APPROVE);
+        given().get("/v1/ledger/utxos/" + fundedOutput(0).txid().hex() + "/0").then().statusCode(200).body("state", equalTo("LOCKED"));
+
+        Transaction doubleSpend = pay(0, PAYEE, Amount.time(7).sat());
+        publish("tx.submitted", doubleSpend.toBytes());
+        StackRecords.Verdict v = verdictFor(doubleSpend);
+        assertThat(v.verdict()).isEqualTo(TxVerdict.REJECT);
+        assertThat(v.reason()).isEqualTo("INPUT_LOCKED");
+
+        // signed by the wrong key: rejected before any lock is taken
+        Transaction forged = Transaction.transfer(List.of(fundedOutput(1)), List.of(new TxOutput(Amount.time(1), PAYEE.keyHash())))
+                .signed(CHAIN, List.of(PAYEE));
+        publish("tx.submitted", forged.toBytes());
+        assertThat(verdictFor(forged).reason()).isEqualTo("KEY_MISMATCH");
+        given().get("/v1/ledger/utxos/" + fundedOutput(1).txid().hex() + "/1").then().statusCode(200).body("state", equalTo("UNSPENT"));
+        given().get("/v1/ledger/transactions/" + forged.txid().hex()).then().statusCode(404).contentType("application/problem+json");
+
+        publish("tx.submitted", new byte[] {1, 2, 3}); // garbage: counted, nothing else
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(given().get("/q/metrics").asString())
+                .contains("timecoin_ledger_records_rejected_total{reason=\"TRUNCATED\",topic=\"tx.submitted\"}"));
+    }
+
+    @Test
+    @Order(3)
+    void twoReplicasRacingOnConflictingTransactionsApproveAtMostOne() throws Exception {
+        Transaction a = pay(2, PAYEE, Amount.time(10).sat());
+        Transaction b = pay(2, PAYEE, Amount.time(11).sat());
+        var pool = Executors.newFixedThreadPool(2);
+        try {
+            var fa = pool.submit((Callable<LedgerStore.Verdict>) () -> store.validateAndLock(a));
+            var fb = pool.submit((Callable<LedgerStore.Verdict>) () -> store.validateAndLock(b));
+            List<LedgerStore.Verdict> verdicts = List.of(fa.get(30, TimeUnit.SECONDS), fb.get(30, TimeUnit.SECONDS));
+            assertThat(verdicts.stream().filter(LedgerStore.Verdict::approved)).hasSize(1);
+            assertThat(verdicts.stream().filter(v -> !v.approved()).map(LedgerStore.Verdict::reason)).containsExactly(
+                    org.timecoin.protocol.rules.RejectReason.INPUT_LOCKED);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aFinalityCertificateSpendsTheInputsAndMakesTheOutputsSpendable() {
+        publish("tx.finalized", StackRecords.encode(new StackRecords.Finalized(certify(payment))));
+        String payee = Address.of(Network.DEVNET, PAYEE.keyHash()).toString();
+        Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/v1/ledger/addresses/" + payee + "/balance").then()
+                .statusCode(200).body("pendingSat", equalTo(Amount.time(1_500).sat())).body("confirmedSat", equalTo(0)));
+        given().get("/v1/ledger/utxos/" + fundedOutput(0).txid().hex() + "/0").then().body("state", equalTo("SPENT_FINAL"));
+        given().get("/v1/ledger/transactions/" + payment.txid().hex()).then().statusCode(200).body("status", equalTo("FINAL"));
+    }
+
+    @Test
+    @Order(5)
+    void buildsAndChecksAProposalThenAppliesTheFinalizedBlockOnce() {
+        var proposer = GENESIS.masternodes().get(1).nodeKey();
+        publish("proposals.requests", StackRecords.encode(new StackRecords.BuildRequest(1, 0, GENESIS.hash(), DevnetGenesis.TIMESTAMP_MILLIS,
+                proposer.publicKey())));
+        StackRecords.Built built = await("proposals.responses", r -> StackRecords.decodeProposalResponse(r) instanceof StackRecords.Built b ? b : null);
+        Block block = built.block();
+        assertThat(block.transactions()).extracting(Transaction::txid).contains(payment.txid());
+        assertThat(built.certificates()).hasSize(block.transactions().size() - 1);
+        long fee = store.transaction(payment.txid()).orElseThrow().fee();
+        assertThat(block.transactions().get(0).outputs()).isEqualTo(RewardSplit.split(RewardSplit.blockReward(Amount.sat(fee)),
+                GENESIS.validatorSet(), proposer.publicKey()));
+
+        publish("proposals.requests", StackRecords.encode(new StackRecords.CheckRequest(1, 0, block, built.certificates())));
+        StackRecords.Checked checked = await("proposals.responses", r -> StackRecords.decodeProposalResponse(r) instanceof StackRecords.Checked c ? c : null);
+        assertThat(checked.valid()).isTrue();
+
+        byte[] finalized = StackRecords.encode(new StackRecords.FinalizedBlock(block, commit(block)));
+        publish("blocks.finalized", finalized);
+        StackRecords.BlockApplied applied = await("blocks.applied", r -> {
+            StackRecords.BlockApplied a = StackRecords.decodeBlockApplied(r);
+            return a.height() == 1 ? a : null;
+        });
+        assertThat(applied.hash()).isEqualTo(block.hash());
+        publish("blocks.finalized", finalized); // at-least-once delivery: the second copy is a no-op
+        String payee = Address.of(Network.DEVNET, PAYEE.keyHash()).toString();
+        Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/v1/ledger/addresses/" + payee + "/balance").then()
+                .body("confirmedSat", equalTo(Amount.time(1_500).sat())).body("pendingSat", equalTo(0)));
+        given().get("/v1/ledger/chain").then().body("height", is(1)).body("tipHash", equalTo(block.hash().hex()))
+                // supply = genesis + one block subsidy (fees move between holders, they are not created)
+                .body("confirmedSupplySat", equalTo(GENESIS.initialSupply().plus(RewardSplit.BLOCK_SUBSIDY).sat()));
+        given().get("/v1/ledger/transactions/" + payment.txid().hex()).then().body("status", equalTo("CONFIRMED")).body("blockHeight", is(1));
+        given().get("/v1/ledger/blocks/1").then().statusCode(200).body("hash", equalTo(block.hash().hex()));
+    }
+
+    @Test
+    @Order(6)
+    void aBlockWithoutAValidCommitCertificateIsNotApplied() {
+        Block tip = store.block(1).orElseThrow().block();
+        var proposer = GENESIS.masternodes().get(0).nodeKey();
+        List<Transaction> txs = List.of(Transaction.reward(2, RewardSplit.split(RewardSplit.blockReward(Amount.ZERO), GENESIS.validatorSet(),
+                proposer.publicKey())));
+        Block next = new Block(new org.timecoin.protocol.model.BlockHeader(CHAIN, 2, tip.hash(), Block.merkleRoot(txs),
+                tip.header().timestampMillis() + 1, 0, proposer.publicKey()), txs);
+        CommitCertificate good = commit(next);
+        CommitCertificate tooFew = new CommitCertificate(CHAIN, 2, 0, next.hash(), good.seals().subList(0, 2));
+        publish("blocks.finalized", StackRecords.encode(new StackRecords.FinalizedBlock(next, tooFew)));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(given().get("/q/metrics").asString())
+                .contains("timecoin_ledger_records_rejected_total{reason=\"BAD_COMMIT_CERTIFICATE\",topic=\"blocks.finalized\"}"));
+        given().get("/v1/ledger/chain").then().body("height", is(1));
+    }
+
+    @Test
+    @Order(7)
+    void badRequestsGetProblemDetails() {
+        given().get("/v1/ledger/addresses/TIME0notAnAddress/balance").then().statusCode(400).contentType("application/problem+json")
+                .body("title", equalTo("INVALID_ADDRESS"));
+        given().get("/v1/ledger/utxos/zz/0").then().statusCode(400).body("title", equalTo("INVALID_HEX"));
+        given().get("/v1/ledger/blocks/999").then().statusCode(404).body("title", equalTo("UNKNOWN_BLOCK"));
+        String funded = Address.of(Network.DEVNET, GENESIS.fundedKeys().get(3).keyHash()).toString();
+        given().get("/v1/ledger/addresses/" + funded + "/utxos?limit=0").then().statusCode(400);
+        given().get("/v1/ledger/addresses/" + funded + "/utxos?limit=1").then().statusCode(200).body("utxos.size()", is(1));
+    }
+}
