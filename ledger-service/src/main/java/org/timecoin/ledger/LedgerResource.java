@@ -32,10 +32,12 @@ public class LedgerResource {
     private static final String[] TX_STATES = {"UNKNOWN", "PENDING", "FINAL", "CONFIRMED", "REJECTED", "RELEASED"};
 
     private final LedgerStore store;
+    private final UtxoCache cache;
     private final char addressDigit;
 
-    public LedgerResource(LedgerStore store, @org.eclipse.microprofile.config.inject.ConfigProperty(name = "timecoin.network") String network) {
+    public LedgerResource(LedgerStore store, UtxoCache cache, @org.eclipse.microprofile.config.inject.ConfigProperty(name = "timecoin.network") String network) {
         this.store = store;
+        this.cache = cache;
         this.addressDigit = org.timecoin.protocol.model.Network.byName(network).addressDigit();
     }
 
@@ -73,7 +75,7 @@ public class LedgerResource {
     @Path("/utxos/{txid}/{index}")
     public Response utxo(@PathParam("txid") String txid, @PathParam("index") int index) {
         if (index < 0 || index >= org.timecoin.protocol.model.Limits.MAX_OUTPUTS) return ProblemMapper.problem(400, "INVALID_VALUE", "output index out of range");
-        return store.utxo(new OutPoint(Hash.fromHex(txid), index)).map(u -> Response.ok(view(u, addressDigit)).build())
+        return cache.get(new OutPoint(Hash.fromHex(txid), index)).map(u -> Response.ok(view(u, addressDigit)).build())
                 .orElseGet(() -> ProblemMapper.problem(404, "UNKNOWN_OUTPUT", "no output " + txid + ":" + index));
     }
 

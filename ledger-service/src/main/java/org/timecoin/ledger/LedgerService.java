@@ -53,6 +53,7 @@ public class LedgerService {
     private static final Logger LOG = Logger.getLogger(LedgerService.class);
 
     private final LedgerStore store;
+    private final UtxoCache cache;
     private final MeterRegistry registry;
     private final Network network;
     private final String genesisSeed;
@@ -70,13 +71,17 @@ public class LedgerService {
     @Inject
     @Channel("proposals-responses")
     Emitter<byte[]> proposals;
+    @Inject
+    @Channel("dead-letters")
+    Emitter<byte[]> deadLetters;
 
-    public LedgerService(LedgerStore store, MeterRegistry registry, @ConfigProperty(name = "timecoin.network") String network,
+    public LedgerService(LedgerStore store, UtxoCache cache, MeterRegistry registry, @ConfigProperty(name = "timecoin.network") String network,
                          @ConfigProperty(name = "timecoin.genesis.seed", defaultValue = "devnet") String genesisSeed,
                          @ConfigProperty(name = "timecoin.genesis.nodes", defaultValue = "4") int genesisNodes,
                          @ConfigProperty(name = "timecoin.ledger.max-block-transactions", defaultValue = "5000") int maxBlockTransactions,
                          @ConfigProperty(name = "timecoin.ledger.lock-timeout-seconds", defaultValue = "60") long lockTimeoutSeconds) {
         this.store = store;
+        this.cache = cache;
         this.registry = registry;
         this.network = Network.byName(network);
         this.genesisSeed = genesisSeed;
@@ -111,8 +116,16 @@ public class LedgerService {
         emitter.send(Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(key).build()));
     }
 
-    private void rejected(String topic, String reason) {
+    /**
+     * A record that cannot be processed: counted with its reason and parked on the dead-letter topic (with the source
+     * topic and the reason as headers) for the operator; consumption goes on, so a poison record never blocks a topic.
+     */
+    private void rejected(String topic, String reason, byte[] value) {
         registry.counter("timecoin_ledger_records_rejected", "topic", topic, "reason", reason).increment();
+        var headers = new org.apache.kafka.common.header.internals.RecordHeaders()
+                .add("timecoin-source-topic", topic.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .add("timecoin-reason", reason.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        deadLetters.send(Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withHeaders(headers).build()));
     }
 
     /** Retries database work with backoff (database down: wait, do not acknowledge, resume by itself). */
@@ -144,11 +157,12 @@ public class LedgerService {
         try {
             tx = Transaction.decode(value);
         } catch (ProtocolException e) {
-            rejected("tx.submitted", e.reason().name());
+            rejected("tx.submitted", e.reason().name(), value);
             return;
         }
         Optional<RejectReason> reject = TransactionRules.checkStateless(tx).or(() -> TransactionRules.checkSignatures(tx, chainId()));
         LedgerStore.Verdict verdict = reject.isPresent() ? new LedgerStore.Verdict(false, reject.get(), null) : durably(() -> store.validateAndLock(tx));
+        if (verdict.approved()) cache.invalidate(LedgerStore.touched(tx));
         registry.counter("timecoin_ledger_verdicts", "verdict", verdict.approved() ? "APPROVE" : verdict.reason().name()).increment();
         send(verdicts, tx.txid().toByteArray(), StackRecords.encode(new StackRecords.Verdict(tx.txid(),
                 verdict.approved() ? TxVerdict.APPROVE : TxVerdict.REJECT, verdict.approved() ? "" : verdict.reason().name())));
@@ -163,19 +177,21 @@ public class LedgerService {
         try {
             outcome = StackRecords.decodeTxOutcome(value);
         } catch (ProtocolException e) {
-            rejected("tx.finalized", e.reason().name());
+            rejected("tx.finalized", e.reason().name(), value);
             return;
         }
         if (outcome instanceof StackRecords.Finalized f) {
             FinalityCertificate cert = f.certificate();
             ValidatorSet set = durably(store::validatorSet);
             if (cert.verify(chainId(), set) != null) {
-                rejected("tx.finalized", "BAD_FINALITY_CERTIFICATE");
+                rejected("tx.finalized", "BAD_FINALITY_CERTIFICATE", value);
                 return;
             }
             durably(() -> store.applyFinality(cert));
+            cache.invalidate(durably(() -> store.outPointsOf(cert.txid())));
         } else if (outcome instanceof StackRecords.Released r) {
             durably(() -> store.release(r.txid(), r.reason()));
+            cache.invalidate(durably(() -> store.outPointsOf(r.txid())));
         }
     }
 
@@ -183,6 +199,7 @@ public class LedgerService {
         try {
             for (Hash txid : store.expiredLocks(lockTimeoutSeconds)) {
                 if (store.release(txid, "LOCK_EXPIRED")) registry.counter("timecoin_ledger_locks_expired").increment();
+                cache.invalidate(store.outPointsOf(txid));
             }
         } catch (RuntimeException e) {
             LOG.warnf("lock sweep failed: %s", e.getMessage());
@@ -198,7 +215,7 @@ public class LedgerService {
         try {
             request = StackRecords.decodeProposalRequest(value);
         } catch (ProtocolException e) {
-            rejected("proposals.requests", e.reason().name());
+            rejected("proposals.requests", e.reason().name(), value);
             return;
         }
         byte[] key;
@@ -243,7 +260,7 @@ public class LedgerService {
         try {
             f = StackRecords.decodeFinalizedBlock(value);
         } catch (ProtocolException e) {
-            rejected("blocks.finalized", e.reason().name());
+            rejected("blocks.finalized", e.reason().name(), value);
             return;
         }
         try {
@@ -253,8 +270,24 @@ public class LedgerService {
                 announce(a);
             }
         } catch (LedgerStore.InvalidBlockException e) {
-            rejected("blocks.finalized", e.getMessage());
+            rejected("blocks.finalized", e.getMessage(), value);
             LOG.warnf("finalized block %d (%s) not applied: %s", f.block().height(), f.block().hash(), e.getMessage());
+        }
+    }
+
+    /** Cache coherence: every replica (own consumer group) drops what each applied block changed. */
+    @Incoming("blocks-applied-cache")
+    @Blocking
+    public void onBlockAppliedForCache(byte[] value) {
+        try {
+            long height = StackRecords.decodeBlockApplied(value).height();
+            durably(() -> store.block(height)).ifPresent(b -> {
+                List<org.timecoin.protocol.model.OutPoint> changed = new ArrayList<>();
+                for (Transaction tx : b.block().transactions()) changed.addAll(LedgerStore.touched(tx));
+                cache.invalidate(changed);
+            });
+        } catch (ProtocolException e) {
+            rejected("blocks.applied", e.reason().name(), value);
         }
     }
 

@@ -589,6 +589,27 @@ public class LedgerStore {
         });
     }
 
+    /** The outpoints a transaction spends and creates (empty if its body is unknown here). */
+    public List<OutPoint> outPointsOf(Hash txid) {
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT body FROM tx WHERE txid = ?")) {
+                ps.setBytes(1, txid.toByteArray());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || rs.getBytes(1) == null) return List.of();
+                    return touched(Transaction.decode(rs.getBytes(1)));
+                }
+            }
+        });
+    }
+
+    /** Inputs and outputs of a transaction. */
+    public static List<OutPoint> touched(Transaction tx) {
+        List<OutPoint> out = new ArrayList<>();
+        for (TxInput in : tx.inputs()) out.add(in.previous());
+        for (int i = 0; i < tx.outputs().size(); i++) out.add(new OutPoint(tx.txid(), i));
+        return out;
+    }
+
     // ---- reads ----
 
     public record UtxoView(OutPoint outPoint, TxOutput output, int state, Long createdHeight) {
@@ -602,8 +623,8 @@ public class LedgerStore {
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) return Optional.empty();
                     long created = rs.getLong(4);
-                    return Optional.of(new UtxoView(p, new TxOutput(Amount.sat(rs.getLong(1)), new KeyHash(rs.getBytes(2))), rs.getInt(3),
-                            rs.wasNull() ? null : created));
+                    Long createdHeight = rs.wasNull() ? null : created; // wasNull speaks of the last column read
+                    return Optional.of(new UtxoView(p, new TxOutput(Amount.sat(rs.getLong(1)), new KeyHash(rs.getBytes(2))), rs.getInt(3), createdHeight));
                 }
             }
         });
@@ -622,8 +643,9 @@ public class LedgerStore {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         long created = rs.getLong(5);
+                        Long createdHeight = rs.wasNull() ? null : created;
                         out.add(new UtxoView(new OutPoint(new Hash(rs.getBytes(1)), rs.getInt(2)), new TxOutput(Amount.sat(rs.getLong(3)), key),
-                                rs.getInt(4), rs.wasNull() ? null : created));
+                                rs.getInt(4), createdHeight));
                     }
                 }
             }

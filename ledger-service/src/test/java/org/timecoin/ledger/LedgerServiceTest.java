@@ -87,7 +87,7 @@ class LedgerServiceTest {
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of(prefix + "tx.verdicts", prefix + "blocks.applied", prefix + "proposals.responses"));
+        consumer.subscribe(List.of(prefix + "tx.verdicts", prefix + "blocks.applied", prefix + "proposals.responses", prefix + "dead-letters"));
     }
 
     @AfterEach
@@ -196,9 +196,14 @@ class LedgerServiceTest {
         given().get("/v1/ledger/utxos/" + fundedOutput(1).txid().hex() + "/1").then().statusCode(200).body("state", equalTo("UNSPENT"));
         given().get("/v1/ledger/transactions/" + forged.txid().hex()).then().statusCode(404).contentType("application/problem+json");
 
-        publish("tx.submitted", new byte[] {1, 2, 3}); // garbage: counted, nothing else
+        byte[] garbage = {1, 2, 3, (byte) UUID.randomUUID().hashCode()};
+        publish("tx.submitted", garbage); // garbage: counted and parked on the dead-letter topic with its reason
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(given().get("/q/metrics").asString())
                 .contains("timecoin_ledger_records_rejected_total{reason=\"TRUNCATED\",topic=\"tx.submitted\"}"));
+        await("dead-letters", b -> java.util.Arrays.equals(b, garbage) ? b : null);
+        var parked = seen.stream().filter(r -> r.topic().equals(prefix + "dead-letters")).findFirst().orElseThrow();
+        assertThat(new String(parked.headers().lastHeader("timecoin-reason").value())).isEqualTo("TRUNCATED");
+        assertThat(new String(parked.headers().lastHeader("timecoin-source-topic").value())).isEqualTo("tx.submitted");
     }
 
     @Test
@@ -248,6 +253,11 @@ class LedgerServiceTest {
         StackRecords.Checked checked = await("proposals.responses", r -> StackRecords.decodeProposalResponse(r) instanceof StackRecords.Checked c ? c : null);
         assertThat(checked.valid()).isTrue();
 
+        // read (and cache) the new output and the spent input before the block
+        String newOutput = "/v1/ledger/utxos/" + payment.txid().hex() + "/0";
+        given().get(newOutput).then().body("state", equalTo("UNSPENT")).body("confirmedHeight", org.hamcrest.Matchers.nullValue());
+        given().get("/v1/ledger/utxos/" + fundedOutput(0).txid().hex() + "/0").then().body("state", equalTo("SPENT_FINAL"));
+
         byte[] finalized = StackRecords.encode(new StackRecords.FinalizedBlock(block, commit(block)));
         publish("blocks.finalized", finalized);
         StackRecords.BlockApplied applied = await("blocks.applied", r -> {
@@ -264,6 +274,10 @@ class LedgerServiceTest {
                 .body("confirmedSupplySat", equalTo(GENESIS.initialSupply().plus(RewardSplit.BLOCK_SUBSIDY).sat()));
         given().get("/v1/ledger/transactions/" + payment.txid().hex()).then().body("status", equalTo("CONFIRMED")).body("blockHeight", is(1));
         given().get("/v1/ledger/blocks/1").then().statusCode(200).body("hash", equalTo(block.hash().hex()));
+        // the cache does not serve what the applied block changed
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get(newOutput).then().body("confirmedHeight", is(1)));
+        given().get("/v1/ledger/utxos/" + fundedOutput(0).txid().hex() + "/0").then().body("state", equalTo("SPENT_CONFIRMED"));
+        assertThat(given().get("/q/metrics").asString()).containsPattern("cache_gets_total\\{cache=\"utxo\",result=\"hit\"\\} [1-9]");
     }
 
     @Test
@@ -282,6 +296,43 @@ class LedgerServiceTest {
                 .contains("timecoin_ledger_records_rejected_total{reason=\"BAD_COMMIT_CERTIFICATE\",topic=\"blocks.finalized\"}"));
         given().get("/v1/ledger/chain").then().body("height", is(1));
     }
+
+    @Test
+    @Order(8)
+    void pagesThroughOneHundredThousandUtxosOfOneAddress() throws Exception {
+        KeyPair whale = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "whale", 0);
+        try (var c = dataSource.getConnection(); var ps = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state, created_height) "
+                + "SELECT sha256(int4send(g)), 0, 1000, ?, 0, 1 FROM generate_series(1, 100000) g")) {
+            ps.setBytes(1, whale.keyHash().toByteArray());
+            assertThat(ps.executeUpdate()).isEqualTo(100_000);
+        }
+        String address = Address.of(Network.DEVNET, whale.keyHash()).toString();
+        java.util.Set<String> seenIds = new java.util.HashSet<>();
+        String previous = "";
+        String after = null;
+        int pages = 0;
+        do {
+            var page = given().queryParam("limit", 1000).queryParam("after", after == null ? "" : after)
+                    .get("/v1/ledger/addresses/" + address + "/utxos").then().statusCode(200).extract().jsonPath();
+            List<String> ids = page.getList("utxos.txid");
+            assertThat(ids.size()).isLessThanOrEqualTo(1000);
+            for (String id : ids) {
+                assertThat(id).isGreaterThan(previous); // keyset order, no repeats across pages
+                previous = id;
+                seenIds.add(id);
+            }
+            after = page.getString("next");
+            pages++;
+        } while (after != null);
+        assertThat(seenIds).hasSize(100_000);
+        assertThat(pages).isEqualTo(101); // 100 full pages, then an empty one ends the walk
+        var balance = given().get("/v1/ledger/addresses/" + address + "/balance").then().statusCode(200).extract().jsonPath();
+        assertThat(balance.getLong("confirmedSat")).isEqualTo(100_000L * 1000);
+        assertThat(balance.getLong("utxoCount")).isEqualTo(100_000);
+    }
+
+    @Inject
+    javax.sql.DataSource dataSource;
 
     @Test
     @Order(7)
