@@ -1,0 +1,223 @@
+package org.timecoin.ledger.bench;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ForkJoinPool;
+
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.timecoin.infra.LocalPostgres;
+import org.timecoin.ledger.LedgerStore;
+import org.timecoin.ledger.UtxoCache;
+import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.crypto.HashTag;
+import org.timecoin.protocol.crypto.Hashes;
+import org.timecoin.protocol.genesis.DevnetGenesis;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.Block;
+import org.timecoin.protocol.model.BlockHeader;
+import org.timecoin.protocol.model.CommitCertificate;
+import org.timecoin.protocol.model.ConsensusMessage;
+import org.timecoin.protocol.model.OutPoint;
+import org.timecoin.protocol.model.SignedConsensusMessage;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxInput;
+import org.timecoin.protocol.model.TxOutput;
+import org.timecoin.protocol.rules.RewardSplit;
+import org.timecoin.protocol.rules.TransactionRules;
+import org.timecoin.protocol.rules.ValidatorSet;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/**
+ * Ledger benchmarks against a real PostgreSQL 18 (fsync on), printing figures for docs/BENCHMARKS.md. Not a pass/fail
+ * test: it runs only with {@code -Dtimecoin.bench=true}:
+ * {@code ./mvnw -pl ledger-service -am test -Dtest=LedgerBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Dtimecoin.bench=true}
+ */
+class LedgerBenchmark {
+    static final DevnetGenesis G = DevnetGenesis.create("bench", 4);
+    static final int CHAIN = G.chainId();
+    static final int PRELOADED = 100_000;
+
+    record Db(PGSimpleDataSource ds, LedgerStore store) {
+    }
+
+    static Db database(LocalPostgres pg, String name) throws Exception {
+        pg.dropDatabase(name);
+        pg.ensureDatabase(name);
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(pg.jdbcUrl(name));
+        ds.setUser(pg.user());
+        ds.setPassword(pg.password());
+        Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+        LedgerStore store = new LedgerStore(ds);
+        store.applyBlock(CHAIN, G.block(), null);
+        KeyPair owner = G.fundedKeys().get(0);
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state, created_height) "
+                + "SELECT sha256(int4send(g)), 0, 100000000, ?, 0, 0 FROM generate_series(1, ?) g")) {
+            ps.setBytes(1, owner.keyHash().toByteArray());
+            ps.setInt(2, PRELOADED);
+            ps.executeUpdate();
+        }
+        try (Connection c = ds.getConnection(); var s = c.createStatement()) {
+            s.execute("VACUUM ANALYZE utxo");
+        }
+        return new Db(ds, store);
+    }
+
+    static OutPoint preloaded(int i) {
+        byte[] be = {(byte) (i >>> 24), (byte) (i >>> 16), (byte) (i >>> 8), (byte) i};
+        return new OutPoint(new Hash(Hashes.sha256(be)), 0);
+    }
+
+    /** K signed transactions, each spending one preloaded output into two outputs (payee and change). */
+    static List<Transaction> transactions(int from, int k) {
+        KeyPair owner = G.fundedKeys().get(0);
+        KeyPair payee = G.fundedKeys().get(1);
+        List<Transaction> out = new ArrayList<>();
+        for (int i = from; i < from + k; i++) {
+            long fee = TransactionRules.minimumFee(Amount.sat(100_000_000)).sat();
+            out.add(Transaction.transfer(List.of(preloaded(i + 1)), List.of(new TxOutput(Amount.sat(40_000_000), payee.keyHash()),
+                    new TxOutput(Amount.sat(60_000_000 - fee), owner.keyHash()))).signed(CHAIN, List.of(owner)));
+        }
+        return out;
+    }
+
+    static Block block(List<Transaction> txs, long feesSat) {
+        ValidatorSet set = G.validatorSet();
+        var proposer = set.leader(G.hash(), 0);
+        List<Transaction> all = new ArrayList<>();
+        all.add(Transaction.reward(1, RewardSplit.split(RewardSplit.blockReward(Amount.sat(feesSat)), set, proposer)));
+        all.addAll(txs);
+        return new Block(new BlockHeader(CHAIN, 1, G.hash(), Block.merkleRoot(all), DevnetGenesis.TIMESTAMP_MILLIS + 1, 0, proposer), all);
+    }
+
+    static CommitCertificate certify(Block b) {
+        List<CommitCertificate.Seal> seals = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            KeyPair k = G.masternodes().get(i).nodeKey();
+            seals.add(new CommitCertificate.Seal(k.publicKey(),
+                    SignedConsensusMessage.sign(new ConsensusMessage.Commit(CHAIN, 1, 0, k.publicKey(), b.hash()), k).signature()));
+        }
+        return new CommitCertificate(CHAIN, 1, 0, b.hash(), seals);
+    }
+
+    /** The same changes as a block apply, one row per statement, inside one database transaction (no checks at all). */
+    static void applyNaively(PGSimpleDataSource ds, Block block) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state, created_height) VALUES (?, ?, ?, ?, 0, 1)");
+                 PreparedStatement spend = c.prepareStatement("UPDATE utxo SET state = 4, spent_height = 1, spent_by = ? WHERE txid = ? AND idx = ?");
+                 PreparedStatement tx = c.prepareStatement("INSERT INTO tx (txid, body, status, block_height) VALUES (?, ?, 3, 1)")) {
+                for (Transaction t : block.transactions()) {
+                    for (int i = 0; i < t.outputs().size(); i++) {
+                        ins.setBytes(1, t.txid().toByteArray());
+                        ins.setInt(2, i);
+                        ins.setLong(3, t.outputs().get(i).amount().sat());
+                        ins.setBytes(4, t.outputs().get(i).keyHash().toByteArray());
+                        ins.executeUpdate();
+                    }
+                    for (TxInput in : t.inputs()) {
+                        spend.setBytes(1, t.txid().toByteArray());
+                        spend.setBytes(2, in.previous().txid().toByteArray());
+                        spend.setInt(3, in.previous().index());
+                        spend.executeUpdate();
+                    }
+                    if (!t.isReward()) {
+                        tx.setBytes(1, t.txid().toByteArray());
+                        tx.setBytes(2, t.toBytes());
+                        tx.executeUpdate();
+                    }
+                }
+            }
+            try (PreparedStatement tip = c.prepareStatement("UPDATE chain_state SET applied_height = 1")) {
+                tip.executeUpdate();
+            }
+            c.commit();
+        }
+    }
+
+    static long changes(Block b) {
+        long n = 0;
+        for (Transaction t : b.transactions()) n += t.outputs().size() + t.inputs().size() + (t.isReward() ? 0 : 1);
+        return n;
+    }
+
+    @Test
+    void printFigures() throws Exception {
+        Assumptions.assumeTrue(Boolean.getBoolean("timecoin.bench"), "run with -Dtimecoin.bench=true");
+        Path dir = Path.of(System.getProperty("timecoin.infra.dir", "target/local-infra")).resolve("bench-" + UUID.randomUUID());
+        try (LocalPostgres pg = LocalPostgres.start(dir, java.time.Duration.ofSeconds(60))) {
+            int k = 10_000;
+            List<Transaction> txs = transactions(0, k);
+            long fee = TransactionRules.minimumFee(Amount.sat(100_000_000)).sat();
+            Block block = block(txs, fee * k);
+            CommitCertificate cert = certify(block);
+            System.out.printf("block: %d transactions, %d UTXO changes (outputs + inputs + transaction rows), %d bytes%n", k, changes(block),
+                    block.toBytes().length);
+
+            // 1. apply: batched (the ledger's path, checks included) vs one row per statement (no checks), same data
+            Db batched = database(pg, "bench_batched");
+            Db naive = database(pg, "bench_naive");
+            long t0 = System.nanoTime();
+            batched.store().applyBlock(CHAIN, block, cert);
+            long batchedNs = System.nanoTime() - t0;
+            t0 = System.nanoTime();
+            applyNaively(naive.ds(), block);
+            long naiveNs = System.nanoTime() - t0;
+            System.out.printf("apply, batched (unnest, with all checks): %.0f ms = %.0f changes/s%n", batchedNs / 1e6, changes(block) / (batchedNs / 1e9));
+            System.out.printf("apply, one row per statement (no checks): %.0f ms = %.0f changes/s%n", naiveNs / 1e6, changes(block) / (naiveNs / 1e9));
+            System.out.printf("batched / naive speed-up: %.1fx%n", (double) naiveNs / batchedNs);
+
+            // 2. validate a 1,000-transaction block: its inputs from PostgreSQL + every signature on all cores
+            Db check = database(pg, "bench_check");
+            List<Transaction> thousand = transactions(20_000, 1_000);
+            Block b1000 = block(thousand, fee * 1_000);
+            for (int run = 0; run < 4; run++) {
+                long s = System.nanoTime();
+                String why = check.store().checkBlock(CHAIN, b1000, null);
+                long stateful = System.nanoTime() - s;
+                long sig = System.nanoTime();
+                boolean allValid = ForkJoinPool.commonPool().submit(() -> thousand.parallelStream()
+                        .allMatch(t -> TransactionRules.checkSignatures(t, CHAIN).isEmpty())).get();
+                long sigs = System.nanoTime() - sig;
+                System.out.printf("validate 1,000-tx block, %s: stateful checks %.1f ms + signatures %.1f ms (%d cores) = %.1f ms (%s)%n",
+                        run == 0 ? "cold" : "warm run " + run, stateful / 1e6, sigs / 1e6, ForkJoinPool.commonPool().getParallelism(),
+                        (stateful + sigs) / 1e6, why == null && allValid ? "valid" : "INVALID " + why);
+            }
+
+            // 3. read cache on a skewed workload: 90% of reads go to 1% of 100k outputs; cache of 10k entries
+            UtxoCache cache = new UtxoCache(check.store(), new SimpleMeterRegistry(), 10_000);
+            Random rnd = new Random(1);
+            int reads = 200_000;
+            long s = System.nanoTime();
+            for (int i = 0; i < reads; i++) {
+                int idx = rnd.nextInt(10) < 9 ? rnd.nextInt(1_000) : rnd.nextInt(PRELOADED);
+                cache.get(preloaded(idx + 1));
+            }
+            long total = System.nanoTime() - s;
+            var stats = cacheStats(cache);
+            System.out.printf("read cache, skewed reads (90%% to 1%% of %d outputs), %d reads: hit rate %.1f%%, average %.1f µs per read (DB misses included)%n",
+                    PRELOADED, reads, 100.0 * stats[0] / (stats[0] + stats[1]), total / 1e3 / reads);
+            s = System.nanoTime();
+            for (int i = 0; i < reads; i++) cache.get(preloaded(rnd.nextInt(1_000) + 1));
+            System.out.printf("read cache, hot set only: %.2f µs per read%n", (System.nanoTime() - s) / 1e3 / reads);
+        }
+    }
+
+    /** {hits, misses} from the cache's Caffeine statistics via its metrics. */
+    static long[] cacheStats(UtxoCache cache) throws Exception {
+        var f = UtxoCache.class.getDeclaredField("cache");
+        f.setAccessible(true);
+        var stats = ((com.github.benmanes.caffeine.cache.Cache<?, ?>) f.get(cache)).stats();
+        return new long[] {stats.hitCount(), stats.missCount()};
+    }
+}
