@@ -67,9 +67,37 @@ public class LedgerStore {
     }
 
     private final DataSource dataSource;
+    private final long haltBeforeCommitAtHeight;
+    private final java.nio.file.Path haltMarker;
 
     public LedgerStore(DataSource dataSource) {
+        this(dataSource, -1, java.util.Optional.empty());
+    }
+
+    /**
+     * The two fault settings exist for the crash tests only: with them, the first process to apply block
+     * {@code haltBeforeCommitAtHeight} creates the marker file and halts (like kill -9) after every statement of the
+     * block ran and before the commit.
+     */
+    @jakarta.inject.Inject
+    public LedgerStore(DataSource dataSource,
+                       @org.eclipse.microprofile.config.inject.ConfigProperty(name = "timecoin.ledger.fault.halt-before-commit-height", defaultValue = "-1")
+                       long haltBeforeCommitAtHeight,
+                       @org.eclipse.microprofile.config.inject.ConfigProperty(name = "timecoin.ledger.fault.halt-marker")
+                       java.util.Optional<String> haltMarker) {
         this.dataSource = dataSource;
+        this.haltBeforeCommitAtHeight = haltBeforeCommitAtHeight;
+        this.haltMarker = haltMarker.map(java.nio.file.Path::of).orElse(null);
+    }
+
+    private void maybeHalt(long height) {
+        if (height != haltBeforeCommitAtHeight || haltMarker == null) return;
+        try {
+            java.nio.file.Files.createFile(haltMarker);
+        } catch (java.io.IOException alreadyHalted) {
+            return; // another process crashed here already: this one goes on
+        }
+        Runtime.getRuntime().halt(137);
     }
 
     // ---- helpers ----
@@ -254,6 +282,10 @@ public class LedgerStore {
      */
     public Applied applyBlock(int chainId, Block block, CommitCertificate certificate) {
         return inTransaction(c -> {
+            // one block at a time across every replica (and one genesis): held until this transaction ends
+            try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(7243)")) {
+                lock.execute();
+            }
             Optional<Tip> tip = tip(c, true);
             long h = block.height();
             if (tip.isPresent() && h <= tip.get().height()) {
@@ -385,7 +417,9 @@ public class LedgerStore {
                 ps.setBytes(5, newCommitment.toByteArray());
                 ps.executeUpdate();
             }
-            return new Applied(h, block.hash(), block.header().timestampMillis(), newCommitment, validatorSet(c, h + 1, epoch), false);
+            Applied applied = new Applied(h, block.hash(), block.header().timestampMillis(), newCommitment, validatorSet(c, h + 1, epoch), false);
+            maybeHalt(h);
+            return applied;
         });
     }
 

@@ -1,0 +1,278 @@
+package org.timecoin.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.timecoin.infra.LocalInfra;
+import org.timecoin.protocol.crypto.Ed25519Keys;
+import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.genesis.DevnetGenesis;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.Block;
+import org.timecoin.protocol.model.CommitCertificate;
+import org.timecoin.protocol.model.ConsensusMessage;
+import org.timecoin.protocol.model.FinalityCertificate;
+import org.timecoin.protocol.model.OutPoint;
+import org.timecoin.protocol.model.SignedConsensusMessage;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxOutput;
+import org.timecoin.protocol.model.TxVerdict;
+import org.timecoin.protocol.model.TxVoteBatch;
+import org.timecoin.protocol.model.VoteEntry;
+import org.timecoin.protocol.rules.RewardSplit;
+import org.timecoin.protocol.rules.TransactionRules;
+import org.timecoin.protocol.stack.StackRecords;
+
+/**
+ * Two ledger replicas (the packaged service, as separate processes) share one PostgreSQL database and one Kafka
+ * broker: validation spreads over both and conflicting transactions raced on different replicas are approved at most
+ * once; the replica applying a block is killed between its statements and its commit, and the block is still applied
+ * exactly once, leaving the state of a clean apply.
+ */
+class LedgerReplicasIT {
+    static final String SEED = "replicas-it";
+    static final DevnetGenesis G = DevnetGenesis.create(SEED, 4);
+    static final int CHAIN = G.chainId();
+
+    static LocalInfra infra;
+    static Path dir;
+    static String prefix;
+    static final List<Process> replicas = new ArrayList<>();
+    static final int[] ports = new int[2];
+    static KafkaProducer<byte[], byte[]> producer;
+    static KafkaConsumer<byte[], byte[]> consumer;
+    static final List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        dir = Path.of(System.getProperty("timecoin.infra.dir", "target/local-infra-it")).resolve("replicas-" + UUID.randomUUID());
+        infra = LocalInfra.start(dir);
+        infra.postgres().ensureDatabase("replicas");
+        prefix = "it" + Long.toHexString(System.nanoTime()) + ".";
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafka().bootstrapServers()))) {
+            // four partitions: submitted transactions (keyed by txid) spread over both replicas
+            admin.createTopics(List.of(new NewTopic(prefix + "tx.submitted", 4, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        for (int i = 0; i < 2; i++) replicas.add(launch(i));
+        for (int i = 0; i < 2; i++) awaitReady(i);
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafka().bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 0),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafka().bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(prefix + "tx.verdicts", prefix + "blocks.applied", prefix + "proposals.responses"));
+    }
+
+    static Process launch(int i) throws Exception {
+        if (ports[i] == 0) ports[i] = org.timecoin.infra.FreePorts.pick();
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-Dquarkus.http.port=" + ports[i], "-Dkafka.bootstrap.servers=" + infra.kafka().bootstrapServers(),
+                "-Dkafka.session.timeout.ms=6000", "-Dkafka.heartbeat.interval.ms=1000",
+                "-Dtimecoin.topic.prefix=" + prefix, "-Dtimecoin.genesis.seed=" + SEED, "-Dtimecoin.genesis.nodes=4",
+                "-Dquarkus.datasource.jdbc.url=" + infra.postgres().jdbcUrl("replicas"), "-Dquarkus.datasource.username=" + infra.postgres().user(),
+                "-Dquarkus.datasource.password=" + infra.postgres().password(),
+                "-Dtimecoin.ledger.fault.halt-before-commit-height=1", "-Dtimecoin.ledger.fault.halt-marker=" + dir.resolve("halted-once"),
+                "-jar", System.getProperty("ledger.jar"));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("replica" + i + ".log").toFile()))
+                .start();
+    }
+
+    static String get(int replica, String path) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[replica] + path)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() + " " + r.body();
+    }
+
+    static void awaitReady(int i) {
+        Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .until(() -> get(i, "/q/health/ready").startsWith("200"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (producer != null) producer.close();
+        if (consumer != null) consumer.close();
+        for (Process p : replicas) {
+            p.destroy();
+            try {
+                if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly();
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        }
+        if (infra != null) infra.close();
+    }
+
+    static void publish(String topic, byte[] key, byte[] value) throws Exception {
+        producer.send(new ProducerRecord<>(prefix + topic, key, value)).get(10, TimeUnit.SECONDS);
+    }
+
+    static <T> List<T> collect(String topic, Function<byte[], T> pick, int atLeast) {
+        List<T> found = new ArrayList<>();
+        Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            consumer.poll(Duration.ofMillis(100)).forEach(seen::add);
+            found.clear();
+            for (var r : seen) {
+                if (!r.topic().equals(prefix + topic)) continue;
+                T t = pick.apply(r.value());
+                if (t != null) found.add(t);
+            }
+            return found.size() >= atLeast;
+        });
+        return found;
+    }
+
+    static Transaction pay(int fundedKey, int payee) {
+        KeyPair from = G.fundedKeys().get(fundedKey);
+        KeyPair to = Ed25519Keys.deterministic(SEED, "payee", payee);
+        long fee = TransactionRules.minimumFee(DevnetGenesis.FUNDED_AMOUNT).sat();
+        return Transaction.transfer(List.of(new OutPoint(G.block().transactions().get(0).txid(), fundedKey)),
+                List.of(new TxOutput(Amount.time(100), to.keyHash()),
+                        new TxOutput(Amount.sat(DevnetGenesis.FUNDED_AMOUNT.sat() - Amount.time(100).sat() - fee), from.keyHash())))
+                .signed(CHAIN, List.of(from));
+    }
+
+    static double metric(int replica, String line) throws Exception {
+        for (String l : get(replica, "/q/metrics").split("\n")) {
+            if (l.startsWith(line)) return Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1));
+        }
+        return 0;
+    }
+
+    @Test
+    void replicasShareValidationRaceSafelyAndApplyABlockOnceDespiteACrash() throws Exception {
+        // 1. ten double spends, each pair submitted at once: both replicas validate, each pair gets at most one approval
+        Map<Hash, Integer> pairOf = new HashMap<>();
+        List<Transaction> all = new ArrayList<>();
+        for (int k = 0; k < 10; k++) {
+            for (int payee = 0; payee < 2; payee++) {
+                Transaction tx = pay(k, payee);
+                pairOf.put(tx.txid(), k);
+                all.add(tx);
+            }
+        }
+        for (Transaction tx : all) publish("tx.submitted", tx.txid().toByteArray(), tx.toBytes());
+        List<StackRecords.Verdict> verdicts = collect("tx.verdicts", StackRecords::decodeVerdict, 20);
+        Map<Integer, Integer> approvals = new HashMap<>();
+        List<Transaction> approved = new ArrayList<>();
+        for (StackRecords.Verdict v : verdicts) {
+            if (v.verdict() == TxVerdict.APPROVE) {
+                approvals.merge(pairOf.get(v.txid()), 1, Integer::sum);
+                approved.add(all.stream().filter(t -> t.txid().equals(v.txid())).findFirst().orElseThrow());
+            } else {
+                assertThat(v.reason()).isEqualTo("INPUT_LOCKED");
+            }
+        }
+        assertThat(approvals).hasSize(10).allSatisfy((pair, n) -> assertThat(n).isEqualTo(1));
+        assertThat(metric(0, "timecoin_ledger_verdicts_total")).as("replica 0 validated some").isPositive();
+        assertThat(metric(1, "timecoin_ledger_verdicts_total")).as("replica 1 validated some").isPositive();
+
+        // 2. the approved ones become final, consensus asks for a block, the block is finalized
+        for (Transaction tx : approved) {
+            List<FinalityCertificate.VoteProof> proofs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                proofs.add(TxVoteBatch.sign(CHAIN, 1, G.masternodes().get(i).nodeKey(), List.of(new VoteEntry(tx.txid(), TxVerdict.APPROVE))).proofFor(0));
+            }
+            publish("tx.finalized", tx.txid().toByteArray(), StackRecords.encode(new StackRecords.Finalized(new FinalityCertificate(CHAIN, tx.txid(), 1, proofs))));
+        }
+        KeyPair proposer = G.masternodes().get(2).nodeKey();
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            publish("proposals.requests", null, StackRecords.encode(new StackRecords.BuildRequest(1, 0, G.hash(), DevnetGenesis.TIMESTAMP_MILLIS,
+                    proposer.publicKey())));
+            List<StackRecords.Built> built = collect("proposals.responses", b -> StackRecords.decodeProposalResponse(b) instanceof StackRecords.Built x ? x : null, 1);
+            return built.get(built.size() - 1).block().transactions().size() == 11;
+        });
+        List<StackRecords.Built> built = collect("proposals.responses", b -> StackRecords.decodeProposalResponse(b) instanceof StackRecords.Built x ? x : null, 1);
+        Block block = built.get(built.size() - 1).block();
+        List<CommitCertificate.Seal> seals = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            KeyPair k = G.masternodes().get(i).nodeKey();
+            seals.add(new CommitCertificate.Seal(k.publicKey(),
+                    SignedConsensusMessage.sign(new ConsensusMessage.Commit(CHAIN, 1, 0, k.publicKey(), block.hash()), k).signature()));
+        }
+        CommitCertificate cert = new CommitCertificate(CHAIN, 1, 0, block.hash(), seals);
+        publish("blocks.finalized", new byte[8], StackRecords.encode(new StackRecords.FinalizedBlock(block, cert)));
+
+        // 3. whichever replica applies it first halts before committing; the other one takes the partition over and applies it
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(dir.resolve("halted-once")));
+        int crashed = -1;
+        for (int i = 0; i < 2; i++) {
+            if (replicas.get(i).waitFor(30, TimeUnit.SECONDS)) crashed = i;
+        }
+        assertThat(crashed).as("one replica halted mid-apply").isNotNegative();
+        assertThat(replicas.get(crashed).exitValue()).isEqualTo(137);
+        List<StackRecords.BlockApplied> applied = collect("blocks.applied", b -> {
+            StackRecords.BlockApplied a = StackRecords.decodeBlockApplied(b);
+            return a.height() == 1 ? a : null;
+        }, 1);
+        assertThat(applied.get(0).hash()).isEqualTo(block.hash());
+
+        // 4. the crashed replica restarts and agrees; the database holds exactly one apply, identical to a clean one
+        replicas.set(crashed, launch(crashed));
+        awaitReady(crashed);
+        assertThat(get(crashed, "/v1/ledger/chain")).startsWith("200").contains("\"height\":1");
+        PGSimpleDataSource clean = new PGSimpleDataSource();
+        infra.postgres().ensureDatabase("clean_apply");
+        clean.setURL(infra.postgres().jdbcUrl("clean_apply"));
+        clean.setUser(infra.postgres().user());
+        clean.setPassword(infra.postgres().password());
+        org.flywaydb.core.Flyway.configure().dataSource(clean).locations("classpath:db/migration").load().migrate();
+        LedgerStore reference = new LedgerStore(clean);
+        reference.applyBlock(CHAIN, G.block(), null);
+        LedgerStore.Applied referenceApplied = reference.applyBlock(CHAIN, block, cert);
+        try (Connection c = DriverManager.getConnection(infra.postgres().jdbcUrl("replicas"), infra.postgres().user(), infra.postgres().password());
+             var s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM block WHERE height = 1")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(1);
+            }
+            try (ResultSet rs = s.executeQuery("SELECT utxo_commitment, applied_height FROM chain_state")) {
+                rs.next();
+                assertThat(new Hash(rs.getBytes(1))).isEqualTo(referenceApplied.utxoCommitment());
+                assertThat(rs.getLong(2)).isEqualTo(1);
+            }
+            try (ResultSet rs = s.executeQuery("SELECT COALESCE(sum(amount), 0) FROM utxo WHERE created_height IS NOT NULL AND state <> 4")) {
+                rs.next(); // supply: genesis + one subsidy (fees only move)
+                assertThat(rs.getLong(1)).isEqualTo(G.initialSupply().plus(RewardSplit.BLOCK_SUBSIDY).sat());
+            }
+        }
+    }
+}
