@@ -64,6 +64,7 @@ import org.timecoin.protocol.stack.StackRecords;
  * once; the replica applying a block is killed between its statements and its commit, and the block is still applied
  * exactly once, leaving the state of a clean apply.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class LedgerReplicasIT {
     static final String SEED = "replicas-it";
     static final DevnetGenesis G = DevnetGenesis.create(SEED, 4);
@@ -178,6 +179,7 @@ class LedgerReplicasIT {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(1)
     void replicasShareValidationRaceSafelyAndApplyABlockOnceDespiteACrash() throws Exception {
         // 1. ten double spends, each pair submitted at once: both replicas validate, each pair gets at most one approval
         Map<Hash, Integer> pairOf = new HashMap<>();
@@ -274,5 +276,85 @@ class LedgerReplicasIT {
                 assertThat(rs.getLong(1)).isEqualTo(G.initialSupply().plus(RewardSplit.BLOCK_SUBSIDY).sat());
             }
         }
+    }
+
+    /** Heap in use after a full GC, summed over the heap pools, read from the replica's own metrics. */
+    static double heapAfterGc(int replica) throws Exception {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(replicas.get(replica).pid()),
+                "GC.run").redirectErrorStream(true).start();
+        assertThat(jcmd.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        double sum = 0;
+        for (String l : get(replica, "/q/metrics").split("\n")) {
+            if (l.startsWith("jvm_memory_used_bytes{area=\"heap\"")) sum += Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1));
+        }
+        return sum;
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void tenThousandTransactionsAreValidatedAcrossReplicasAndHeapGrowthIsReported() throws Exception {
+        KeyPair owner = G.fundedKeys().get(5);
+        int n = 10_000;
+        try (Connection c = DriverManager.getConnection(infra.postgres().jdbcUrl("replicas"), infra.postgres().user(), infra.postgres().password());
+             var ps = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state, created_height) "
+                     + "SELECT sha256(int4send(g)), 0, 100000000, ?, 0, 0 FROM generate_series(1000001, 1000000 + ?) g")) {
+            ps.setBytes(1, owner.keyHash().toByteArray());
+            ps.setInt(2, n);
+            assertThat(ps.executeUpdate()).isEqualTo(n);
+        }
+        double[] before = {heapAfterGc(0), heapAfterGc(1)};
+        java.util.Set<Hash> ids = new java.util.HashSet<>();
+        long fee = TransactionRules.minimumFee(Amount.sat(100_000_000)).sat();
+        for (int g = 1_000_001; g <= 1_000_000 + n; g++) {
+            byte[] be = {(byte) (g >>> 24), (byte) (g >>> 16), (byte) (g >>> 8), (byte) g};
+            OutPoint in = new OutPoint(new Hash(org.timecoin.protocol.crypto.Hashes.sha256(be)), 0);
+            Transaction tx = Transaction.transfer(List.of(in), List.of(new TxOutput(Amount.sat(100_000_000 - fee), owner.keyHash()))).signed(CHAIN, List.of(owner));
+            ids.add(tx.txid());
+            producer.send(new ProducerRecord<>(prefix + "tx.submitted", tx.txid().toByteArray(), tx.toBytes()));
+        }
+        producer.flush();
+        long start = System.nanoTime();
+        List<StackRecords.Verdict> verdicts = collect("tx.verdicts", b -> {
+            StackRecords.Verdict v = StackRecords.decodeVerdict(b);
+            return ids.contains(v.txid()) ? v : null;
+        }, n);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertThat(verdicts).hasSize(n).allSatisfy(v -> assertThat(v.verdict()).isEqualTo(TxVerdict.APPROVE));
+        double[] after = {heapAfterGc(0), heapAfterGc(1)};
+        System.out.printf("ledger replicas: %d transactions validated and locked in %.1f s (%.0f tx/s over 2 replicas); heap after GC "
+                        + "grew %.1f MB (replica 0) and %.1f MB (replica 1)%n", n, seconds, n / seconds, (after[0] - before[0]) / 1e6,
+                (after[1] - before[1]) / 1e6);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(3)
+    void aDatabaseOutageMakesReplicasUnreadyPausesWorkAndLosesNothing() throws Exception {
+        KeyPair owner = G.fundedKeys().get(5);
+        int g = 2_000_001;
+        try (Connection c = DriverManager.getConnection(infra.postgres().jdbcUrl("replicas"), infra.postgres().user(), infra.postgres().password());
+             var ps = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state, created_height) VALUES (sha256(int4send(?)), 0, 100000000, ?, 0, 0)")) {
+            ps.setInt(1, g);
+            ps.setBytes(2, owner.keyHash().toByteArray());
+            ps.executeUpdate();
+        }
+        byte[] be = {(byte) (g >>> 24), (byte) (g >>> 16), (byte) (g >>> 8), (byte) g};
+        long fee = TransactionRules.minimumFee(Amount.sat(100_000_000)).sat();
+        Transaction tx = Transaction.transfer(List.of(new OutPoint(new Hash(org.timecoin.protocol.crypto.Hashes.sha256(be)), 0)),
+                List.of(new TxOutput(Amount.sat(100_000_000 - fee), owner.keyHash()))).signed(CHAIN, List.of(owner));
+        infra.postgres().stop();
+        for (int i = 0; i < 2; i++) {
+            int r = i;
+            Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> get(r, "/q/health/ready").startsWith("503"));
+        }
+        publish("tx.submitted", tx.txid().toByteArray(), tx.toBytes());
+        Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> metric(0, "timecoin_ledger_database_retries_total") + metric(1, "timecoin_ledger_database_retries_total") > 0);
+        infra.postgres().restart(Duration.ofSeconds(60));
+        for (int i = 0; i < 2; i++) awaitReady(i);
+        List<StackRecords.Verdict> v = collect("tx.verdicts", b -> {
+            StackRecords.Verdict d = StackRecords.decodeVerdict(b);
+            return d.txid().equals(tx.txid()) ? d : null;
+        }, 1);
+        assertThat(v.get(0).verdict()).isEqualTo(TxVerdict.APPROVE);
     }
 }

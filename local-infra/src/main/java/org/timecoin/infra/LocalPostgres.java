@@ -23,15 +23,17 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 public final class LocalPostgres implements AutoCloseable {
     private static final Pattern DB_NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
 
-    private final EmbeddedPostgres embedded;
+    private EmbeddedPostgres embedded;
+    private final Path dir;
     private final String adminUrl;
     private final String host;
     private final int port;
     private final String user;
     private final String password;
 
-    private LocalPostgres(EmbeddedPostgres embedded, String adminUrl, String host, int port, String user, String password) {
+    private LocalPostgres(EmbeddedPostgres embedded, Path dir, String adminUrl, String host, int port, String user, String password) {
         this.embedded = embedded;
+        this.dir = dir;
         this.adminUrl = adminUrl;
         this.host = host;
         this.port = port;
@@ -42,25 +44,43 @@ public final class LocalPostgres implements AutoCloseable {
     public static LocalPostgres start(Path dir, Duration timeout) {
         String external = System.getenv("TIMECOIN_POSTGRES_URL");
         if (external != null && !external.isBlank()) return external(external);
+        EmbeddedPostgres pg = startEmbedded(dir, FreePorts.pick(), timeout);
+        return new LocalPostgres(pg, dir, "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres", "127.0.0.1", pg.getPort(), "postgres", "");
+    }
+
+    /** Stops the embedded server and starts it again on the same port with the same data (outage tests). */
+    public void restart(Duration timeout) {
+        if (embedded == null) throw new IllegalStateException("an external PostgreSQL is not restarted by the project");
+        stop();
+        embedded = startEmbedded(dir, port, timeout);
+    }
+
+    /** Stops the embedded server (it can be started again with {@link #restart}). */
+    public void stop() {
+        if (embedded == null) return;
+        try {
+            embedded.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("stopping PostgreSQL", e);
+        }
+    }
+
+    private static EmbeddedPostgres startEmbedded(Path dir, int port, Duration timeout) {
         try {
             Path data = dir.toAbsolutePath().resolve("data");
             Path work = dir.toAbsolutePath().resolve("work");
             Files.createDirectories(work);
-            boolean existing = Files.exists(data.resolve("PG_VERSION"));
-            EmbeddedPostgres pg = EmbeddedPostgres.builder()
-                    .setPort(FreePorts.pick())
+            return EmbeddedPostgres.builder()
+                    .setPort(port)
                     .setDataDirectory(data)
                     .setCleanDataDirectory(false)
                     .setOverrideWorkingDirectory(work.toFile())
                     .setPGStartupWait(timeout)
                     .setServerConfig("max_connections", "300")
                     .setServerConfig("listen_addresses", "127.0.0.1")
-                    .setServerConfig("fsync", existing || !Boolean.getBoolean("timecoin.postgres.fast") ? "on" : "off")
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(dir.resolve("postgres.log").toFile()))
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(dir.resolve("postgres.log").toFile()))
                     .start();
-            return new LocalPostgres(pg, "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres", "127.0.0.1", pg.getPort(),
-                    "postgres", "");
         } catch (IOException e) {
             throw new UncheckedIOException("embedded PostgreSQL did not start (log: " + dir.resolve("postgres.log") + ")", e);
         }
@@ -71,7 +91,7 @@ public final class LocalPostgres implements AutoCloseable {
         String password = System.getenv().getOrDefault("TIMECOIN_POSTGRES_PASSWORD", "");
         var m = Pattern.compile("jdbc:postgresql://([^:/]+)(?::(\\d+))?/.*").matcher(url);
         if (!m.matches()) throw new IllegalArgumentException("TIMECOIN_POSTGRES_URL must look like jdbc:postgresql://host:port/db");
-        return new LocalPostgres(null, url, m.group(1), m.group(2) == null ? 5432 : Integer.parseInt(m.group(2)), user, password);
+        return new LocalPostgres(null, null, url, m.group(1), m.group(2) == null ? 5432 : Integer.parseInt(m.group(2)), user, password);
     }
 
     public boolean isEmbedded() {
@@ -129,11 +149,7 @@ public final class LocalPostgres implements AutoCloseable {
 
     @Override
     public void close() {
-        if (embedded == null) return;
-        try {
-            embedded.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException("stopping PostgreSQL", e);
-        }
+        stop();
+        embedded = null;
     }
 }
