@@ -156,7 +156,7 @@ class LedgerBenchmark {
         Assumptions.assumeTrue(Boolean.getBoolean("timecoin.bench"), "run with -Dtimecoin.bench=true");
         Path dir = Path.of(System.getProperty("timecoin.infra.dir", "target/local-infra")).resolve("bench-" + UUID.randomUUID());
         try (LocalPostgres pg = LocalPostgres.start(dir, java.time.Duration.ofSeconds(60))) {
-            int k = 10_000;
+            int k = Integer.getInteger("bench.k", 10_000);
             List<Transaction> txs = transactions(0, k);
             long fee = TransactionRules.minimumFee(Amount.sat(100_000_000)).sat();
             Block block = block(txs, fee * k);
@@ -177,6 +177,7 @@ class LedgerBenchmark {
             System.out.printf("apply, one row per statement (no checks): %.0f ms = %.0f changes/s%n", naiveNs / 1e6, changes(block) / (naiveNs / 1e9));
             System.out.printf("batched / naive speed-up: %.1fx%n", (double) naiveNs / batchedNs);
 
+            if (Boolean.getBoolean("bench.applyOnly")) return;
             // 2. validate a 1,000-transaction block: its inputs from PostgreSQL + every signature on all cores
             Db check = database(pg, "bench_check");
             List<Transaction> thousand = transactions(20_000, 1_000);
