@@ -11,23 +11,13 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import javax.sql.DataSource;
 
 import jakarta.inject.Inject;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
@@ -55,6 +45,7 @@ import org.timecoin.protocol.model.VoteEntry;
 import org.timecoin.protocol.rules.RewardSplit;
 import org.timecoin.protocol.rules.ValidatorSet;
 import org.timecoin.protocol.stack.StackRecords;
+import org.timecoin.infra.TopicProbe;
 
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -79,9 +70,7 @@ class ConsensusServiceTest {
 
     final List<KeyPair> validators = new ArrayList<>();
     ValidatorSet set;
-    KafkaProducer<byte[], byte[]> producer;
-    KafkaConsumer<byte[], byte[]> consumer;
-    final List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
+    TopicProbe topics;
 
     @BeforeEach
     void setUp() {
@@ -92,48 +81,20 @@ class ConsensusServiceTest {
             members.add(new ValidatorSet.Member(k.publicKey(), Tier.BRONZE, k.keyHash()));
         }
         set = new ValidatorSet(1, members);
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 0),
-                new ByteArraySerializer(), new ByteArraySerializer());
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of(prefix + "consensus.out", prefix + "proposals.requests", prefix + "blocks.finalized", prefix + "tx.finalized"));
+        topics = new TopicProbe(bootstrap, prefix, List.of("consensus.out", "proposals.requests", "blocks.finalized", "tx.finalized"));
     }
 
     @AfterEach
     void tearDown() {
-        producer.close();
-        consumer.close();
+        topics.close();
     }
 
     void publish(String topic, byte[] value) {
-        try {
-            producer.send(new ProducerRecord<>(prefix + topic, value)).get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        topics.publish(topic, value);
     }
 
-    /** Waits until a record on {@code topic} decodes into something {@code pick} accepts (non-null), and returns that. */
     <T> T await(String topic, Function<byte[], T> pick) {
-        Object[] found = new Object[1];
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            consumer.poll(Duration.ofMillis(100)).forEach(seen::add);
-            for (var r : seen) {
-                if (!r.topic().equals(prefix + topic)) continue;
-                T t = pick.apply(r.value());
-                if (t != null) {
-                    found[0] = t;
-                    return true;
-                }
-            }
-            return false;
-        });
-        @SuppressWarnings("unchecked")
-        T t = (T) found[0];
-        return t;
+        return topics.await(topic, pick);
     }
 
     static <M extends ConsensusMessage> Function<byte[], SignedConsensusMessage> outgoing(Class<M> type, long height) {

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -24,20 +23,13 @@ import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.timecoin.infra.LocalInfra;
+import org.timecoin.infra.TopicProbe;
 import org.timecoin.protocol.crypto.Ed25519Keys;
 import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
 import org.timecoin.protocol.crypto.Hash;
@@ -75,9 +67,7 @@ class LedgerReplicasIT {
     static String prefix;
     static final List<Process> replicas = new ArrayList<>();
     static final int[] ports = new int[2];
-    static KafkaProducer<byte[], byte[]> producer;
-    static KafkaConsumer<byte[], byte[]> consumer;
-    static final List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
+    static TopicProbe topics;
     static final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -92,14 +82,7 @@ class LedgerReplicasIT {
         }
         for (int i = 0; i < 2; i++) replicas.add(launch(i));
         for (int i = 0; i < 2; i++) awaitReady(i);
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafka().bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 0),
-                new ByteArraySerializer(), new ByteArraySerializer());
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafka().bootstrapServers());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of(prefix + "tx.verdicts", prefix + "blocks.applied", prefix + "proposals.responses"));
+        topics = new TopicProbe(infra.kafka().bootstrapServers(), prefix, List.of("tx.verdicts", "blocks.applied", "proposals.responses"));
     }
 
     static Process launch(int i) throws Exception {
@@ -129,8 +112,7 @@ class LedgerReplicasIT {
 
     @AfterAll
     static void stop() {
-        if (producer != null) producer.close();
-        if (consumer != null) consumer.close();
+        if (topics != null) topics.close();
         for (Process p : replicas) {
             p.destroy();
             try {
@@ -142,23 +124,12 @@ class LedgerReplicasIT {
         if (infra != null) infra.close();
     }
 
-    static void publish(String topic, byte[] key, byte[] value) throws Exception {
-        producer.send(new ProducerRecord<>(prefix + topic, key, value)).get(10, TimeUnit.SECONDS);
+    static void publish(String topic, byte[] key, byte[] value) {
+        topics.publish(topic, key, value);
     }
 
     static <T> List<T> collect(String topic, Function<byte[], T> pick, int atLeast) {
-        List<T> found = new ArrayList<>();
-        Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            consumer.poll(Duration.ofMillis(100)).forEach(seen::add);
-            found.clear();
-            for (var r : seen) {
-                if (!r.topic().equals(prefix + topic)) continue;
-                T t = pick.apply(r.value());
-                if (t != null) found.add(t);
-            }
-            return found.size() >= atLeast;
-        });
-        return found;
+        return topics.collect(topic, pick, atLeast, Duration.ofSeconds(90));
     }
 
     static Transaction pay(int fundedKey, int payee) {
@@ -304,15 +275,16 @@ class LedgerReplicasIT {
         }
         double[] before = {heapAfterGc(0), heapAfterGc(1)};
         java.util.Set<Hash> ids = new java.util.HashSet<>();
+        List<byte[][]> records = new ArrayList<>();
         long fee = TransactionRules.minimumFee(Amount.sat(100_000_000)).sat();
         for (int g = 1_000_001; g <= 1_000_000 + n; g++) {
             byte[] be = {(byte) (g >>> 24), (byte) (g >>> 16), (byte) (g >>> 8), (byte) g};
             OutPoint in = new OutPoint(new Hash(org.timecoin.protocol.crypto.Hashes.sha256(be)), 0);
             Transaction tx = Transaction.transfer(List.of(in), List.of(new TxOutput(Amount.sat(100_000_000 - fee), owner.keyHash()))).signed(CHAIN, List.of(owner));
             ids.add(tx.txid());
-            producer.send(new ProducerRecord<>(prefix + "tx.submitted", tx.txid().toByteArray(), tx.toBytes()));
+            records.add(new byte[][] {tx.txid().toByteArray(), tx.toBytes()});
         }
-        producer.flush();
+        topics.publishAll("tx.submitted", records);
         long start = System.nanoTime();
         List<StackRecords.Verdict> verdicts = collect("tx.verdicts", b -> {
             StackRecords.Verdict v = StackRecords.decodeVerdict(b);

@@ -8,8 +8,6 @@ import static org.hamcrest.Matchers.is;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
@@ -18,14 +16,6 @@ import java.util.function.Function;
 
 import jakarta.inject.Inject;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
@@ -54,6 +44,7 @@ import org.timecoin.protocol.model.VoteEntry;
 import org.timecoin.protocol.rules.RewardSplit;
 import org.timecoin.protocol.rules.TransactionRules;
 import org.timecoin.protocol.stack.StackRecords;
+import org.timecoin.infra.TopicProbe;
 
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -74,53 +65,24 @@ class LedgerServiceTest {
     @Inject
     LedgerStore store;
 
-    KafkaProducer<byte[], byte[]> producer;
-    KafkaConsumer<byte[], byte[]> consumer;
-    final List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
+    TopicProbe topics;
 
     @BeforeEach
     void setUp() {
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 0),
-                new ByteArraySerializer(), new ByteArraySerializer());
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of(prefix + "tx.verdicts", prefix + "blocks.applied", prefix + "proposals.responses", prefix + "dead-letters"));
+        topics = new TopicProbe(bootstrap, prefix, List.of("tx.verdicts", "blocks.applied", "proposals.responses", "dead-letters"));
     }
 
     @AfterEach
     void tearDown() {
-        producer.close();
-        consumer.close();
+        topics.close();
     }
 
     void publish(String topic, byte[] value) {
-        try {
-            producer.send(new ProducerRecord<>(prefix + topic, value)).get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        topics.publish(topic, value);
     }
 
     <T> T await(String topic, Function<byte[], T> pick) {
-        Object[] found = new Object[1];
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            consumer.poll(Duration.ofMillis(100)).forEach(seen::add);
-            for (var r : seen) {
-                if (!r.topic().equals(prefix + topic)) continue;
-                T t = pick.apply(r.value());
-                if (t != null) {
-                    found[0] = t;
-                    return true;
-                }
-            }
-            return false;
-        });
-        @SuppressWarnings("unchecked")
-        T t = (T) found[0];
-        return t;
+        return topics.await(topic, pick);
     }
 
     StackRecords.Verdict verdictFor(Transaction tx) {
@@ -201,7 +163,7 @@ class LedgerServiceTest {
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(given().get("/q/metrics").asString())
                 .contains("timecoin_ledger_records_rejected_total{reason=\"TRUNCATED\",topic=\"tx.submitted\"}"));
         await("dead-letters", b -> java.util.Arrays.equals(b, garbage) ? b : null);
-        var parked = seen.stream().filter(r -> r.topic().equals(prefix + "dead-letters")).findFirst().orElseThrow();
+        var parked = topics.seen().stream().filter(r -> r.topic().equals(prefix + "dead-letters")).findFirst().orElseThrow();
         assertThat(new String(parked.headers().lastHeader("timecoin-reason").value())).isEqualTo("TRUNCATED");
         assertThat(new String(parked.headers().lastHeader("timecoin-source-topic").value())).isEqualTo("tx.submitted");
     }

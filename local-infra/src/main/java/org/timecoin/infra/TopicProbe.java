@@ -1,0 +1,93 @@
+package org.timecoin.infra;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
+
+/**
+ * A test's view of a stack's topics: publishes records and waits (Awaitility, no sleeps) for records that decode into
+ * what the test expects. Reads every watched topic from the beginning with a fresh consumer group.
+ */
+public final class TopicProbe implements AutoCloseable {
+    private final String prefix;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
+
+    public TopicProbe(String bootstrap, String prefix, List<String> watched) {
+        this.prefix = prefix;
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 0),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "probe-" + UUID.randomUUID());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(watched.stream().map(t -> prefix + t).toList());
+    }
+
+    public void publish(String topic, byte[] key, byte[] value) {
+        try {
+            producer.send(new ProducerRecord<>(prefix + topic, key, value)).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("publishing to " + topic, e);
+        }
+    }
+
+    public void publish(String topic, byte[] value) {
+        publish(topic, null, value);
+    }
+
+    /** Sends without waiting for each acknowledgement (bulk), then flushes. */
+    public void publishAll(String topic, List<byte[][]> keyValues) {
+        for (byte[][] kv : keyValues) producer.send(new ProducerRecord<>(prefix + topic, kv[0], kv[1]));
+        producer.flush();
+    }
+
+    /** Every record on {@code topic} so far for which {@code pick} returns non-null, once there are at least {@code atLeast}. */
+    public <T> List<T> collect(String topic, Function<byte[], T> pick, int atLeast, Duration timeout) {
+        List<T> found = new ArrayList<>();
+        Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
+            consumer.poll(Duration.ofMillis(100)).forEach(seen::add);
+            found.clear();
+            for (var r : seen) {
+                if (!r.topic().equals(prefix + topic)) continue;
+                T t = pick.apply(r.value());
+                if (t != null) found.add(t);
+            }
+            return found.size() >= atLeast;
+        });
+        return found;
+    }
+
+    /** The first record on {@code topic} for which {@code pick} returns non-null. */
+    public <T> T await(String topic, Function<byte[], T> pick) {
+        return collect(topic, pick, 1, Duration.ofSeconds(30)).get(0);
+    }
+
+    /** Records seen so far (with headers), in arrival order. */
+    public List<ConsumerRecord<byte[], byte[]>> seen() {
+        return seen;
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+        consumer.close();
+    }
+}
