@@ -158,6 +158,14 @@ class LedgerServiceTest {
         given().get("/v1/ledger/utxos/" + fundedOutput(1).txid().hex() + "/1").then().statusCode(200).body("state", equalTo("UNSPENT"));
         given().get("/v1/ledger/transactions/" + forged.txid().hex()).then().statusCode(404).contentType("application/problem+json");
 
+        // an input that does not exist
+        KeyPair funded4 = GENESIS.fundedKeys().get(4);
+        Transaction unknown = Transaction.transfer(List.of(new OutPoint(org.timecoin.protocol.crypto.Hashes.tagged(
+                org.timecoin.protocol.crypto.HashTag.TX, new byte[] {9, 9}), 0)), List.of(new TxOutput(Amount.time(1), PAYEE.keyHash())))
+                .signed(CHAIN, List.of(funded4));
+        publish("tx.submitted", unknown.toBytes());
+        assertThat(verdictFor(unknown).reason()).isEqualTo("UNKNOWN_INPUT");
+
         byte[] garbage = {1, 2, 3, (byte) UUID.randomUUID().hashCode()};
         publish("tx.submitted", garbage); // garbage: counted and parked on the dead-letter topic with its reason
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(given().get("/q/metrics").asString())
@@ -195,6 +203,11 @@ class LedgerServiceTest {
                 .statusCode(200).body("pendingSat", equalTo(Amount.time(1_500).sat())).body("confirmedSat", equalTo(0)));
         given().get("/v1/ledger/utxos/" + fundedOutput(0).txid().hex() + "/0").then().body("state", equalTo("SPENT_FINAL"));
         given().get("/v1/ledger/transactions/" + payment.txid().hex()).then().statusCode(200).body("status", equalTo("FINAL"));
+
+        // the spent input cannot be spent again
+        Transaction again = pay(0, PAYEE, Amount.time(3).sat());
+        publish("tx.submitted", again.toBytes());
+        assertThat(verdictFor(again).reason()).isEqualTo("INPUT_SPENT");
     }
 
     @Test
