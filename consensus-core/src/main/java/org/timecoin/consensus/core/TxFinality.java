@@ -28,6 +28,7 @@ final class TxFinality {
 
     private static final class Tally {
         final long setHeight;
+        final PublicKey creator;
         final Map<PublicKey, TxVoteBatch> approvals = new LinkedHashMap<>();
         final Map<PublicKey, TxVoteBatch> rejections = new HashMap<>();
         final Map<PublicKey, Integer> approvalIndex = new HashMap<>();
@@ -36,8 +37,9 @@ final class TxFinality {
         State state = State.OPEN;
         boolean released;
 
-        Tally(long setHeight) {
+        Tally(long setHeight, PublicKey creator) {
             this.setHeight = setHeight;
+            this.creator = creator;
         }
     }
 
@@ -47,6 +49,9 @@ final class TxFinality {
     // Validator sets (by epoch) that votes may name: the current one and the one before (votes in flight across a change).
     private final Map<Long, ValidatorSet> sets = new LinkedHashMap<>();
     private final LinkedHashMap<Hash, Tally> tallies = new LinkedHashMap<>();
+    // Open tallies each voter started: no validator may hold more than its share of maxTrackedTransactions, so one
+    // Byzantine validator voting for made-up txids cannot push honest tallies out.
+    private final Map<PublicKey, Integer> startedBy = new HashMap<>();
     private final LinkedHashSet<Hash> recentlyFinal = new LinkedHashSet<>();
     private ValidatorSet current;
 
@@ -95,9 +100,12 @@ final class TxFinality {
             if (recentlyFinal.contains(e.txid())) continue;
             Tally t = tallies.get(e.txid());
             if (t == null) {
+                int share = Math.max(1, config.maxTrackedTransactions() / Math.max(1, set.voters().size()));
+                if (startedBy.getOrDefault(batch.voter(), 0) >= share) continue;
                 if (tallies.size() >= config.maxTrackedTransactions()) evictOldest();
-                t = new Tally(set.epoch());
+                t = new Tally(set.epoch(), batch.voter());
                 tallies.put(e.txid(), t);
+                startedBy.merge(batch.voter(), 1, Integer::sum);
             }
             if (t.setHeight != set.epoch()) continue; // a tally counts against exactly one validator set
             TxVoteBatch approved = t.approvals.get(batch.voter());
@@ -126,7 +134,7 @@ final class TxFinality {
             List<FinalityCertificate.VoteProof> proofs = new ArrayList<>();
             for (var a : t.approvals.entrySet()) proofs.add(a.getValue().proofFor(t.approvalIndex.get(a.getKey())));
             t.state = State.FINAL;
-            tallies.remove(txid);
+            remove(txid);
             rememberFinal(txid);
             out.add(new Action.TxFinalized(new FinalityCertificate(chainId, txid, set.epoch(), proofs)));
         } else if (!t.released && Quorum.impossible(t.rejectWeight, set.totalVotingWeight())) {
@@ -144,8 +152,13 @@ final class TxFinality {
 
     /** A transaction finalized elsewhere (its certificate seen in a block): stop tracking it. */
     void markFinal(Hash txid) {
-        tallies.remove(txid);
+        remove(txid);
         rememberFinal(txid);
+    }
+
+    private void remove(Hash txid) {
+        Tally t = tallies.remove(txid);
+        if (t != null) startedBy.computeIfPresent(t.creator, (k, n) -> n <= 1 ? null : n - 1);
     }
 
     private void rememberFinal(Hash txid) {
@@ -154,8 +167,6 @@ final class TxFinality {
     }
 
     private void evictOldest() {
-        var it = tallies.entrySet().iterator();
-        it.next();
-        it.remove();
+        remove(tallies.keySet().iterator().next());
     }
 }

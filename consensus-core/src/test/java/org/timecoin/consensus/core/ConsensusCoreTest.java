@@ -340,4 +340,21 @@ class ConsensusCoreTest {
             assertThat(core.handle(new Event.VotesVerified(vote(outsider, TxVerdict.APPROVE)))).isEmpty();
         }
     }
+
+    @Test
+    void oneValidatorCannotCrowdOutOtherTalliesWithMadeUpTransactions() {
+        // room for 8 open tallies among 4 voters: each voter may start at most 2
+        CoreConfig small = new CoreConfig(2_000, 1_000, 6, 30_000, 2, 10, 64, 8, 100);
+        ConsensusCore core = new ConsensusCore(CHAIN, keys.get(0), small);
+        core.handle(new Event.BlockApplied(0, GENESIS, 1_000, set));
+        for (int i = 0; i < 50; i++) {
+            Hash junk = Hashes.tagged(HashTag.TX, new byte[] {(byte) i, 77});
+            core.handle(new Event.VotesVerified(TxVoteBatch.sign(CHAIN, set.epoch(), keys.get(3), List.of(new VoteEntry(junk, TxVerdict.APPROVE)))));
+        }
+        assertThat(core.openTransactionTallies()).isEqualTo(2);
+        // honest validators still get their transaction final
+        core.handle(new Event.LocalVerdicts(List.of(new Event.LocalVerdict(TX, TxVerdict.APPROVE))));
+        core.handle(new Event.VotesVerified(vote(keys.get(1), TxVerdict.APPROVE)));
+        assertThat(only(core.handle(new Event.VotesVerified(vote(keys.get(2), TxVerdict.APPROVE))), Action.TxFinalized.class)).hasSize(1);
+    }
 }
