@@ -14,14 +14,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.timecoin.consensus.core.Action;
 import org.timecoin.protocol.codec.Reader;
 import org.timecoin.protocol.codec.Writer;
-import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.model.ConsensusMessage;
 import org.timecoin.protocol.model.Limits;
 import org.timecoin.protocol.model.SignedConsensusMessage;
 
 /**
  * The crash-safety record in PostgreSQL. {@link #save} returns only once the row is committed; the caller sends the
- * message after that. A prepared certificate is stored as u32 round ‖ block hash ‖ list of signed Prepares.
+ * message after that. A prepared certificate is stored in its protocol encoding (ConsensusMessage.Prepared).
  */
 @ApplicationScoped
 public class SignedMessageStore {
@@ -76,14 +75,11 @@ public class SignedMessageStore {
 
     static byte[] encodePrepared(ConsensusMessage.Prepared p) {
         Writer w = new Writer(512);
-        w.u32(p.round());
-        p.blockHash().write(w);
-        w.list(p.prepares(), Limits.MAX_VALIDATORS, (ww, m) -> m.encode(ww));
+        p.write(w);
         return w.toByteArray();
     }
 
     static ConsensusMessage.Prepared decodePrepared(byte[] bytes) {
-        return Reader.decodeExactly(bytes, Limits.MAX_SMALL_MESSAGE_BYTES, r -> new ConsensusMessage.Prepared(
-                r.u32InRange("round", 0, Integer.MAX_VALUE), Hash.read(r), r.list(Limits.MAX_VALIDATORS, SignedConsensusMessage::read)));
+        return Reader.decodeExactly(bytes, Limits.MAX_SMALL_MESSAGE_BYTES, ConsensusMessage.Prepared::read);
     }
 }

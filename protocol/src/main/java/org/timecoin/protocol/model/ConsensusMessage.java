@@ -96,9 +96,8 @@ public sealed interface ConsensusMessage
             if (prepared == null) {
                 w.u8(0);
             } else {
-                w.u8(1).u32(prepared.round());
-                prepared.blockHash().write(w);
-                w.list(prepared.prepares(), Limits.MAX_VALIDATORS, (ww, m) -> m.encode(ww));
+                w.u8(1);
+                prepared.write(w);
             }
         }
     }
@@ -107,6 +106,18 @@ public sealed interface ConsensusMessage
     record Prepared(int round, Hash blockHash, List<SignedConsensusMessage> prepares) {
         public Prepared {
             prepares = List.copyOf(prepares);
+        }
+
+        /** u32 round ‖ block hash ‖ u32 n ‖ n × signed Prepare. */
+        public void write(Writer w) {
+            w.u32(round);
+            blockHash.write(w);
+            w.list(prepares, Limits.MAX_VALIDATORS, (ww, m) -> m.encode(ww));
+        }
+
+        public static Prepared read(Reader r) {
+            return new Prepared(r.u32InRange("prepared round", 0, Integer.MAX_VALUE), Hash.read(r),
+                    r.list(Limits.MAX_VALIDATORS, rr -> SignedConsensusMessage.readNested(rr, TYPE_PREPARE)));
         }
     }
 
@@ -124,10 +135,7 @@ public sealed interface ConsensusMessage
                     r.list(Limits.MAX_VALIDATORS, rr -> SignedConsensusMessage.readNested(rr, TYPE_ROUND_CHANGE)));
             case TYPE_PREPARE -> new Prepare(chainId, height, round, signer, Hash.read(r));
             case TYPE_COMMIT -> new Commit(chainId, height, round, signer, Hash.read(r));
-            case TYPE_ROUND_CHANGE -> new RoundChange(chainId, height, round, signer, r.bool()
-                    ? new Prepared(r.u32InRange("prepared round", 0, Integer.MAX_VALUE), Hash.read(r),
-                            r.list(Limits.MAX_VALIDATORS, rr -> SignedConsensusMessage.readNested(rr, TYPE_PREPARE)))
-                    : null);
+            case TYPE_ROUND_CHANGE -> new RoundChange(chainId, height, round, signer, r.bool() ? Prepared.read(r) : null);
             default -> throw new ProtocolException(Reason.UNKNOWN_TYPE, "consensus message type " + type);
         };
     }
