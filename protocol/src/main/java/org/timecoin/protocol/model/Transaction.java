@@ -29,6 +29,7 @@ public final class Transaction implements Encodable {
     private final List<TxOutput> outputs;
     private final Payload payload;
     private volatile Hash txid;
+    private volatile Hash outputsHash;
     private volatile int encodedSize = -1;
 
     public Transaction(List<TxInput> inputs, List<TxOutput> outputs, Payload payload) {
@@ -76,33 +77,33 @@ public final class Transaction implements Encodable {
 
     /** Hash of the encoded output list, part of every input's signature message. */
     public Hash outputsHash() {
-        Writer w = new Writer(4 + outputs.size() * 28);
-        w.list(outputs, Limits.MAX_OUTPUTS, (ww, o) -> o.write(ww));
-        return Hashes.tagged(HashTag.OUTPUTS, w.toByteArray());
+        Hash h = outputsHash; // computed once: every input's signature message includes it
+        if (h == null) {
+            Writer w = new Writer(4 + outputs.size() * 28);
+            w.list(outputs, Limits.MAX_OUTPUTS, (ww, o) -> o.write(ww));
+            h = Hashes.tagged(HashTag.OUTPUTS, w.toByteArray());
+            outputsHash = h;
+        }
+        return h;
     }
 
     /** H("TIMECOIN/sighash", u32 chain id ‖ txid ‖ u32 input index ‖ H(outputs)). */
     public Hash sighash(int chainId, int inputIndex) {
-        return sighash(chainId, inputIndex, outputsHash());
-    }
-
-    private Hash sighash(int chainId, int inputIndex, Hash outputsHash) {
         Writer w = new Writer(4 + 32 + 4 + 32);
         w.u32(chainId);
         txid().write(w);
         w.u32(inputIndex);
-        outputsHash.write(w);
+        outputsHash().write(w);
         return Hashes.tagged(HashTag.SIGHASH, w.toByteArray());
     }
 
     /** Signs input i with keys.get(i). */
     public Transaction signed(int chainId, List<KeyPair> keys) {
         if (keys.size() != inputs.size()) throw new IllegalArgumentException("need one key per input");
-        Hash outputsHash = outputsHash();
         List<TxInput> signed = new ArrayList<>(inputs.size());
         for (int i = 0; i < inputs.size(); i++) {
             KeyPair k = keys.get(i);
-            signed.add(new TxInput(inputs.get(i).previous(), new Witness(k.publicKey(), k.sign(sighash(chainId, i, outputsHash)))));
+            signed.add(new TxInput(inputs.get(i).previous(), new Witness(k.publicKey(), k.sign(sighash(chainId, i)))));
         }
         return new Transaction(signed, outputs, payload);
     }
