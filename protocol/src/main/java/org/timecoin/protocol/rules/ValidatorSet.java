@@ -35,6 +35,11 @@ public final class ValidatorSet {
     private final Map<PublicKey, Member> byKey;
     private final long totalVotingWeight;
     private final long totalRewardWeight;
+    // The consensus core asks for the leader on most messages of a height: keep the last order computed.
+    private volatile LeaderOrder lastOrder;
+
+    private record LeaderOrder(Hash previousBlockHash, List<Member> order) {
+    }
 
     public ValidatorSet(long height, Collection<Member> members) {
         this(height, height, members);
@@ -121,6 +126,14 @@ public final class ValidatorSet {
     }
 
     public List<Member> leaderOrder(Hash previousBlockHash) {
+        LeaderOrder cached = lastOrder;
+        if (cached != null && cached.previousBlockHash().equals(previousBlockHash)) return cached.order();
+        List<Member> order = computeLeaderOrder(previousBlockHash);
+        lastOrder = new LeaderOrder(previousBlockHash, order);
+        return order;
+    }
+
+    private List<Member> computeLeaderOrder(Hash previousBlockHash) {
         if (voters.isEmpty()) throw new IllegalStateException("validator set has no voting members");
         Writer seedWriter = new Writer(40);
         previousBlockHash.write(seedWriter);
@@ -143,6 +156,6 @@ public final class ValidatorSet {
             remainingWeight -= chosen.tier().votingWeight();
             order.add(chosen);
         }
-        return order;
+        return List.copyOf(order);
     }
 }
