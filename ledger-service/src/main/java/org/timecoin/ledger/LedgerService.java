@@ -187,8 +187,7 @@ public class LedgerService {
                 rejected("tx.finalized", "BAD_FINALITY_CERTIFICATE", value);
                 return;
             }
-            durably(() -> store.applyFinality(cert));
-            cache.invalidate(durably(() -> store.outPointsOf(cert.txid())));
+            cache.invalidate(durably(() -> store.applyFinality(cert)));
         } else if (outcome instanceof StackRecords.Released r) {
             durably(() -> store.release(r.txid(), r.reason()));
             cache.invalidate(durably(() -> store.outPointsOf(r.txid())));

@@ -530,9 +530,9 @@ public class LedgerStore {
      * A transaction is final: its inputs are spent by it whatever locks they had (a valid certificate is authoritative;
      * the conflicting transactions holding those locks are rejected and their other locks freed), its outputs exist and
      * can be spent at once. A transaction this ledger never saw is recorded with its certificate; its block brings the
-     * body. Idempotent.
+     * body. Idempotent. Returns the outpoints it changed (none when there was nothing to do or the body is unknown).
      */
-    public boolean applyFinality(FinalityCertificate certificate) {
+    public List<OutPoint> applyFinality(FinalityCertificate certificate) {
         return inTransaction(c -> {
             byte[] body = null;
             Integer status = null;
@@ -545,7 +545,7 @@ public class LedgerStore {
                     }
                 }
             }
-            if (status != null && (status == TX_FINAL || status == TX_CONFIRMED)) return false;
+            if (status != null && (status == TX_FINAL || status == TX_CONFIRMED)) return List.of();
             if (body == null) {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (txid, status, certificate) VALUES (?, 2, ?) "
                         + "ON CONFLICT (txid) DO UPDATE SET status = 2, certificate = EXCLUDED.certificate, updated_at = now()")) {
@@ -553,7 +553,7 @@ public class LedgerStore {
                     ps.setBytes(2, certificate.toBytes());
                     ps.executeUpdate();
                 }
-                return true;
+                return List.of();
             }
             Transaction tx = Transaction.decode(body);
             Map<OutPoint, Stored> resolved = resolve(c, spentBy(List.of(tx)), true);
@@ -597,7 +597,7 @@ public class LedgerStore {
                 ps.setBytes(2, tx.txid().toByteArray());
                 ps.executeUpdate();
             }
-            return true;
+            return touched(tx);
         });
     }
 
