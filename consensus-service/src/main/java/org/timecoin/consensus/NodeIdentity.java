@@ -5,9 +5,8 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.timecoin.protocol.codec.Hex;
-import org.timecoin.protocol.crypto.Ed25519Keys;
 import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.genesis.NodeKeys;
 import org.timecoin.protocol.model.Network;
 
 /**
@@ -25,13 +24,7 @@ public class NodeIdentity {
                         @ConfigProperty(name = "timecoin.genesis.seed", defaultValue = "devnet") String seed,
                         @ConfigProperty(name = "timecoin.node.index", defaultValue = "0") int index) {
         this.network = Network.byName(network);
-        if (privateKey.isPresent() && !privateKey.get().isBlank()) {
-            this.key = Ed25519Keys.fromPrivateKey(Hex.decode(privateKey.get().trim()));
-        } else if (this.network == Network.DEVNET) {
-            this.key = Ed25519Keys.deterministic(seed, "masternode", index);
-        } else {
-            throw new IllegalStateException("timecoin.node.private-key is required on " + network);
-        }
+        this.key = NodeKeys.resolve(this.network, privateKey.orElse(null), seed, index);
     }
 
     public Network network() {

@@ -111,6 +111,21 @@ public class LedgerResource {
                 .orElseGet(() -> ProblemMapper.problem(404, "UNKNOWN_BLOCK", "no block at height " + height));
     }
 
+    /**
+     * Finalized blocks with their commit certificates in the canonical binary encoding (u32 count ‖ (Block ‖
+     * CommitCertificate)*): what the p2p service serves to peers that sync. At most {@code limit} (≤ 1,000) blocks
+     * and about 8 MB per response; a height past the tip gives an empty list.
+     */
+    @GET
+    @Path("/blocks/certified")
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    public Response certifiedBlocks(@QueryParam("from") @DefaultValue("1") long from, @QueryParam("limit") @DefaultValue("100") int limit) {
+        if (from < 1 || limit < 1 || limit > 1000) {
+            return ProblemMapper.problem(400, "INVALID_RANGE", "from must be ≥ 1 and limit within 1..1000");
+        }
+        return Response.ok(store.certifiedBlocks(from, limit, 8 * 1024 * 1024)).build();
+    }
+
     @GET
     @Path("/transactions/{txid}")
     public Response transaction(@PathParam("txid") String txid) {

@@ -720,6 +720,32 @@ public class LedgerStore {
         });
     }
 
+    /**
+     * Finalized blocks from {@code fromHeight} on, with their commit certificates, as the p2p Blocks body
+     * (u32 count ‖ (Block ‖ CommitCertificate)*): at most {@code limit} blocks and about {@code maxBytes}; the
+     * stored encodings are copied, not decoded. Genesis (no certificate) is never included.
+     */
+    public byte[] certifiedBlocks(long fromHeight, int limit, int maxBytes) {
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT body, certificate FROM block WHERE height >= ? AND certificate IS NOT NULL ORDER BY height LIMIT ?")) {
+                ps.setLong(1, Math.max(1, fromHeight));
+                ps.setInt(2, limit);
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                int count = 0;
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next() && (count == 0 || out.size() < maxBytes)) {
+                        out.writeBytes(rs.getBytes(1));
+                        out.writeBytes(rs.getBytes(2));
+                        count++;
+                    }
+                }
+                byte[] body = out.toByteArray();
+                return java.nio.ByteBuffer.allocate(4 + body.length).putInt(count).put(body).array();
+            }
+        });
+    }
+
     public record TxView(Hash txid, int status, String reason, Long fee, Long blockHeight, byte[] certificate) {
     }
 

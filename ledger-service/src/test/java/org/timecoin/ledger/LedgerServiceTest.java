@@ -249,6 +249,13 @@ class LedgerServiceTest {
                 .body("confirmedSupplySat", equalTo(GENESIS.initialSupply().plus(RewardSplit.BLOCK_SUBSIDY).sat()));
         given().get("/v1/ledger/transactions/" + payment.txid().hex()).then().body("status", equalTo("CONFIRMED")).body("blockHeight", is(1));
         given().get("/v1/ledger/blocks/1").then().statusCode(200).body("hash", equalTo(block.hash().hex()));
+        // what p2p serves to syncing peers: the block with its certificate, canonical bytes; nothing past the tip
+        var certified = (org.timecoin.protocol.wire.WireMessage.Blocks) org.timecoin.protocol.wire.WireMessage.decodeBody(11,
+                given().get("/v1/ledger/blocks/certified?from=1&limit=10").then().statusCode(200).extract().asByteArray());
+        assertThat(certified.blocks()).hasSize(1);
+        assertThat(certified.blocks().get(0).block().hash()).isEqualTo(block.hash());
+        assertThat(certified.blocks().get(0).certificate().blockHash()).isEqualTo(block.hash());
+        assertThat(given().get("/v1/ledger/blocks/certified?from=2").then().statusCode(200).extract().asByteArray()).containsExactly(0, 0, 0, 0);
         // the cache does not serve what the applied block changed
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get(newOutput).then().body("confirmedHeight", is(1)));
         given().get("/v1/ledger/utxos/" + fundedOutput(0).txid().hex() + "/0").then().body("state", equalTo("SPENT_CONFIRMED"));
@@ -316,6 +323,7 @@ class LedgerServiceTest {
                 .body("title", equalTo("INVALID_ADDRESS"));
         given().get("/v1/ledger/utxos/zz/0").then().statusCode(400).body("title", equalTo("INVALID_HEX"));
         given().get("/v1/ledger/blocks/999").then().statusCode(404).body("title", equalTo("UNKNOWN_BLOCK"));
+        given().get("/v1/ledger/blocks/certified?from=1&limit=5000").then().statusCode(400).body("title", equalTo("INVALID_RANGE"));
         String funded = Address.of(Network.DEVNET, GENESIS.fundedKeys().get(3).keyHash()).toString();
         given().get("/v1/ledger/addresses/" + funded + "/utxos?limit=0").then().statusCode(400);
         given().get("/v1/ledger/addresses/" + funded + "/utxos?limit=1").then().statusCode(200).body("utxos.size()", is(1));

@@ -190,6 +190,19 @@ public final class Fixtures {
         v.put("commit-certificate", Map.of("encoding", Hex.encode(commitCertificate().toBytes())));
         PeerAddress pa = peerAddress();
         v.put("peer-address", Map.of("encoding", Hex.encode(pa.toBytes()), "signing hash", pa.signingHash().hex()));
+        byte[] n0 = new byte[32];
+        byte[] n1 = new byte[32];
+        java.util.Arrays.fill(n0, (byte) 0x11);
+        java.util.Arrays.fill(n1, (byte) 0x22);
+        int magic = Network.DEVNET.magic();
+        v.put("wire-handshake", Map.of(
+                "hello frame", Hex.encode(org.timecoin.protocol.wire.Frames.encode(magic,
+                        new org.timecoin.protocol.wire.WireMessage.Hello(1, CHAIN, nodeKey(0).publicKey(), n0, 7, 24200))),
+                "auth digest (node 0 to node 1)", org.timecoin.protocol.wire.WireMessage.authDigest(CHAIN, nodeKey(0).publicKey(), n0,
+                        nodeKey(1).publicKey(), n1).hex(),
+                "auth frame (node 0 to node 1)", Hex.encode(org.timecoin.protocol.wire.Frames.encode(magic,
+                        org.timecoin.protocol.wire.WireMessage.Auth.sign(CHAIN, nodeKey(0), n0, nodeKey(1).publicKey(), n1))),
+                "ping frame", Hex.encode(org.timecoin.protocol.wire.Frames.encode(magic, new org.timecoin.protocol.wire.WireMessage.Ping(1, 7)))));
         return v;
     }
 

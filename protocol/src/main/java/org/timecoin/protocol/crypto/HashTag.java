@@ -21,7 +21,8 @@ public enum HashTag {
     PEER_ADDRESS("TIMECOIN/peeraddr"),
     LEADER("TIMECOIN/leader"),
     UTXO("TIMECOIN/utxo"),
-    DEV_KEY("TIMECOIN/devkey");
+    DEV_KEY("TIMECOIN/devkey"),
+    HANDSHAKE("TIMECOIN/handshake");
 
     private final String text;
 

@@ -1,0 +1,227 @@
+package org.timecoin.p2p;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
+import org.timecoin.p2p.core.AddressBook;
+import org.timecoin.p2p.net.P2pConfig;
+import org.timecoin.p2p.net.PeerNetwork;
+import org.timecoin.protocol.codec.ProtocolException;
+import org.timecoin.protocol.genesis.NodeKeys;
+import org.timecoin.protocol.model.Block;
+import org.timecoin.protocol.model.CommitCertificate;
+import org.timecoin.protocol.model.Network;
+import org.timecoin.protocol.model.SignedConsensusMessage;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxVoteBatch;
+import org.timecoin.protocol.stack.StackRecords;
+import org.timecoin.protocol.wire.Frames;
+import org.timecoin.protocol.wire.WireMessage.Kind;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.vertx.core.Vertx;
+
+/**
+ * Bridges the masternode network and this stack's topics: peers' transactions → tx.submitted, peers' consensus
+ * traffic and synced blocks → consensus.in; consensus.out and tx.submitted → peers; blocks.applied → our height and
+ * the validator set (who may send consensus traffic), persisted so a restart knows them before the next block.
+ */
+@ApplicationScoped
+public class P2pService implements PeerNetwork.Stack {
+    private static final Logger LOG = Logger.getLogger(P2pService.class);
+
+    private final P2pStore store;
+    private final Emitter<byte[]> consensusIn;
+    private final Emitter<byte[]> txSubmitted;
+    private final MeterRegistry registry;
+    private final P2pSettings settings;
+    private final Network network;
+    private final String privateKey;
+    private final String seed;
+    private final int index;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final ExecutorService persistence = Executors.newSingleThreadExecutor(r -> new Thread(r, "p2p-persistence"));
+    private final CompletableFuture<PeerNetwork> started = new CompletableFuture<>();
+    private volatile PeerNetwork network0;
+
+    public P2pService(P2pStore store, @Channel("consensus-in") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 100_000) Emitter<byte[]> consensusIn, @Channel("tx-submitted-out") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 100_000) Emitter<byte[]> txSubmitted,
+                      MeterRegistry registry, P2pSettings settings, @ConfigProperty(name = "timecoin.network") String network,
+                      @ConfigProperty(name = "timecoin.node.private-key") Optional<String> privateKey,
+                      @ConfigProperty(name = "timecoin.genesis.seed", defaultValue = "devnet") String seed,
+                      @ConfigProperty(name = "timecoin.node.index", defaultValue = "0") int index) {
+        this.store = store;
+        this.consensusIn = consensusIn;
+        this.txSubmitted = txSubmitted;
+        this.registry = registry;
+        this.settings = settings;
+        this.network = Network.byName(network);
+        this.privateKey = privateKey.orElse(null);
+        this.seed = seed;
+        this.index = index;
+    }
+
+    void start(@Observes StartupEvent ev, Vertx vertx) {
+        P2pConfig config = new P2pConfig(network, settings.listenHost(), settings.port(), settings.advertisedHost(), settings.seeds().orElse(List.of()),
+                settings.targetOutbound(), settings.maxInbound(), settings.maxConnectionsPerIp(),
+                new Frames.SizeLimits(settings.maxSmallFrameBytes(), settings.maxLargeFrameBytes()), settings.handshakeTimeoutMillis(),
+                settings.pingIntervalMillis(), settings.deadAfterMillis(),
+                Map.of(Kind.TRANSACTION, settings.txPerSecond(), Kind.VOTE, settings.votesPerSecond(), Kind.BLOCK, settings.blocksPerSecond(),
+                        Kind.CONTROL, settings.controlPerSecond()),
+                settings.banThreshold(), settings.banMillis(), settings.reconnectBaseMillis(), settings.reconnectMaxMillis(),
+                settings.discoveryIntervalMillis(), settings.syncBatch(), settings.syncWindow(), settings.syncTimeoutMillis(), settings.seenCapacity(),
+                settings.addressBookCapacity(), settings.ipBanExempt());
+        PeerNetwork net = new PeerNetwork(config, NodeKeys.resolve(network, privateKey, seed, index), this, registry, store.addresses());
+        vertx.deployVerticle(net).toCompletionStage().toCompletableFuture().join();
+        // a record the consumer delivers later with a higher height wins (blockApplied keeps the highest)
+        store.lastApplied().ifPresent(bytes -> {
+            StackRecords.BlockApplied a = StackRecords.decodeBlockApplied(bytes);
+            net.blockApplied(a.height(), a.nextSet());
+        });
+        network0 = net;
+        started.complete(net);
+    }
+
+    public PeerNetwork network() {
+        return network0;
+    }
+
+    /** Consumers may start before the StartupEvent observer has finished. */
+    private PeerNetwork await() {
+        return started.join();
+    }
+
+    private void applied(StackRecords.BlockApplied a) {
+        PeerNetwork n = network0;
+        if (n != null) n.blockApplied(a.height(), a.nextSet());
+    }
+
+    // ---- topics → peers ----
+
+    @Incoming("consensus-out")
+    @Blocking
+    public void onConsensusOut(byte[] value) {
+        StackRecords.PeerTraffic t;
+        try {
+            t = StackRecords.decodePeerTraffic(value);
+        } catch (ProtocolException e) {
+            rejected("consensus.out", e.reason().name());
+            return;
+        }
+        PeerNetwork n = await();
+        if (t instanceof StackRecords.ConsensusMsg m) n.broadcastConsensus(m.message());
+        else if (t instanceof StackRecords.Votes v) n.broadcastVotes(v.batch());
+        else if (t instanceof StackRecords.SyncRequest s) n.syncRequested(s.fromHeight());
+        else rejected("consensus.out", "UNEXPECTED_KIND");
+    }
+
+    @Incoming("tx-submitted-in")
+    @Blocking
+    public void onSubmitted(byte[] value) {
+        try {
+            await().relayTransaction(Transaction.decode(value));
+        } catch (ProtocolException e) {
+            rejected("tx.submitted", e.reason().name()); // the ledger rejects it with its reason too
+        }
+    }
+
+    @Incoming("blocks-applied")
+    @Blocking
+    public void onBlockApplied(byte[] value) {
+        StackRecords.BlockApplied a;
+        try {
+            a = StackRecords.decodeBlockApplied(value);
+        } catch (ProtocolException e) {
+            rejected("blocks.applied", e.reason().name());
+            return;
+        }
+        store.saveApplied(a.height(), value); // before the offset is committed: a restart knows the validator set
+        await();
+        applied(a);
+    }
+
+    private void rejected(String topic, String reason) {
+        registry.counter("timecoin_p2p_records_rejected", "topic", topic, "reason", reason).increment();
+    }
+
+    // ---- peers → topics (called on the network's event loop: nothing here blocks) ----
+
+    @Override
+    public void transaction(Transaction tx) {
+        sendKeyed(txSubmitted, tx.txid().toByteArray(), tx.toBytes());
+    }
+
+    @Override
+    public void consensus(SignedConsensusMessage message) {
+        sendKeyed(consensusIn, height(message.message().height()), StackRecords.encode(new StackRecords.ConsensusMsg(message)));
+    }
+
+    @Override
+    public void votes(TxVoteBatch batch) {
+        sendKeyed(consensusIn, height(batch.validatorSetHeight()), StackRecords.encode(new StackRecords.Votes(batch)));
+    }
+
+    @Override
+    public void syncedBlock(Block block, CommitCertificate certificate) {
+        sendKeyed(consensusIn, height(block.height()), StackRecords.encode(new StackRecords.SyncedBlock(block, certificate)));
+    }
+
+    @Override
+    public CompletionStage<byte[]> certifiedBlocks(long fromHeight, int count) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(settings.ledgerUrl() + "/v1/ledger/blocks/certified?from=" + fromHeight + "&limit=" + count))
+                .timeout(Duration.ofSeconds(10)).GET().build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenCompose(r -> r.statusCode() == 200
+                ? CompletableFuture.completedFuture(r.body())
+                : CompletableFuture.failedFuture(new IllegalStateException("ledger answered " + r.statusCode())));
+    }
+
+    @Override
+    public void addressBookChanged(Collection<AddressBook.Entry> entries) {
+        persistence.execute(() -> {
+            try {
+                store.saveAddresses(entries);
+            } catch (RuntimeException e) {
+                LOG.warnf("address book not saved (kept in memory, saved on the next change): %s", e.getMessage());
+            }
+        });
+    }
+
+    private static byte[] height(long h) {
+        return ByteBuffer.allocate(8).putLong(h).array();
+    }
+
+    private static void sendKeyed(Emitter<byte[]> emitter, byte[] key, byte[] value) {
+        emitter.send(Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(key).build()));
+    }
+
+    @PreDestroy
+    void stop() {
+        persistence.shutdown();
+    }
+
+}

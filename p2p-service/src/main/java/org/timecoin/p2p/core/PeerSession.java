@@ -1,0 +1,245 @@
+package org.timecoin.p2p.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import org.timecoin.protocol.codec.ProtocolException;
+import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.crypto.PublicKey;
+import org.timecoin.protocol.wire.Frames;
+import org.timecoin.protocol.wire.RejectCode;
+import org.timecoin.protocol.wire.WireMessage;
+import org.timecoin.protocol.wire.WireMessage.Auth;
+import org.timecoin.protocol.wire.WireMessage.Hello;
+import org.timecoin.protocol.wire.WireMessage.Kind;
+import org.timecoin.protocol.wire.WireMessage.Ping;
+import org.timecoin.protocol.wire.WireMessage.Pong;
+
+/**
+ * One p2p connection's protocol, without I/O: bytes and clock ticks in, {@link Output}s out. It owns framing, the
+ * handshake (Hello both ways, then each side signs both nonces), what a peer may send (consensus traffic only from
+ * registered masternodes), per-class rate limits and the heartbeat. Everything a peer sends before it is
+ * authenticated other than Hello/Auth closes the connection. Signatures of relayed content are checked by the caller.
+ */
+public final class PeerSession {
+
+    public enum State { AWAIT_HELLO, AWAIT_AUTH, READY, CLOSED }
+
+    /** What the caller must do. */
+    public sealed interface Output {
+    }
+
+    public record Send(WireMessage message) implements Output {
+    }
+
+    /** Send a Reject with this code and close; {@code offence} scores the peer (null: no fault, e.g. shutdown). */
+    public record Close(RejectCode code, String detail, Offence offence) implements Output {
+    }
+
+    /** The peer proved it holds {@code key}. */
+    public record Authenticated(PublicKey key, long bestHeight, int listenPort) implements Output {
+    }
+
+    /** A message from an authenticated peer that passed this session's checks. */
+    public record Received(WireMessage message) implements Output {
+    }
+
+    /** Dropped a message and scored the peer, connection stays. */
+    public record Misbehaved(Offence offence, String detail) implements Output {
+    }
+
+    public record HeightSeen(long bestHeight) implements Output {
+    }
+
+    public record RoundTrip(long millis) implements Output {
+    }
+
+    /** Decisions that need the node's state (bans, duplicates, registration). */
+    public interface Policy {
+        /** null to accept a peer that announced this key, else why not. */
+        RejectCode admit(PublicKey peerKey);
+
+        boolean isMasternode(PublicKey key);
+
+        long bestHeight();
+    }
+
+    public record Settings(int magic, int chainId, Frames.SizeLimits frameLimits, long handshakeTimeoutMillis, long pingIntervalMillis,
+                           long deadAfterMillis, Map<Kind, Double> ratesPerSecond) {
+    }
+
+    private final Settings settings;
+    private final KeyPair self;
+    private final byte[] ownNonce;
+    private final Policy policy;
+    private final FrameAssembler frames;
+    private final long openedAt;
+    private final Map<Kind, TokenBucket> buckets = new EnumMap<>(Kind.class);
+    private State state = State.AWAIT_HELLO;
+    private Hello peerHello;
+    private long lastHeard;
+    private long lastPingSent;
+    private long pingNonce;
+    private long pingSentAt;
+    private boolean pingOutstanding;
+
+    public PeerSession(Settings settings, KeyPair self, byte[] ownNonce, Policy policy, long nowMillis) {
+        if (ownNonce.length != WireMessage.NONCE_BYTES) throw new IllegalArgumentException("nonce must be 32 bytes");
+        this.settings = settings;
+        this.self = self;
+        this.ownNonce = ownNonce.clone();
+        this.policy = policy;
+        this.frames = new FrameAssembler(settings.magic(), settings.frameLimits());
+        this.openedAt = nowMillis;
+        this.lastHeard = nowMillis;
+        this.lastPingSent = nowMillis;
+        for (Kind k : Kind.values()) {
+            double rate = settings.ratesPerSecond().getOrDefault(k, 100.0);
+            buckets.put(k, new TokenBucket(rate, Math.max(1, rate), nowMillis));
+        }
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public PublicKey peerKey() {
+        return state == State.READY || state == State.AWAIT_AUTH ? peerHello.nodeKey() : null;
+    }
+
+    /** The first frame each side sends. */
+    public Hello hello(int listenPort) {
+        return new Hello(WireMessage.PROTOCOL_VERSION, settings.chainId(), self.publicKey(), ownNonce.clone(), policy.bestHeight(), listenPort);
+    }
+
+    public List<Output> onBytes(byte[] chunk, long nowMillis) {
+        List<Output> out = new ArrayList<>(2);
+        if (state == State.CLOSED) return out;
+        List<FrameAssembler.Frame> received;
+        try {
+            received = frames.feed(chunk);
+        } catch (ProtocolException e) {
+            RejectCode code = e.reason() == ProtocolException.Reason.TOO_LARGE ? RejectCode.FRAME_TOO_LARGE
+                    : e.getMessage().contains("magic") ? RejectCode.WRONG_CHAIN : RejectCode.MALFORMED;
+            close(out, code, e.getMessage(), code == RejectCode.WRONG_CHAIN ? Offence.WRONG_CHAIN : Offence.MALFORMED);
+            return out;
+        }
+        for (FrameAssembler.Frame f : received) {
+            if (state == State.CLOSED) break;
+            lastHeard = nowMillis;
+            WireMessage m;
+            try {
+                m = WireMessage.decodeBody(f.type(), f.body());
+            } catch (ProtocolException e) {
+                close(out, RejectCode.MALFORMED, e.getMessage(), Offence.MALFORMED);
+                break;
+            }
+            onMessage(m, nowMillis, out);
+        }
+        return out;
+    }
+
+    private void onMessage(WireMessage m, long now, List<Output> out) {
+        switch (state) {
+            case AWAIT_HELLO -> {
+                if (!(m instanceof Hello h)) {
+                    close(out, RejectCode.PROTOCOL_VIOLATION, "expected Hello, got type " + m.type(), Offence.PROTOCOL_VIOLATION);
+                } else if (h.chainId() != settings.chainId()) {
+                    close(out, RejectCode.WRONG_CHAIN, "chain " + h.chainId() + ", this node follows " + settings.chainId(), Offence.WRONG_CHAIN);
+                } else if (h.version() != WireMessage.PROTOCOL_VERSION) {
+                    close(out, RejectCode.WRONG_VERSION, "protocol version " + h.version(), null);
+                } else if (h.nodeKey().equals(self.publicKey())) {
+                    close(out, RejectCode.SELF_CONNECTION, "connected to itself", null);
+                } else if (Arrays.equals(h.nonce(), ownNonce)) {
+                    close(out, RejectCode.BAD_AUTH, "nonce echoed", Offence.BAD_AUTH);
+                } else {
+                    RejectCode refused = policy.admit(h.nodeKey());
+                    if (refused != null) {
+                        close(out, refused, "not admitted", null);
+                        return;
+                    }
+                    peerHello = h;
+                    state = State.AWAIT_AUTH;
+                    out.add(new Send(Auth.sign(settings.chainId(), self, ownNonce, h.nodeKey(), h.nonce())));
+                }
+            }
+            case AWAIT_AUTH -> {
+                if (!(m instanceof Auth a)) {
+                    close(out, RejectCode.PROTOCOL_VIOLATION, "expected Auth, got type " + m.type(), Offence.PROTOCOL_VIOLATION);
+                } else if (!a.valid(settings.chainId(), peerHello.nodeKey(), peerHello.nonce(), self.publicKey(), ownNonce)) {
+                    close(out, RejectCode.BAD_AUTH, "handshake signature does not verify", Offence.BAD_AUTH);
+                } else {
+                    state = State.READY;
+                    out.add(new Authenticated(peerHello.nodeKey(), peerHello.bestHeight(), peerHello.listenPort()));
+                    out.add(new HeightSeen(peerHello.bestHeight()));
+                }
+            }
+            case READY -> onReady(m, now, out);
+            case CLOSED -> {
+            }
+        }
+    }
+
+    private void onReady(WireMessage m, long now, List<Output> out) {
+        if (m instanceof Hello || m instanceof Auth) {
+            close(out, RejectCode.PROTOCOL_VIOLATION, "second handshake", Offence.PROTOCOL_VIOLATION);
+            return;
+        }
+        if (m instanceof WireMessage.Reject r) {
+            state = State.CLOSED;
+            out.add(new Close(RejectCode.byCode(r.code()), "peer closed: " + r.detail(), null));
+            return;
+        }
+        if (!buckets.get(m.kind()).tryTake(now)) {
+            out.add(new Misbehaved(Offence.RATE_LIMITED, m.kind() + " rate exceeded"));
+            return;
+        }
+        if (m instanceof Ping p) {
+            out.add(new Send(new Pong(p.nonce(), policy.bestHeight())));
+            out.add(new HeightSeen(p.bestHeight()));
+        } else if (m instanceof Pong p) {
+            if (pingOutstanding && p.nonce() == pingNonce) {
+                pingOutstanding = false;
+                out.add(new RoundTrip(now - pingSentAt));
+            }
+            out.add(new HeightSeen(p.bestHeight()));
+        } else if ((m instanceof WireMessage.Consensus || m instanceof WireMessage.Votes) && !policy.isMasternode(peerHello.nodeKey())) {
+            out.add(new Misbehaved(Offence.NOT_A_MASTERNODE, "consensus traffic from a key that is not a registered masternode"));
+        } else {
+            out.add(new Received(m));
+        }
+    }
+
+    /** Clock tick: handshake timeout, heartbeat (ping every interval, drop after silence). */
+    public List<Output> onTick(long now) {
+        List<Output> out = new ArrayList<>(1);
+        if (state == State.CLOSED) return out;
+        if (state != State.READY && now - openedAt >= settings.handshakeTimeoutMillis()) {
+            close(out, RejectCode.TIMEOUT, "handshake not completed", Offence.SLOW);
+        } else if (state == State.READY && now - lastHeard >= settings.deadAfterMillis()) {
+            close(out, RejectCode.TIMEOUT, "silent for " + (now - lastHeard) + " ms", null);
+        } else if (state == State.READY && now - lastPingSent >= settings.pingIntervalMillis()) {
+            lastPingSent = now;
+            pingSentAt = now;
+            pingNonce = pingNonce * 6364136223846793005L + 1442695040888963407L + now;
+            pingOutstanding = true;
+            out.add(new Send(new Ping(pingNonce, policy.bestHeight())));
+        }
+        return out;
+    }
+
+    /** The node closes this connection (shutdown, ban, duplicate): one Reject, no fault of the peer implied. */
+    public List<Output> close(RejectCode code, String detail) {
+        List<Output> out = new ArrayList<>(1);
+        if (state != State.CLOSED) close(out, code, detail, null);
+        return out;
+    }
+
+    private void close(List<Output> out, RejectCode code, String detail, Offence offence) {
+        state = State.CLOSED;
+        out.add(new Close(code, detail, offence));
+    }
+}

@@ -1,0 +1,26 @@
+package org.timecoin.p2p.core;
+
+/** A token bucket: {@code ratePerSecond} tokens refill continuously up to {@code burst}. Time is passed in. */
+public final class TokenBucket {
+    private final double ratePerMilli;
+    private final double burst;
+    private double tokens;
+    private long lastMillis;
+
+    public TokenBucket(double ratePerSecond, double burst, long nowMillis) {
+        this.ratePerMilli = ratePerSecond / 1000.0;
+        this.burst = burst;
+        this.tokens = burst;
+        this.lastMillis = nowMillis;
+    }
+
+    public boolean tryTake(long nowMillis) {
+        if (nowMillis > lastMillis) {
+            tokens = Math.min(burst, tokens + (nowMillis - lastMillis) * ratePerMilli);
+            lastMillis = nowMillis;
+        }
+        if (tokens < 1) return false;
+        tokens -= 1;
+        return true;
+    }
+}

@@ -1,0 +1,197 @@
+package org.timecoin.protocol.wire;
+
+import java.util.List;
+
+import org.timecoin.protocol.codec.ProtocolException;
+import org.timecoin.protocol.codec.ProtocolException.Reason;
+import org.timecoin.protocol.codec.Reader;
+import org.timecoin.protocol.codec.Writer;
+import org.timecoin.protocol.crypto.Ed25519Keys;
+import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.crypto.HashTag;
+import org.timecoin.protocol.crypto.Hashes;
+import org.timecoin.protocol.crypto.PublicKey;
+import org.timecoin.protocol.crypto.Signature;
+import org.timecoin.protocol.model.Block;
+import org.timecoin.protocol.model.CommitCertificate;
+import org.timecoin.protocol.model.Limits;
+import org.timecoin.protocol.model.PeerAddress;
+import org.timecoin.protocol.model.SignedConsensusMessage;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxVoteBatch;
+
+/**
+ * The messages between masternodes (p2p). Each travels in one frame (see {@link Frames}) whose type byte is
+ * {@link #type()}; the body is the canonical encoding below, decoded as strictly as everything else.
+ */
+public sealed interface WireMessage {
+    int PROTOCOL_VERSION = 1;
+    int NONCE_BYTES = 32;
+    int MAX_PEERS_PER_MESSAGE = 1_000;
+    int MAX_BLOCKS_PER_MESSAGE = 1_000;
+    int MAX_REJECT_DETAIL_BYTES = 256;
+
+    int type();
+
+    void encodeBody(Writer w);
+
+    /** Message classes for rate limits and frame-size limits. */
+    enum Kind { CONTROL, TRANSACTION, VOTE, BLOCK }
+
+    Kind kind();
+
+    /** type 1: u32 version ‖ u32 chain id ‖ node key ‖ nonce(32) ‖ u64 best height ‖ u16 listen port (0 = none). */
+    record Hello(int version, int chainId, PublicKey nodeKey, byte[] nonce, long bestHeight, int listenPort) implements WireMessage {
+        public int type() { return 1; }
+        public Kind kind() { return Kind.CONTROL; }
+        public void encodeBody(Writer w) {
+            w.u32(version).u32(chainId);
+            nodeKey.write(w);
+            w.raw(nonce).u64(bestHeight).u16(listenPort);
+        }
+    }
+
+    /**
+     * type 2: signature over {@link #authDigest}: proves the sender holds the key it named in its Hello, for this
+     * connection only (both nonces are in the digest, so a recorded Auth is worthless on another connection).
+     */
+    record Auth(Signature signature) implements WireMessage {
+        public int type() { return 2; }
+        public Kind kind() { return Kind.CONTROL; }
+        public void encodeBody(Writer w) { signature.write(w); }
+
+        public static Auth sign(int chainId, KeyPair self, byte[] ownNonce, PublicKey peerKey, byte[] peerNonce) {
+            return new Auth(self.sign(authDigest(chainId, self.publicKey(), ownNonce, peerKey, peerNonce)));
+        }
+
+        public boolean valid(int chainId, PublicKey signer, byte[] signerNonce, PublicKey verifierKey, byte[] verifierNonce) {
+            return Ed25519Keys.verify(signer, authDigest(chainId, signer, signerNonce, verifierKey, verifierNonce), signature);
+        }
+    }
+
+    /** H("TIMECOIN/handshake", u32 chain id ‖ signer key ‖ signer nonce ‖ peer key ‖ peer nonce). */
+    static Hash authDigest(int chainId, PublicKey signer, byte[] signerNonce, PublicKey peer, byte[] peerNonce) {
+        Writer w = new Writer(140);
+        w.u32(chainId);
+        signer.write(w);
+        w.raw(signerNonce);
+        peer.write(w);
+        w.raw(peerNonce);
+        return Hashes.tagged(HashTag.HANDSHAKE, w.toByteArray());
+    }
+
+    /** type 3: u64 nonce ‖ u64 best height. */
+    record Ping(long nonce, long bestHeight) implements WireMessage {
+        public int type() { return 3; }
+        public Kind kind() { return Kind.CONTROL; }
+        public void encodeBody(Writer w) { w.u64(nonce).u64(bestHeight); }
+    }
+
+    /** type 4: u64 nonce (of the ping) ‖ u64 best height. */
+    record Pong(long nonce, long bestHeight) implements WireMessage {
+        public int type() { return 4; }
+        public Kind kind() { return Kind.CONTROL; }
+        public void encodeBody(Writer w) { w.u64(nonce).u64(bestHeight); }
+    }
+
+    /** type 5: empty. */
+    record GetPeers() implements WireMessage {
+        public int type() { return 5; }
+        public Kind kind() { return Kind.CONTROL; }
+        public void encodeBody(Writer w) { }
+    }
+
+    /** type 6: list&lt;PeerAddress&gt; (at most 1,000), each signed by the node it describes. */
+    record Peers(List<PeerAddress> addresses) implements WireMessage {
+        public int type() { return 6; }
+        public Kind kind() { return Kind.CONTROL; }
+        public void encodeBody(Writer w) { w.list(addresses, MAX_PEERS_PER_MESSAGE, (x, a) -> a.encode(x)); }
+    }
+
+    /** type 7: a transaction (relay). */
+    record Tx(Transaction transaction) implements WireMessage {
+        public int type() { return 7; }
+        public Kind kind() { return Kind.TRANSACTION; }
+        public void encodeBody(Writer w) { transaction.encode(w); }
+    }
+
+    /** type 8: a signed block-consensus message (masternode peers only). */
+    record Consensus(SignedConsensusMessage message) implements WireMessage {
+        public int type() { return 8; }
+        public Kind kind() { return Kind.VOTE; }
+        public void encodeBody(Writer w) { message.encode(w); }
+    }
+
+    /** type 9: a signed transaction vote batch (masternode peers only). */
+    record Votes(TxVoteBatch batch) implements WireMessage {
+        public int type() { return 9; }
+        public Kind kind() { return Kind.VOTE; }
+        public void encodeBody(Writer w) { batch.encode(w); }
+    }
+
+    /** type 10: u64 from height ‖ u32 count (1..1,000). */
+    record GetBlocks(long fromHeight, int count) implements WireMessage {
+        public int type() { return 10; }
+        public Kind kind() { return Kind.BLOCK; }
+        public void encodeBody(Writer w) { w.u64(fromHeight).u32(count); }
+    }
+
+    /** A finalized block with its commit certificate. */
+    record CertifiedBlock(Block block, CommitCertificate certificate) {
+        void write(Writer w) {
+            block.encode(w);
+            certificate.encode(w);
+        }
+
+        static CertifiedBlock read(Reader r) {
+            return new CertifiedBlock(Block.read(r), CommitCertificate.read(r));
+        }
+    }
+
+    /** type 11: list&lt;Block ‖ CommitCertificate&gt; in height order (at most 1,000; may be empty). */
+    record Blocks(List<CertifiedBlock> blocks) implements WireMessage {
+        public int type() { return 11; }
+        public Kind kind() { return Kind.BLOCK; }
+        public void encodeBody(Writer w) { w.list(blocks, MAX_BLOCKS_PER_MESSAGE, (x, b) -> b.write(x)); }
+    }
+
+    /** type 12: u16 reason code ‖ string detail — sent before the sender closes the connection. */
+    record Reject(int code, String detail) implements WireMessage {
+        public int type() { return 12; }
+        public Kind kind() { return Kind.CONTROL; }
+        public void encodeBody(Writer w) { w.u16(code).string(detail, MAX_REJECT_DETAIL_BYTES); }
+    }
+
+    static byte[] encodeBody(WireMessage m) {
+        Writer w = new Writer(128);
+        m.encodeBody(w);
+        return w.toByteArray();
+    }
+
+    /** Decodes one frame body of the given type; the body must be consumed exactly. */
+    static WireMessage decodeBody(int type, byte[] body) {
+        return Reader.decodeExactly(body, Limits.MAX_CONSENSUS_MESSAGE_BYTES, r -> switch (type) {
+            case 1 -> {
+                int version = r.u32InRange("version", 1, Integer.MAX_VALUE);
+                int chainId = r.u32InRange("chain id", 0, Integer.MAX_VALUE);
+                PublicKey key = PublicKey.read(r);
+                byte[] nonce = r.raw(NONCE_BYTES);
+                long height = r.u63("best height");
+                yield new Hello(version, chainId, key, nonce, height, r.u16());
+            }
+            case 2 -> new Auth(Signature.read(r));
+            case 3 -> new Ping(r.u64(), r.u63("best height"));
+            case 4 -> new Pong(r.u64(), r.u63("best height"));
+            case 5 -> new GetPeers();
+            case 6 -> new Peers(r.list(MAX_PEERS_PER_MESSAGE, PeerAddress::read));
+            case 7 -> new Tx(Transaction.read(r));
+            case 8 -> new Consensus(SignedConsensusMessage.read(r));
+            case 9 -> new Votes(TxVoteBatch.read(r));
+            case 10 -> new GetBlocks(r.u63("from height"), r.u32InRange("count", 1, MAX_BLOCKS_PER_MESSAGE));
+            case 11 -> new Blocks(r.list(MAX_BLOCKS_PER_MESSAGE, CertifiedBlock::read));
+            case 12 -> new Reject(r.u16(), r.string(MAX_REJECT_DETAIL_BYTES));
+            default -> throw new ProtocolException(Reason.UNKNOWN_TYPE, "wire message type " + type);
+        });
+    }
+}
