@@ -123,7 +123,7 @@ public final class PeerSession {
             received = frames.feed(chunk);
         } catch (ProtocolException e) {
             RejectCode code = e.reason() == ProtocolException.Reason.TOO_LARGE ? RejectCode.FRAME_TOO_LARGE
-                    : e.getMessage().contains("magic") ? RejectCode.WRONG_CHAIN : RejectCode.MALFORMED;
+                    : e.getMessage().contains("another network") ? RejectCode.WRONG_CHAIN : RejectCode.MALFORMED;
             close(out, code, e.getMessage(), code == RejectCode.WRONG_CHAIN ? Offence.WRONG_CHAIN : Offence.MALFORMED);
             return out;
         }
@@ -143,6 +143,11 @@ public final class PeerSession {
     }
 
     private void onMessage(WireMessage m, long now, List<Output> out) {
+        if (m instanceof WireMessage.Reject r) { // in any state: the peer tells why it closes
+            state = State.CLOSED;
+            out.add(new Close(RejectCode.byCode(r.code()), "peer closed: " + r.detail(), null));
+            return;
+        }
         switch (state) {
             case AWAIT_HELLO -> {
                 if (!(m instanceof Hello h)) {
@@ -186,11 +191,6 @@ public final class PeerSession {
     private void onReady(WireMessage m, long now, List<Output> out) {
         if (m instanceof Hello || m instanceof Auth) {
             close(out, RejectCode.PROTOCOL_VIOLATION, "second handshake", Offence.PROTOCOL_VIOLATION);
-            return;
-        }
-        if (m instanceof WireMessage.Reject r) {
-            state = State.CLOSED;
-            out.add(new Close(RejectCode.byCode(r.code()), "peer closed: " + r.detail(), null));
             return;
         }
         if (!buckets.get(m.kind()).tryTake(now)) {

@@ -128,8 +128,9 @@ public final class PeerNetwork extends AbstractVerticle {
             return !closed && session.state() == PeerSession.State.READY;
         }
 
+        /** Scores go to a key only once the peer proved it holds it (a replayed Hello must not get someone banned). */
         String identity() {
-            return key != null ? "key:" + key.hex() : "ip:" + remoteIp;
+            return authenticated ? "key:" + key.hex() : "ip:" + remoteIp;
         }
 
         String syncId() {
@@ -360,7 +361,7 @@ public final class PeerNetwork extends AbstractVerticle {
     private void offence(Conn c, Offence offence, String detail) {
         count("timecoin_p2p_misbehaviour_total", "offence", offence.name());
         long now = System.currentTimeMillis();
-        boolean exempt = c.key == null && config.ipBanExempt().contains(c.remoteIp);
+        boolean exempt = !c.authenticated && config.ipBanExempt().contains(c.remoteIp);
         if (!exempt && reputation.score(c.identity(), offence, now)) {
             count("timecoin_p2p_bans_total", "offence", offence.name());
             LOG.infof("banned %s for %d ms after %s", c.identity(), config.banMillis(), offence);

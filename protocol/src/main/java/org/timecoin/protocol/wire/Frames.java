@@ -50,7 +50,9 @@ public final class Frames {
         if (header.length != HEADER_BYTES) throw new ProtocolException(Reason.TRUNCATED, "frame header");
         int magic = readInt(header, 0);
         if (magic != expectedMagic) {
-            throw new ProtocolException(Reason.INVALID_VALUE, String.format("frame magic %08x (expected %08x)", magic, expectedMagic));
+            boolean otherNetwork = (magic & 0xFFFFFF00) == (expectedMagic & 0xFFFFFF00);
+            throw new ProtocolException(Reason.INVALID_VALUE, String.format("%s: magic %08x (expected %08x)",
+                    otherNetwork ? "frame of another network" : "not a TimeCoin frame", magic, expectedMagic));
         }
         int type = header[4] & 0xFF;
         if (type < 1 || type > 12) throw new ProtocolException(Reason.UNKNOWN_TYPE, "wire message type " + type);

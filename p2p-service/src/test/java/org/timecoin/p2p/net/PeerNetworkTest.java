@@ -1,0 +1,267 @@
+package org.timecoin.p2p.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.timecoin.protocol.crypto.Ed25519Keys;
+import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.model.CommitCertificate;
+import org.timecoin.protocol.model.ConsensusMessage;
+import org.timecoin.protocol.model.Network;
+import org.timecoin.protocol.model.SignedConsensusMessage;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.wire.Frames;
+import org.timecoin.protocol.wire.RejectCode;
+import org.timecoin.protocol.wire.WireMessage;
+import org.timecoin.protocol.wire.WireMessage.Kind;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+
+/** Real TCP on loopback: several PeerNetwork instances (and misbehaving raw peers) in one JVM. */
+class PeerNetworkTest {
+    static final Duration WAIT = Duration.ofSeconds(20);
+    final Vertx vertx = Vertx.vertx();
+    final List<Node> nodes = new ArrayList<>();
+
+    record Node(PeerNetwork net, RecordingStack stack, MeterRegistry metrics, String deployment) {
+        int port() {
+            return net.port();
+        }
+
+        long authenticated() {
+            return net.peers().stream().filter(PeerNetwork.PeerInfo::authenticated).count();
+        }
+
+        double counter(String name, String tag, String value) {
+            var c = metrics.find(name).tag(tag, value).counter();
+            return c == null ? 0 : c.count();
+        }
+    }
+
+    Node start(P2pConfig config, KeyPair key) {
+        RecordingStack stack = new RecordingStack();
+        MeterRegistry metrics = new SimpleMeterRegistry();
+        PeerNetwork net = new PeerNetwork(config, key, stack, metrics, List.of());
+        String id = vertx.deployVerticle(net).toCompletionStage().toCompletableFuture().join();
+        net.blockApplied(0, TestChain.GENESIS.validatorSet());
+        Node n = new Node(net, stack, metrics, id);
+        nodes.add(n);
+        return n;
+    }
+
+    Node start(int index, List<String> seeds) {
+        return start(P2pConfig.devnet(0, seeds), TestChain.nodeKey(index));
+    }
+
+    void stop(Node n) {
+        vertx.undeploy(n.deployment()).toCompletionStage().toCompletableFuture().join();
+        nodes.remove(n);
+    }
+
+    @AfterEach
+    void close() {
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+
+    static String seed(Node n) {
+        return "127.0.0.1:" + n.port();
+    }
+
+    static SignedConsensusMessage prepare(KeyPair signer, long height) {
+        return SignedConsensusMessage.sign(new ConsensusMessage.Prepare(TestChain.CHAIN, height, 0, signer.publicKey(), Hash.ZERO), signer);
+    }
+
+    @Test
+    void nodesDiscoverEachOtherFromOneSeedAuthenticateAndRelay() {
+        Node seed = start(0, List.of());
+        Node b = start(1, List.of(seed(seed)));
+        Node c = start(2, List.of(seed(seed)));
+        Node d = start(3, List.of(seed(seed)));
+        // only the seed is configured: the others learn each other's signed addresses from it
+        await().atMost(WAIT).untilAsserted(() -> {
+            for (Node n : List.of(seed, b, c, d)) assertThat(n.authenticated()).as("peers of %s", n.port()).isEqualTo(3);
+        });
+        assertThat(b.net().peers()).allSatisfy(p -> assertThat(p.masternode()).isTrue());
+
+        SignedConsensusMessage m = prepare(TestChain.nodeKey(1), 1);
+        b.net().broadcastConsensus(m);
+        await().atMost(WAIT).untilAsserted(() -> {
+            for (Node n : List.of(seed, c, d)) assertThat(n.stack().consensus).containsExactly(m);
+        });
+        // relayed once: every node forwarded it to the others, and each still delivered it to its stack once
+        await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> seed.stack().consensus.size() == 1 && c.stack().consensus.size() == 1);
+        assertThat(b.stack().consensus).isEmpty(); // its own message is not delivered back to it
+
+        Transaction tx = TestChain.GENESIS.block().transactions().get(0);
+        d.net().relayTransaction(tx);
+        await().atMost(WAIT).untilAsserted(() -> {
+            for (Node n : List.of(seed, b, c)) assertThat(n.stack().transactions).extracting(Transaction::txid).containsExactly(tx.txid());
+        });
+        // the address book was handed over for persistence
+        assertThat(b.stack().savedBook).isNotEmpty();
+    }
+
+    @Test
+    void anUnregisteredKeyCannotInjectConsensusTraffic() throws Exception {
+        Node node = start(0, List.of());
+        KeyPair outsider = Ed25519Keys.deterministic("p2p-test", "outsider", 0);
+        try (RawPeer p = RawPeer.handshaken(node.port(), outsider)) {
+            await().atMost(WAIT).until(p::ready);
+            p.send(new WireMessage.Consensus(prepare(outsider, 1)));
+            // a masternode's message relayed by a non-masternode is refused too: the sender must be registered
+            p.send(new WireMessage.Consensus(prepare(TestChain.nodeKey(1), 1)));
+            await().atMost(WAIT).until(() -> node.counter("timecoin_p2p_misbehaviour_total", "offence", "NOT_A_MASTERNODE") == 2);
+        }
+        // a registered masternode may send, but not a message signed by an outsider, nor one with a bad signature
+        try (RawPeer p = RawPeer.handshaken(node.port(), TestChain.nodeKey(1))) {
+            await().atMost(WAIT).until(p::ready);
+            p.send(new WireMessage.Consensus(prepare(outsider, 1)));
+            SignedConsensusMessage good = prepare(TestChain.nodeKey(2), 1);
+            byte[] sig = good.signature().toByteArray();
+            sig[0] ^= 1;
+            p.send(new WireMessage.Consensus(new SignedConsensusMessage(good.message(), new org.timecoin.protocol.crypto.Signature(sig))));
+            await().atMost(WAIT).until(() -> node.counter("timecoin_p2p_misbehaviour_total", "offence", "BAD_SIGNATURE") == 1);
+            p.send(new WireMessage.Consensus(good));
+            await().atMost(WAIT).untilAsserted(() -> assertThat(node.stack().consensus).containsExactly(good));
+        }
+        assertThat(node.counter("timecoin_p2p_misbehaviour_total", "offence", "NOT_A_MASTERNODE")).isEqualTo(3);
+    }
+
+    @Test
+    void aReplayedHandshakeFails() throws Exception {
+        Node node = start(0, List.of());
+        byte[] hello;
+        byte[] auth;
+        try (RawPeer honest = RawPeer.handshaken(node.port(), TestChain.nodeKey(1))) {
+            await().atMost(WAIT).until(honest::ready);
+            hello = honest.sentFrames.get(0);
+            auth = honest.sentFrames.stream().filter(f -> f[4] == 2).findFirst().orElseThrow();
+        }
+        await().atMost(WAIT).until(() -> node.authenticated() == 0);
+        // an eavesdropper replays the recorded Hello and Auth on a new connection
+        try (RawPeer replay = RawPeer.passive(node.port())) {
+            replay.sendRaw(hello);
+            replay.sendRaw(auth);
+            await().atMost(WAIT).until(() -> replay.eof);
+            assertThat(replay.closedWith).isEqualTo(RejectCode.BAD_AUTH);
+        }
+        assertThat(node.counter("timecoin_p2p_misbehaviour_total", "offence", "BAD_AUTH")).isEqualTo(1);
+        assertThat(node.authenticated()).isZero();
+    }
+
+    @Test
+    void oversizedGarbageAndWrongChainConnectionsAreClosedAndScored() throws Exception {
+        Node node = start(0, List.of());
+        KeyPair eve = Ed25519Keys.deterministic("p2p-test", "eve", 0);
+        try (RawPeer big = new RawPeer(node.port(), eve)) {
+            big.sendRaw(new byte[] {0x54, 0x49, 0x4D, 0x03, 7, 0x00, 0x20, 0, 0}); // a 2 MB transaction announced (limit 1 MB)
+            await().atMost(WAIT).until(() -> big.eof);
+            assertThat(big.closedWith).isEqualTo(RejectCode.FRAME_TOO_LARGE);
+        }
+        try (RawPeer garbage = new RawPeer(node.port(), eve)) {
+            garbage.sendRaw("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+            await().atMost(WAIT).until(() -> garbage.eof);
+            assertThat(garbage.closedWith).isEqualTo(RejectCode.MALFORMED);
+        }
+        try (RawPeer testnet = new RawPeer(node.port(), eve)) {
+            testnet.send(new WireMessage.Hello(1, Network.TESTNET.chainId(), eve.publicKey(), new byte[32], 0, 0));
+            await().atMost(WAIT).until(() -> testnet.eof);
+            assertThat(testnet.closedWith).isEqualTo(RejectCode.WRONG_CHAIN);
+        }
+        assertThat(node.counter("timecoin_p2p_misbehaviour_total", "offence", "MALFORMED")).isEqualTo(2);
+        assertThat(node.counter("timecoin_p2p_misbehaviour_total", "offence", "WRONG_CHAIN")).isEqualTo(1);
+    }
+
+    @Test
+    void aFloodIsDroppedThenTheKeyIsBanned() throws Exception {
+        Node node = start(P2pConfig.devnet(0, List.of()).withRates(Map.of(Kind.TRANSACTION, 20.0, Kind.VOTE, 20.0, Kind.BLOCK, 20.0, Kind.CONTROL, 20.0)),
+                TestChain.nodeKey(0));
+        KeyPair flooder = TestChain.nodeKey(1);
+        try (RawPeer p = RawPeer.handshaken(node.port(), flooder)) {
+            await().atMost(WAIT).until(p::ready);
+            for (int i = 0; i < 200 && !p.eof; i++) p.send(new WireMessage.GetPeers());
+            await().atMost(WAIT).until(() -> p.eof);
+            assertThat(p.closedWith).isEqualTo(RejectCode.BANNED);
+            // the burst (20) was served, the rest dropped until the score reached the threshold
+            assertThat(p.count(WireMessage.Peers.class)).isBetween(20L, 30L);
+        }
+        assertThat(node.counter("timecoin_p2p_bans_total", "offence", "RATE_LIMITED")).isEqualTo(1);
+        try (RawPeer again = RawPeer.handshaken(node.port(), flooder)) {
+            await().atMost(WAIT).until(() -> again.eof);
+            assertThat(again.closedWith).isEqualTo(RejectCode.BANNED);
+            assertThat(again.ready()).isFalse();
+        }
+    }
+
+    @Test
+    void aSilentPeerIsDroppedByHeartbeatAndARestartedPeerIsRedialed() throws Exception {
+        P2pConfig fast = P2pConfig.devnet(0, List.of()).withHeartbeat(200, 800);
+        Node a = start(fast, TestChain.nodeKey(0));
+        try (RawPeer silent = RawPeer.handshaken(a.port(), TestChain.nodeKey(3))) {
+            await().atMost(WAIT).until(silent::ready);
+            silent.silent = true; // stops answering pings (a hung or partitioned process)
+            await().atMost(WAIT).until(() -> silent.eof);
+            assertThat(silent.closedWith).isEqualTo(RejectCode.TIMEOUT);
+            await().atMost(WAIT).until(() -> a.authenticated() == 0);
+        }
+        Node b = start(fast, TestChain.nodeKey(1));
+        int bPort = b.port();
+        Node c = start(P2pConfig.devnet(0, List.of("127.0.0.1:" + bPort)).withHeartbeat(200, 800), TestChain.nodeKey(2));
+        await().atMost(WAIT).until(() -> c.authenticated() == 1 && c.net().peers().get(0).rttMillis() >= 0); // heartbeat measures RTT
+        stop(b);
+        await().atMost(WAIT).until(() -> c.authenticated() == 0);
+        // b comes back on the same port: c redials by itself (backoff with jitter)
+        start(new P2pConfig(Network.DEVNET, "127.0.0.1", bPort, "127.0.0.1", List.of(), 8, 64, 32, fast.frameLimits(), 5_000, 200, 800,
+                fast.ratesPerSecond(), 100, 60_000, 200, 2_000, 2_000, 100, 200, 10_000, 1000, 100, fast.ipBanExempt()), TestChain.nodeKey(1));
+        await().atMost(WAIT).until(() -> c.authenticated() == 1);
+        assertThat(c.net().peers().get(0).key()).isEqualTo(TestChain.nodeKey(1).publicKey().hex());
+    }
+
+    @Test
+    void syncFetchesCertifiedBlocksAndRefusesATamperedCertificate() {
+        TestChain chain = new TestChain(250);
+        Node server = start(1, List.of());
+        server.stack().blocks = chain::body;
+        server.net().blockApplied(250, TestChain.GENESIS.validatorSet());
+        Node syncer = start(0, List.of(seed(server)));
+        // behind by 250 blocks: fetched in batches, within the window the consensus service buffers
+        await().atMost(WAIT).until(() -> syncer.stack().synced.size() == 200);
+        assertThat(syncer.stack().synced).extracting(b -> b.height()).startsWith(1L, 2L, 3L).endsWith(200L);
+        syncer.net().blockApplied(200, TestChain.GENESIS.validatorSet());
+        await().atMost(WAIT).until(() -> syncer.stack().synced.size() == 250);
+
+        // a peer serving a block whose certificate was tampered with: nothing is handed on, the peer is banned
+        Node liar = start(2, List.of());
+        liar.stack().blocks = (from, count) -> {
+            TestChain bad = new TestChain(3);
+            WireMessage.CertifiedBlock b2 = bad.blocks.get(1);
+            CommitCertificate c = b2.certificate();
+            byte[] sig = c.seals().get(0).signature().toByteArray();
+            sig[10] ^= 1;
+            List<CommitCertificate.Seal> seals = new ArrayList<>(c.seals());
+            seals.set(0, new CommitCertificate.Seal(seals.get(0).signer(), new org.timecoin.protocol.crypto.Signature(sig)));
+            bad.blocks.set(1, new WireMessage.CertifiedBlock(b2.block(), new CommitCertificate(c.chainId(), c.height(), c.round(), c.blockHash(), seals)));
+            return bad.body(from, count);
+        };
+        liar.net().blockApplied(3, TestChain.GENESIS.validatorSet());
+        Node victim = start(3, List.of(seed(liar)));
+        await().atMost(WAIT).until(() -> victim.counter("timecoin_p2p_misbehaviour_total", "offence", "BAD_BLOCKS") == 1);
+        assertThat(victim.stack().synced).isEmpty();
+        await().atMost(WAIT).until(() -> victim.authenticated() == 0); // banned
+    }
+
+    static byte[] frame(WireMessage m) {
+        return Frames.encode(Network.DEVNET.magic(), m);
+    }
+
+}
