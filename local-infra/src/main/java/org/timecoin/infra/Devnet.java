@@ -112,6 +112,7 @@ public final class Devnet {
             for (String s : SERVICES) {
                 if (FreePorts.accepting(portOf(s, i))) throw new IllegalStateException("port " + portOf(s, i) + " (node " + i + " " + s + ") is already in use");
             }
+            if (FreePorts.accepting(24200 + i)) throw new IllegalStateException("port " + (24200 + i) + " (node " + i + " p2p) is already in use");
         }
         DevnetGenesis genesis = DevnetGenesis.create(seed, nodes);
         log("genesis " + genesis.hash().hex() + " (seed '" + seed + "', " + nodes + " masternodes, chain id " + genesis.chainId() + ")");
@@ -172,6 +173,18 @@ public final class Devnet {
                 "-Dtimecoin.genesis.seed=" + genesis.seed(),
                 "-Dtimecoin.genesis.nodes=" + nodes,
                 "-Dvertx.cacheDirBase=" + dir.resolve("vertx-cache")));
+        if (service.equals("p2p")) {
+            int seedNode = node == 0 ? (nodes > 1 ? 1 : 0) : 0; // one seed each; the rest is discovered
+            cmd.add("-Dtimecoin.p2p.port=" + (24200 + node));
+            cmd.add("-Dtimecoin.p2p.listen-host=127.0.0.1");
+            cmd.add("-Dtimecoin.p2p.seeds=127.0.0.1:" + (24200 + seedNode));
+            cmd.add("-Dtimecoin.p2p.ledger-url=http://127.0.0.1:" + portOf("ledger", node));
+            cmd.add("-Dtimecoin.p2p.ping-interval-millis=5000");
+            cmd.add("-Dtimecoin.p2p.dead-after-millis=15000");
+            cmd.add("-Dtimecoin.p2p.discovery-interval-millis=5000");
+            cmd.add("-Dtimecoin.p2p.reconnect-base-millis=500");
+            cmd.add("-Dtimecoin.p2p.reconnect-max-millis=5000");
+        }
         if (!service.equals("gateway")) {
             String db = "node" + node + "_" + service;
             cmd.add("-Dquarkus.datasource.jdbc.url=" + infra.postgres().jdbcUrl(db));

@@ -280,7 +280,7 @@ public final class PeerNetwork extends AbstractVerticle {
             @Override
             public RejectCode admit(PublicKey peerKey) {
                 if (reputation.banned("key:" + peerKey.hex(), System.currentTimeMillis())) return RejectCode.BANNED;
-                for (Conn other : conns.values()) {
+                for (Conn other : List.copyOf(conns.values())) {
                     if (other == c || other.closed || !peerKey.equals(other.session.peerKey())) continue;
                     // both ends keep the connection opened by the smaller key, so simultaneous dials settle on one
                     if (other.outbound == c.outbound) return RejectCode.DUPLICATE_CONNECTION;
