@@ -163,18 +163,18 @@ class PeerNetworkTest {
     void oversizedGarbageAndWrongChainConnectionsAreClosedAndScored() throws Exception {
         Node node = start(0, List.of());
         KeyPair eve = Ed25519Keys.deterministic("p2p-test", "eve", 0);
-        try (RawPeer big = new RawPeer(node.port(), eve)) {
+        try (RawPeer big = RawPeer.passive(node.port())) {
             big.sendRaw(new byte[] {0x54, 0x49, 0x4D, 0x03, 7, 0x00, 0x20, 0, 0}); // a 2 MB transaction announced (limit 1 MB)
             await().atMost(WAIT).until(() -> big.eof);
             assertThat(big.closedWith).isEqualTo(RejectCode.FRAME_TOO_LARGE);
         }
-        try (RawPeer garbage = new RawPeer(node.port(), eve)) {
+        try (RawPeer garbage = RawPeer.passive(node.port())) {
             garbage.sendRaw("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
             await().atMost(WAIT).until(() -> garbage.eof);
             assertThat(garbage.closedWith).isEqualTo(RejectCode.MALFORMED);
         }
-        try (RawPeer testnet = new RawPeer(node.port(), eve)) {
-            testnet.send(new WireMessage.Hello(1, Network.TESTNET.chainId(), eve.publicKey(), new byte[32], 0, 0));
+        try (RawPeer testnet = RawPeer.passive(node.port())) {
+            testnet.sendRaw(frame(new WireMessage.Hello(1, Network.TESTNET.chainId(), eve.publicKey(), new byte[32], 0, 0)));
             await().atMost(WAIT).until(() -> testnet.eof);
             assertThat(testnet.closedWith).isEqualTo(RejectCode.WRONG_CHAIN);
         }
