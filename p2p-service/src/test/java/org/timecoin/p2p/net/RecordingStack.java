@@ -18,6 +18,8 @@ import org.timecoin.protocol.model.TxVoteBatch;
 final class RecordingStack implements PeerNetwork.Stack {
     final List<Transaction> transactions = new CopyOnWriteArrayList<>();
     final List<SignedConsensusMessage> consensus = new CopyOnWriteArrayList<>();
+    /** Arrival time (System.nanoTime) of each consensus message, by its height (benchmarks). */
+    final java.util.Map<Long, Long> consensusArrivedAt = new java.util.concurrent.ConcurrentHashMap<>();
     final List<TxVoteBatch> votes = new CopyOnWriteArrayList<>();
     final List<Block> synced = new CopyOnWriteArrayList<>();
     volatile Collection<AddressBook.Entry> savedBook = List.of();
@@ -28,6 +30,7 @@ final class RecordingStack implements PeerNetwork.Stack {
     }
 
     public void consensus(SignedConsensusMessage message) {
+        consensusArrivedAt.putIfAbsent(message.message().height(), System.nanoTime());
         consensus.add(message);
     }
 
