@@ -111,6 +111,46 @@ public class LedgerResource {
                 .orElseGet(() -> ProblemMapper.problem(404, "UNKNOWN_BLOCK", "no block at height " + height));
     }
 
+    @GET
+    @Path("/blocks/hash/{hash}")
+    public Response blockByHash(@PathParam("hash") String hash) {
+        return store.blockByHash(Hash.fromHex(hash)).map(b -> Response.ok(new BlockView(b.block().height(), b.block().hash().hex(), Hex.encode(b.block().toBytes()),
+                        b.certificate() == null ? null : Hex.encode(b.certificate().toBytes()))).build())
+                .orElseGet(() -> ProblemMapper.problem(404, "UNKNOWN_BLOCK", "no block with hash " + hash));
+    }
+
+    public record BlockSummary(long height, String hash, int transactions, int bytes) {
+    }
+
+    /** Newest first, below {@code before} (exclusive; default: everything), at most {@code limit} (≤ 100). */
+    @GET
+    @Path("/blocks")
+    public List<BlockSummary> recentBlocks(@QueryParam("before") Long before, @QueryParam("limit") @DefaultValue("20") int limit) {
+        if (limit < 1 || limit > 100) throw new ProtocolException(ProtocolException.Reason.INVALID_VALUE, "limit must be 1..100");
+        return store.recentBlocks(before == null ? Long.MAX_VALUE : before, limit).stream()
+                .map(b -> new BlockSummary(b.height(), b.hash().hex(), b.transactions(), b.bytes())).toList();
+    }
+
+    public record Masternode(String nodeKey, String tier, String host, int port, String rewardAddress, String collateral, long registeredHeight) {
+    }
+
+    @GET
+    @Path("/masternodes")
+    public List<Masternode> masternodes() {
+        return store.masternodes().stream().map(m -> new Masternode(m.nodeKey().hex(), m.tier().name(), m.host(), m.port(),
+                new Address(addressDigit, m.rewardKeyHash()).toString(), m.collateral().txid().hex() + ":" + m.collateral().index(), m.registeredHeight())).toList();
+    }
+
+    public record Mempool(long pending, long finalNotInBlock) {
+    }
+
+    @GET
+    @Path("/mempool")
+    public Mempool mempool() {
+        LedgerStore.Mempool m = store.mempool();
+        return new Mempool(m.pending(), m.finalNotInBlock());
+    }
+
     /**
      * Finalized blocks with their commit certificates in the canonical binary encoding (u32 count ‖ (Block ‖
      * CommitCertificate)*): what the p2p service serves to peers that sync. At most {@code limit} (≤ 1,000) blocks

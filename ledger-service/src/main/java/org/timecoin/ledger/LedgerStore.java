@@ -765,6 +765,71 @@ public class LedgerStore {
         });
     }
 
+    public Optional<StoredBlock> blockByHash(Hash hash) {
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT height FROM block WHERE hash = ?")) {
+                ps.setBytes(1, hash.toByteArray());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getLong(1)) : Optional.<Long>empty();
+                }
+            }
+        }).flatMap(this::block);
+    }
+
+    public record BlockSummary(long height, Hash hash, int transactions, int bytes) {
+    }
+
+    /** Blocks below {@code beforeHeight} (exclusive), newest first: keyset paging over the primary key. */
+    public List<BlockSummary> recentBlocks(long beforeHeight, int limit) {
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT height, hash, body FROM block WHERE height < ? ORDER BY height DESC LIMIT ?")) {
+                ps.setLong(1, beforeHeight);
+                ps.setInt(2, limit);
+                List<BlockSummary> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        byte[] body = rs.getBytes(3);
+                        out.add(new BlockSummary(rs.getLong(1), new Hash(rs.getBytes(2)), Block.decode(body).transactions().size(), body.length));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    public record MasternodeView(PublicKey nodeKey, Tier tier, String host, int port, KeyHash rewardKeyHash, OutPoint collateral, long registeredHeight) {
+    }
+
+    /** The registered masternodes (at most a validator set's worth). */
+    public List<MasternodeView> masternodes() {
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT node_key, tier, host, port, reward_key_hash, collateral_txid, collateral_idx, registered_height FROM masternode ORDER BY node_key LIMIT "
+                            + org.timecoin.protocol.model.Limits.MAX_VALIDATORS);
+                 ResultSet rs = ps.executeQuery()) {
+                List<MasternodeView> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(new MasternodeView(new PublicKey(rs.getBytes(1)), Tier.byCode(rs.getInt(2)), rs.getString(3), rs.getInt(4),
+                            new KeyHash(rs.getBytes(5)), new OutPoint(new Hash(rs.getBytes(6)), rs.getInt(7)), rs.getLong(8)));
+                }
+                return out;
+            }
+        });
+    }
+
+    public record Mempool(long pending, long finalNotInBlock) {
+    }
+
+    public Mempool mempool() {
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FILTER (WHERE status = 1), count(*) FILTER (WHERE status = 2) FROM tx WHERE status IN (1, 2)");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Mempool(rs.getLong(1), rs.getLong(2));
+            }
+        });
+    }
+
     /** Sum of every UTXO that exists in confirmed state (for the supply invariant). */
     public long confirmedSupply() {
         return inTransaction(c -> {

@@ -249,6 +249,13 @@ class LedgerServiceTest {
                 .body("confirmedSupplySat", equalTo(GENESIS.initialSupply().plus(RewardSplit.BLOCK_SUBSIDY).sat()));
         given().get("/v1/ledger/transactions/" + payment.txid().hex()).then().body("status", equalTo("CONFIRMED")).body("blockHeight", is(1));
         given().get("/v1/ledger/blocks/1").then().statusCode(200).body("hash", equalTo(block.hash().hex()));
+        given().get("/v1/ledger/blocks/hash/" + block.hash().hex()).then().statusCode(200).body("height", is(1));
+        given().get("/v1/ledger/blocks?limit=5").then().statusCode(200).body("height", org.hamcrest.Matchers.contains(1, 0))
+                .body("[0].transactions", is(block.transactions().size()));
+        given().get("/v1/ledger/blocks?before=1").then().body("height", org.hamcrest.Matchers.contains(0));
+        given().get("/v1/ledger/masternodes").then().statusCode(200).body("size()", is(GENESIS.masternodes().size()))
+                .body("tier", org.hamcrest.Matchers.everyItem(equalTo(GENESIS.masternodes().get(0).tier().name())));
+        given().get("/v1/ledger/mempool").then().statusCode(200).body("finalNotInBlock", is(0)); // the final transaction is in block 1
         // what p2p serves to syncing peers: the block with its certificate, canonical bytes; nothing past the tip
         var certified = (org.timecoin.protocol.wire.WireMessage.Blocks) org.timecoin.protocol.wire.WireMessage.decodeBody(11,
                 given().get("/v1/ledger/blocks/certified?from=1&limit=10").then().statusCode(200).extract().asByteArray());
@@ -323,6 +330,8 @@ class LedgerServiceTest {
                 .body("title", equalTo("INVALID_ADDRESS"));
         given().get("/v1/ledger/utxos/zz/0").then().statusCode(400).body("title", equalTo("INVALID_HEX"));
         given().get("/v1/ledger/blocks/999").then().statusCode(404).body("title", equalTo("UNKNOWN_BLOCK"));
+        given().get("/v1/ledger/blocks/hash/" + "00".repeat(32)).then().statusCode(404).body("title", equalTo("UNKNOWN_BLOCK"));
+        given().get("/v1/ledger/blocks?limit=500").then().statusCode(400).body("title", equalTo("INVALID_VALUE"));
         given().get("/v1/ledger/blocks/certified?from=1&limit=5000").then().statusCode(400).body("title", equalTo("INVALID_RANGE"));
         String funded = Address.of(Network.DEVNET, GENESIS.fundedKeys().get(3).keyHash()).toString();
         given().get("/v1/ledger/addresses/" + funded + "/utxos?limit=0").then().statusCode(400);
