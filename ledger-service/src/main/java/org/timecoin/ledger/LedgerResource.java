@@ -53,7 +53,7 @@ public class LedgerResource {
     public record Balance(String address, long confirmedSat, long pendingSat, long utxoCount) {
     }
 
-    public record TxStatus(String txid, String status, String reason, Long feeSat, Long blockHeight, String finalityCertificate) {
+    public record TxStatus(String txid, String status, String reason, Long feeSat, Long blockHeight, String finalityCertificate, String transaction) {
     }
 
     public record BlockView(long height, String hash, String block, String commitCertificate) {
@@ -170,7 +170,7 @@ public class LedgerResource {
     @Path("/transactions/{txid}")
     public Response transaction(@PathParam("txid") String txid) {
         return store.transaction(Hash.fromHex(txid)).map(t -> Response.ok(new TxStatus(t.txid().hex(), TX_STATES[t.status()], t.reason(), t.fee(),
-                        t.blockHeight(), t.certificate() == null ? null : Hex.encode(t.certificate()))).build())
+                        t.blockHeight(), t.certificate() == null ? null : Hex.encode(t.certificate()), t.body() == null ? null : Hex.encode(t.body()))).build())
                 .orElseGet(() -> ProblemMapper.problem(404, "UNKNOWN_TRANSACTION", "no transaction " + txid));
     }
 }

@@ -746,12 +746,12 @@ public class LedgerStore {
         });
     }
 
-    public record TxView(Hash txid, int status, String reason, Long fee, Long blockHeight, byte[] certificate) {
+    public record TxView(Hash txid, int status, String reason, Long fee, Long blockHeight, byte[] certificate, byte[] body) {
     }
 
     public Optional<TxView> transaction(Hash txid) {
         return inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT status, reason, fee, block_height, certificate FROM tx WHERE txid = ?")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT status, reason, fee, block_height, certificate, body FROM tx WHERE txid = ?")) {
                 ps.setBytes(1, txid.toByteArray());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) return Optional.empty();
@@ -759,7 +759,7 @@ public class LedgerStore {
                     boolean noFee = rs.wasNull();
                     long height = rs.getLong(4);
                     boolean noHeight = rs.wasNull();
-                    return Optional.of(new TxView(txid, rs.getInt(1), rs.getString(2), noFee ? null : fee, noHeight ? null : height, rs.getBytes(5)));
+                    return Optional.of(new TxView(txid, rs.getInt(1), rs.getString(2), noFee ? null : fee, noHeight ? null : height, rs.getBytes(5), rs.getBytes(6)));
                 }
             }
         });

@@ -173,6 +173,11 @@ public final class Devnet {
                 "-Dtimecoin.genesis.seed=" + genesis.seed(),
                 "-Dtimecoin.genesis.nodes=" + nodes,
                 "-Dvertx.cacheDirBase=" + dir.resolve("vertx-cache")));
+        if (service.equals("gateway")) {
+            cmd.add("-Dtimecoin.gateway.ledger-url=http://127.0.0.1:" + portOf("ledger", node));
+            cmd.add("-Dtimecoin.gateway.consensus-url=http://127.0.0.1:" + portOf("consensus", node));
+            cmd.add("-Dtimecoin.gateway.p2p-url=http://127.0.0.1:" + portOf("p2p", node));
+        }
         if (service.equals("p2p")) {
             int seedNode = node == 0 ? (nodes > 1 ? 1 : 0) : 0; // one seed each; the rest is discovered
             cmd.add("-Dtimecoin.p2p.port=" + (24200 + node));

@@ -32,6 +32,10 @@ public final class LocalInfra implements AutoCloseable {
         }
     }
 
+    static LocalInfra attached(int kafkaPort, String pgAdminUrl, String pgHost, int pgPort, String pgUser, String pgPassword) {
+        return new LocalInfra(LocalKafka.attached(kafkaPort), LocalPostgres.attached(pgAdminUrl, pgHost, pgPort, pgUser, pgPassword));
+    }
+
     public LocalKafka kafka() {
         return kafka;
     }

@@ -20,13 +20,25 @@ public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManag
     private boolean reactive;
     private boolean fresh;
 
+    // Quarkus loads this class again for every test profile (a new class loader): the endpoints of the JVM's one
+    // broker and server travel in a system property, so a second class loader attaches instead of starting another.
+    private static final String SHARED = "timecoin.infra.shared";
+
     static synchronized LocalInfra shared() {
-        if (infra == null) {
-            Path dir = Path.of(System.getProperty("timecoin.infra.dir", "target/local-infra"));
-            infra = LocalInfra.start(dir);
-            LocalInfra started = infra;
-            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "local-infra-stop"));
+        if (infra != null) return infra;
+        String shared = System.getProperty(SHARED);
+        if (shared != null) {
+            String[] f = shared.split("\n", -1);
+            infra = LocalInfra.attached(Integer.parseInt(f[0]), f[1], f[2], Integer.parseInt(f[3]), f[4], f[5]);
+            return infra;
         }
+        Path dir = Path.of(System.getProperty("timecoin.infra.dir", "target/local-infra"));
+        infra = LocalInfra.start(dir);
+        LocalInfra started = infra;
+        Runtime.getRuntime().addShutdownHook(new Thread(started::close, "local-infra-stop"));
+        LocalPostgres pg = started.postgres();
+        System.setProperty(SHARED, String.join("\n", Integer.toString(started.kafka().port()), pg.adminUrl(), pg.host(), Integer.toString(pg.port()),
+                pg.user(), pg.password()));
         return infra;
     }
 

@@ -46,6 +46,11 @@ public final class LocalKafka implements AutoCloseable {
         return k;
     }
 
+    /** A broker another class loader of this JVM started (Quarkus restarts the application per test profile). */
+    static LocalKafka attached(int port) {
+        return new LocalKafka(null, port, 0);
+    }
+
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
     }
@@ -173,6 +178,7 @@ public final class LocalKafka implements AutoCloseable {
 
     @Override
     public void close() {
+        if (process == null) return; // attached, or already stopped
         Watchdog.stop(process, watchdogPipe, Duration.ofSeconds(30));
         process = null;
     }

@@ -86,6 +86,15 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
+    /** A server another class loader of this JVM started or attached: used, never stopped, from here. */
+    static LocalPostgres attached(String adminUrl, String host, int port, String user, String password) {
+        return new LocalPostgres(null, null, adminUrl, host, port, user, password);
+    }
+
+    String adminUrl() {
+        return adminUrl;
+    }
+
     private static LocalPostgres external(String url) {
         String user = System.getenv().getOrDefault("TIMECOIN_POSTGRES_USER", "postgres");
         String password = System.getenv().getOrDefault("TIMECOIN_POSTGRES_PASSWORD", "");

@@ -15,6 +15,7 @@ import org.timecoin.protocol.wire.WireMessage;
 import org.timecoin.protocol.wire.WireMessage.Auth;
 import org.timecoin.protocol.wire.WireMessage.Hello;
 import org.timecoin.protocol.wire.WireMessage.Kind;
+import org.timecoin.protocol.util.TokenBucket;
 import org.timecoin.protocol.wire.WireMessage.Ping;
 import org.timecoin.protocol.wire.WireMessage.Pong;
 

@@ -1,6 +1,6 @@
-package org.timecoin.p2p.core;
+package org.timecoin.protocol.util;
 
-/** A token bucket: {@code ratePerSecond} tokens refill continuously up to {@code burst}. Time is passed in. */
+/** A token bucket (per-peer and per-client rate limits): {@code ratePerSecond} tokens refill continuously up to {@code burst}. Time is passed in. */
 public final class TokenBucket {
     private final double ratePerMilli;
     private final double burst;

@@ -1,0 +1,298 @@
+package org.timecoin.gateway;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.timecoin.protocol.codec.Hex;
+import org.timecoin.protocol.codec.ProtocolException;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.model.Address;
+import org.timecoin.protocol.model.Block;
+import org.timecoin.protocol.model.CommitCertificate;
+import org.timecoin.protocol.model.Limits;
+import org.timecoin.protocol.model.Network;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.rules.RejectReason;
+import org.timecoin.protocol.rules.TransactionRules;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+
+/**
+ * What the gateway can do, shared by the REST resources and the JSON-RPC endpoint (one implementation of each
+ * feature). Reads go to the stack's services asynchronously; submissions are checked (every stateless rule and every
+ * signature, on the caller's worker thread) and then published to tx.submitted, keyed by txid.
+ */
+@ApplicationScoped
+public class GatewayApi {
+    private final Backends backends;
+    private final Events events;
+    private final Emitter<byte[]> submissions;
+    private final GatewaySettings settings;
+    private final Network network;
+    private final ObjectMapper json;
+    private final Instant started = Instant.now();
+
+    public GatewayApi(Backends backends, Events events, @Channel("tx-submitted") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 10_000) Emitter<byte[]> submissions,
+                      GatewaySettings settings, @ConfigProperty(name = "timecoin.network") String network, ObjectMapper json) {
+        this.backends = backends;
+        this.events = events;
+        this.submissions = submissions;
+        this.settings = settings;
+        this.network = Network.byName(network);
+        this.json = json;
+    }
+
+    public Network network() {
+        return network;
+    }
+
+    public long uptimeSeconds() {
+        return Duration.between(started, Instant.now()).toSeconds();
+    }
+
+    // ---- transactions ----
+
+    public record Submitted(String txid, String status) {
+    }
+
+    /** Blocking (signature checks): call on a worker thread. The same transaction twice is accepted twice. */
+    public Submitted submit(String hex) {
+        if (hex == null || hex.isBlank()) throw new ApiException(400, "MISSING_TRANSACTION", "the body must carry the transaction as hex");
+        String trimmed = hex.trim();
+        if (trimmed.length() > 2 * Limits.MAX_TX_BYTES) {
+            throw new ApiException(413, "BODY_TOO_LARGE", "a transaction is at most " + Limits.MAX_TX_BYTES + " bytes");
+        }
+        Transaction tx = Transaction.decode(Hex.decode(trimmed));
+        Optional<RejectReason> reject = TransactionRules.checkStateless(tx).or(() -> TransactionRules.checkSignatures(tx, network.chainId()));
+        if (reject.isPresent()) throw new ApiException(422, reject.get().name(), "the transaction breaks a protocol rule: " + reject.get());
+        Hash txid = tx.txid();
+        events.submitted(txid);
+        submissions.send(Message.of(tx.toBytes()).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(txid.toByteArray()).build()));
+        return new Submitted(txid.hex(), "SUBMITTED");
+    }
+
+    public CompletableFuture<JsonNode> transaction(String txidHex) {
+        Hash txid = Hash.fromHex(txidHex);
+        return backends.ledger("/v1/ledger/transactions/" + txid.hex()).exceptionally(x -> {
+            ApiException a = ProblemMapper.toApi(x);
+            if (a.status() == 404 && events.recentlySubmitted(txid)) {
+                return json.createObjectNode().put("txid", txid.hex()).put("status", "SUBMITTED");
+            }
+            if (a.status() == 404) throw new ApiException(404, "UNKNOWN_TRANSACTION", "no transaction " + txid.hex());
+            throw a;
+        });
+    }
+
+    private static boolean settled(JsonNode status) {
+        String s = status.path("status").asText();
+        return s.equals("FINAL") || s.equals("CONFIRMED") || s.equals("REJECTED") || s.equals("RELEASED");
+    }
+
+    /**
+     * Waits until the transaction is final, rejected or released, or {@code timeoutMillis} (capped) pass; then answers
+     * its status. The waiter is registered before the first read, so an outcome between the two is not missed.
+     */
+    public CompletableFuture<JsonNode> waitForFinality(String txidHex, long timeoutMillis) {
+        Hash txid = Hash.fromHex(txidHex);
+        long wait = Math.max(0, Math.min(timeoutMillis, settings.maxWaitMillis()));
+        long t0 = System.nanoTime();
+        CompletableFuture<Events.Event> outcome = events.await(txid, wait);
+        return transaction(txidHex).thenCompose(now -> {
+            if (settled(now)) return CompletableFuture.completedFuture(withWait(now, t0));
+            return outcome.thenCompose(e -> {
+                if (e == null) return transaction(txidHex).thenApply(s -> withWait(s, t0)); // timed out: the ledger's word
+                ObjectNode n = json.createObjectNode().put("txid", e.txid()).put("status", e.status());
+                if (e.reason() != null) n.put("reason", e.reason());
+                if (e.finalityCertificate() != null) n.put("finalityCertificate", e.finalityCertificate());
+                return CompletableFuture.completedFuture(withWait(n, t0));
+            });
+        });
+    }
+
+    private static JsonNode withWait(JsonNode n, long t0) {
+        ObjectNode o = n.deepCopy();
+        o.put("waitedMillis", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        return o;
+    }
+
+    // ---- addresses ----
+
+    public Address address(String text) {
+        Address a = Address.parse(text);
+        if (!a.belongsTo(network)) throw new ApiException(400, "WRONG_NETWORK", "address of another network");
+        return a;
+    }
+
+    public CompletableFuture<JsonNode> balance(String address) {
+        address(address);
+        return backends.ledger("/v1/ledger/addresses/" + address + "/balance");
+    }
+
+    public CompletableFuture<JsonNode> utxos(String address, String after, int limit) {
+        address(address);
+        if (limit < 1 || limit > 1000) throw new ApiException(400, "INVALID_VALUE", "limit must be 1..1000");
+        String cursor = after == null || after.isBlank() ? "" : "&after=" + java.net.URLEncoder.encode(after, java.nio.charset.StandardCharsets.UTF_8);
+        return backends.ledger("/v1/ledger/addresses/" + address + "/utxos?limit=" + limit + cursor);
+    }
+
+    // ---- blocks and chain ----
+
+    public record BlockView(long height, String hash, String previousHash, String merkleRoot, long timestampMillis, int round, String proposer,
+                            int transactionCount, List<String> transactions, CommitView commitCertificate, String raw) {
+    }
+
+    public record CommitView(int round, List<String> signers, String raw) {
+    }
+
+    /** A block by height (digits) or hash (64 hex digits). */
+    public CompletableFuture<BlockView> block(String id, boolean raw) {
+        String path;
+        if (id.matches("\\d{1,18}")) path = "/v1/ledger/blocks/" + id;
+        else if (id.matches("[0-9a-fA-F]{64}")) path = "/v1/ledger/blocks/hash/" + id.toLowerCase();
+        else throw new ApiException(400, "INVALID_BLOCK_ID", "a block is named by its height or its 64-hex-digit hash");
+        return backends.ledger(path).thenApply(n -> {
+            Block b = Block.decode(Hex.decode(n.path("block").asText()));
+            CommitView cert = null;
+            if (!n.path("commitCertificate").isNull() && n.hasNonNull("commitCertificate")) {
+                CommitCertificate c = CommitCertificate.decode(Hex.decode(n.path("commitCertificate").asText()));
+                cert = new CommitView(c.round(), c.seals().stream().map(s -> s.signer().hex()).toList(), raw ? n.path("commitCertificate").asText() : null);
+            }
+            var h = b.header();
+            return new BlockView(h.height(), b.hash().hex(), h.previousHash().hex(), h.merkleRoot().hex(), h.timestampMillis(), h.round(),
+                    h.proposer().hex(), b.transactions().size(), b.transactions().stream().map(t -> t.txid().hex()).toList(), cert,
+                    raw ? n.path("block").asText() : null);
+        });
+    }
+
+    public CompletableFuture<JsonNode> recentBlocks(Long before, int limit) {
+        if (limit < 1 || limit > 100) throw new ApiException(400, "INVALID_VALUE", "limit must be 1..100");
+        return backends.ledger("/v1/ledger/blocks?limit=" + limit + (before == null ? "" : "&before=" + before));
+    }
+
+    public CompletableFuture<JsonNode> chain() {
+        CompletableFuture<JsonNode> ledger = backends.ledger("/v1/ledger/chain");
+        CompletableFuture<JsonNode> consensus = backends.consensus("/v1/consensus/status").exceptionally(x -> null);
+        return ledger.thenCombine(consensus, (l, c) -> {
+            ObjectNode o = l.deepCopy();
+            o.put("network", network.name().toLowerCase());
+            if (c != null) {
+                o.put("round", c.path("round").asInt());
+                o.put("phase", c.path("phase").asText());
+                o.put("totalVotingWeight", c.path("totalVotingWeight").asLong());
+                o.set("finality", finalityStats(c.path("votes")));
+            }
+            return o;
+        });
+    }
+
+    private ObjectNode finalityStats(JsonNode votes) {
+        ObjectNode f = json.createObjectNode();
+        f.put("transactionsFinalized", votes.path("transactionsFinalized").asLong());
+        f.put("transactionsReleased", votes.path("transactionsReleased").asLong());
+        f.put("blocksFinalized", votes.path("blocksFinalized").asLong());
+        var snapshot = events.finalityTimer().takeSnapshot();
+        f.put("submittedHereAndFinal", snapshot.count());
+        for (ValueAtPercentile p : snapshot.percentileValues()) {
+            f.put("latencyP" + Math.round(p.percentile() * 100) + "Millis", Math.round(p.value(TimeUnit.MILLISECONDS)));
+        }
+        return f;
+    }
+
+    public CompletableFuture<JsonNode> consensusInfo() {
+        return backends.consensus("/v1/consensus/status");
+    }
+
+    public CompletableFuture<JsonNode> peers() {
+        return backends.p2p("/v1/p2p/peers");
+    }
+
+    public CompletableFuture<JsonNode> mempool() {
+        return backends.ledger("/v1/ledger/mempool");
+    }
+
+    /** Registered masternodes with their voting weight and whether this node's p2p is connected to them now. */
+    public CompletableFuture<List<ObjectNode>> masternodes() {
+        CompletableFuture<JsonNode> registered = backends.ledger("/v1/ledger/masternodes");
+        CompletableFuture<JsonNode> peers = peers().exceptionally(x -> null);
+        CompletableFuture<JsonNode> consensus = consensusInfo().exceptionally(x -> null);
+        return registered.thenCombine(peers, (r, p) -> new JsonNode[] {r, p}).thenCombine(consensus, (rp, c) -> {
+            Map<String, JsonNode> connected = new HashMap<>();
+            String self = p2pSelf(rp[1]);
+            if (rp[1] != null) for (JsonNode peer : rp[1].path("peers")) if (peer.path("authenticated").asBoolean()) connected.put(peer.path("key").asText(), peer);
+            Map<String, Long> weights = new HashMap<>();
+            if (c != null) for (JsonNode v : c.path("validators")) weights.put(v.path("key").asText(), v.path("votingWeight").asLong());
+            List<ObjectNode> out = new ArrayList<>();
+            for (JsonNode m : rp[0]) {
+                ObjectNode o = m.deepCopy();
+                String key = m.path("nodeKey").asText();
+                o.put("votingWeight", weights.getOrDefault(key, 0L));
+                JsonNode peer = connected.get(key);
+                o.put("status", key.equals(self) ? "this node" : peer != null ? "connected" : "not connected");
+                if (peer != null) o.put("rttMillis", peer.path("rttMillis").asLong());
+                out.add(o);
+            }
+            return out;
+        });
+    }
+
+    private static String p2pSelf(JsonNode peers) {
+        return peers == null ? "" : peers.path("nodeKey").asText();
+    }
+
+    public record NodeStatus(String network, String state, long height, long highestPeerHeight, int peers, int masternodePeers, long uptimeSeconds) {
+    }
+
+    /** Honest about sync: "syncing 812/4000" while peers report heights above ours. */
+    public CompletableFuture<NodeStatus> nodeStatus() {
+        CompletableFuture<JsonNode> chain = backends.ledger("/v1/ledger/chain");
+        CompletableFuture<JsonNode> peers = peers().exceptionally(x -> null);
+        return chain.thenCombine(peers, (c, p) -> {
+            long height = c.path("height").asLong();
+            if (p == null) return new NodeStatus(network.name().toLowerCase(), "p2p unreachable", height, -1, 0, 0, uptimeSeconds());
+            long best = height;
+            int n = 0;
+            int masternodes = 0;
+            for (JsonNode peer : p.path("peers")) {
+                if (!peer.path("authenticated").asBoolean()) continue;
+                n++;
+                if (peer.path("masternode").asBoolean()) masternodes++;
+                best = Math.max(best, peer.path("bestHeight").asLong());
+            }
+            // a peer announces a new block a moment before we apply it: one block behind is in sync
+            String state = n == 0 ? "no peers" : best > height + 1 ? "syncing " + height + "/" + best : "synced";
+            return new NodeStatus(network.name().toLowerCase(), state, height, best, n, masternodes, uptimeSeconds());
+        });
+    }
+
+    public record AddressCheck(boolean isvalid, String address, String network, String keyHash, String error) {
+    }
+
+    public AddressCheck validateAddress(String text) {
+        try {
+            Address a = Address.parse(text);
+            boolean ours = a.belongsTo(network);
+            return new AddressCheck(ours, text, ours ? network.name().toLowerCase() : null, a.keyHash().hex(), ours ? null : "WRONG_NETWORK");
+        } catch (ProtocolException e) {
+            return new AddressCheck(false, text, null, null, e.reason().name());
+        }
+    }
+}

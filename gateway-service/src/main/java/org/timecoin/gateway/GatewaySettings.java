@@ -1,0 +1,31 @@
+package org.timecoin.gateway;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** {@code timecoin.gateway.*}: where the stack's services are and the limits of the public API. */
+@ConfigMapping(prefix = "timecoin.gateway")
+public interface GatewaySettings {
+    /** The ledger's REST API (any replica, or a load-balanced Service). */
+    String ledgerUrl();
+
+    String consensusUrl();
+
+    String p2pUrl();
+
+    /** Requests per second per client IP (token bucket, burst = two seconds' worth); 0 disables. */
+    @WithDefault("50")
+    double requestsPerSecond();
+
+    /** Longest wait of a finality long-poll. */
+    @WithDefault("30000")
+    long maxWaitMillis();
+
+    /** Submitted transactions remembered (to answer "submitted" before the ledger has seen them). */
+    @WithDefault("100000")
+    int recentSubmissions();
+
+    /** Clients tracked by the rate limiter (least recently seen forgotten first). */
+    @WithDefault("100000")
+    int trackedClients();
+}

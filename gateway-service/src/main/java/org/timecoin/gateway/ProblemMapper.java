@@ -1,0 +1,45 @@
+package org.timecoin.gateway;
+
+import java.util.concurrent.CompletionException;
+
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+
+import org.jboss.logging.Logger;
+import org.timecoin.protocol.codec.ProtocolException;
+
+/** Every error leaves as application/problem+json (RFC 9457) with a stable type URI per code. */
+@Provider
+public class ProblemMapper implements ExceptionMapper<Throwable> {
+    private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
+
+    public record Problem(String type, String title, int status, String detail) {
+    }
+
+    public static Response problem(int status, String code, String detail) {
+        return Response.status(status).type("application/problem+json")
+                .entity(new Problem("https://timecoin.org/problems/" + code.toLowerCase().replace('_', '-'), code, status, detail)).build();
+    }
+
+    public static ApiException toApi(Throwable t) {
+        while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
+        if (t instanceof ApiException a) return a;
+        if (t instanceof ProtocolException p) return new ApiException(400, p.reason().name(), p.getMessage());
+        if (t instanceof IllegalArgumentException i) return new ApiException(400, "INVALID_VALUE", i.getMessage());
+        if (t instanceof WebApplicationException w) {
+            int s = w.getResponse().getStatus();
+            return new ApiException(s, s == 404 ? "NOT_FOUND" : s == 405 ? "METHOD_NOT_ALLOWED" : s == 415 ? "UNSUPPORTED_MEDIA_TYPE"
+                    : s == 413 ? "BODY_TOO_LARGE" : "BAD_REQUEST", w.getMessage());
+        }
+        LOG.warnf(t, "unexpected error");
+        return new ApiException(500, "INTERNAL", "internal error");
+    }
+
+    @Override
+    public Response toResponse(Throwable t) {
+        ApiException a = toApi(t);
+        return problem(a.status(), a.code(), a.getMessage());
+    }
+}

@@ -1,0 +1,143 @@
+package org.timecoin.gateway;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+
+import java.util.List;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.timecoin.infra.LocalInfraTestResource;
+import org.timecoin.infra.TopicProbe;
+import org.timecoin.protocol.codec.Hex;
+import org.timecoin.protocol.crypto.Ed25519Keys;
+import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.Network;
+import org.timecoin.protocol.model.OutPoint;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxOutput;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+
+/**
+ * The gateway on its own with a real broker: what it checks before anything reaches the stack, and what it says when
+ * the stack's services are down (the full-stack behaviour is tested in the e2e module against a real devnet).
+ */
+@QuarkusTest
+@QuarkusTestResource(LocalInfraTestResource.class)
+class GatewayServiceTest {
+    static final KeyPair KEY = Ed25519Keys.deterministic("gateway-test", "wallet", 0);
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @ConfigProperty(name = "timecoin.topic.prefix")
+    String prefix;
+    TopicProbe topics;
+
+    @BeforeEach
+    void setUp() {
+        topics = new TopicProbe(bootstrap, prefix, List.of("tx.submitted"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        topics.close();
+    }
+
+    static Transaction payment(long sat) {
+        return Transaction.transfer(List.of(new OutPoint(Hash.fromHex("11".repeat(32)), 0)),
+                List.of(new TxOutput(Amount.sat(sat), KEY.keyHash()))).signed(Network.DEVNET.chainId(), List.of(KEY));
+    }
+
+    @Test
+    void aValidTransactionIsAcceptedAndPublishedKeyedByTxid() {
+        Transaction tx = payment(50_000);
+        String hex = Hex.encode(tx.toBytes());
+        given().contentType(ContentType.JSON).body("{\"hex\":\"" + hex + "\"}").post("/v1/transactions").then().statusCode(202)
+                .header("Location", "/v1/transactions/" + tx.txid().hex()).body("txid", equalTo(tx.txid().hex())).body("status", equalTo("SUBMITTED"));
+        // the same transaction again (a wallet retrying) is not an error; the text/plain form is accepted too
+        given().contentType(ContentType.TEXT).body(hex).post("/v1/transactions").then().statusCode(202).body("txid", equalTo(tx.txid().hex()));
+        List<Transaction> published = topics.collect("tx.submitted", b -> b.length > 1 && Transaction.decode(b).txid().equals(tx.txid()) ? Transaction.decode(b) : null,
+                2, java.time.Duration.ofSeconds(30));
+        assertThat(published).extracting(Transaction::txid).containsExactly(tx.txid(), tx.txid());
+        assertThat(topics.seen().stream().filter(r -> java.util.Arrays.equals(r.value(), tx.toBytes()))).allSatisfy(r -> assertThat(r.key()).isEqualTo(tx.txid().toByteArray()));
+    }
+
+    @Test
+    void badSubmissionsGetProblemDetailsAndReachNoTopic() {
+        given().contentType(ContentType.JSON).body("{\"hex\":\"zz\"}").post("/v1/transactions").then().statusCode(400)
+                .contentType("application/problem+json").body("title", equalTo("INVALID_HEX")).body("type", equalTo("https://timecoin.org/problems/invalid-hex"));
+        given().contentType(ContentType.JSON).body("{\"hex\":\"0102\"}").post("/v1/transactions").then().statusCode(400).body("title", equalTo("TRUNCATED"));
+        given().contentType(ContentType.JSON).body("{}").post("/v1/transactions").then().statusCode(400).body("title", equalTo("MISSING_TRANSACTION"));
+        Transaction dust = payment(100);
+        given().contentType(ContentType.JSON).body("{\"hex\":\"" + Hex.encode(dust.toBytes()) + "\"}").post("/v1/transactions").then().statusCode(422)
+                .body("title", equalTo("DUST_OUTPUT"));
+        byte[] forged = payment(60_000).toBytes();
+        forged[forged.length - 1] ^= 1; // last byte of the witness signature
+        given().contentType(ContentType.JSON).body("{\"hex\":\"" + Hex.encode(forged) + "\"}").post("/v1/transactions").then().statusCode(422)
+                .body("title", equalTo("BAD_SIGNATURE"));
+        given().contentType(ContentType.JSON).body("{\"hex\":\"" + "00".repeat(150_000) + "\"}").post("/v1/transactions").then().statusCode(413)
+                .body("title", equalTo("BODY_TOO_LARGE"));
+        given().contentType(ContentType.JSON).body("{\"hex\":\"" + "00".repeat(400_000) + "\"}").post("/v1/transactions").then().statusCode(413);
+        // none of them reached the stack: once a marker published afterwards is seen, no record is one of them
+        topics.publish("tx.submitted", new byte[] {42});
+        byte[] marker = topics.await("tx.submitted", b -> b.length == 1 ? b : null);
+        assertThat(marker).containsExactly(42);
+        assertThat(topics.seen()).noneMatch(r -> java.util.Arrays.equals(r.value(), dust.toBytes()) || java.util.Arrays.equals(r.value(), forged));
+    }
+
+    @Test
+    void malformedIdentifiersAreRefusedBeforeAnyBackendCall() {
+        given().get("/v1/transactions/xyz").then().statusCode(400).contentType("application/problem+json").body("title", equalTo("INVALID_HEX"));
+        given().get("/v1/addresses/TIME0abc/balance").then().statusCode(400).body("title", equalTo("INVALID_ADDRESS"));
+        String mainnet = org.timecoin.protocol.model.Address.of(Network.MAINNET, KEY.keyHash()).toString();
+        given().get("/v1/addresses/" + mainnet + "/balance").then().statusCode(400).body("title", equalTo("WRONG_NETWORK"));
+        given().get("/v1/blocks/latest").then().statusCode(400).body("title", equalTo("INVALID_BLOCK_ID"));
+        given().get("/v1/blocks?limit=1000").then().statusCode(400).body("title", equalTo("INVALID_VALUE"));
+        given().get("/v1/nothing-here").then().statusCode(404).contentType("application/problem+json");
+    }
+
+    @Test
+    void aServiceThatIsDownIsA503NotAHang() {
+        given().get("/v1/chain").then().statusCode(503).body("title", equalTo("SERVICE_UNAVAILABLE")).body("detail", containsString("ledger"));
+        given().get("/v1/transactions/" + "ab".repeat(32)).then().statusCode(503);
+    }
+
+    @Test
+    void jsonRpcErrorsFollowTheSpec() {
+        given().contentType(ContentType.JSON).body("{not json").post("/rpc").then().statusCode(200).body("error.code", is(-32700));
+        given().contentType(ContentType.JSON).body("{\"jsonrpc\":\"2.0\",\"method\":\"nosuch\",\"id\":7}").post("/rpc").then()
+                .body("error.code", is(-32601)).body("id", is(7));
+        given().contentType(ContentType.JSON).body("{\"jsonrpc\":\"2.0\",\"method\":\"getblock\",\"params\":[],\"id\":1}").post("/rpc").then()
+                .body("error.code", is(-32602));
+        given().contentType(ContentType.JSON).body("{\"method\":\"uptime\",\"id\":1}").post("/rpc").then().body("error.code", is(-32600));
+        given().contentType(ContentType.JSON).body("[{\"jsonrpc\":\"2.0\",\"method\":\"uptime\",\"id\":1},"
+                        + "{\"jsonrpc\":\"2.0\",\"method\":\"validateaddress\",\"params\":[\"TIME0abc\"],\"id\":2}]").post("/rpc").then()
+                .body("[0].result", org.hamcrest.Matchers.greaterThanOrEqualTo(0)).body("[1].result.isvalid", is(false))
+                .body("[1].result.error", equalTo("INVALID_ADDRESS"));
+        Transaction tx = payment(70_000);
+        given().contentType(ContentType.JSON).body("{\"jsonrpc\":\"2.0\",\"method\":\"sendrawtransaction\",\"params\":[\"" + Hex.encode(tx.toBytes()) + "\"],\"id\":3}")
+                .post("/rpc").then().body("result", equalTo(tx.txid().hex()));
+        given().contentType(ContentType.JSON).body("{\"jsonrpc\":\"2.0\",\"method\":\"sendrawtransaction\",\"params\":[\"01\"],\"id\":4}").post("/rpc").then()
+                .body("error.code", is(-32000)).body("error.data.type", equalTo("TRUNCATED")).body("error.data.status", is(400));
+    }
+
+    @Test
+    void openApiSwaggerAndExplorerAreServed() {
+        given().get("/q/openapi?format=json").then().statusCode(200).body("paths", org.hamcrest.Matchers.hasKey("/v1/transactions/{txid}/finality"));
+        given().get("/q/swagger-ui/").then().statusCode(200);
+        given().get("/").then().statusCode(200).body(containsString("TimeCoin"));
+        given().get("/explorer.js").then().statusCode(200).body(containsString("/v1/events"));
+        // CORS for browser wallets on other origins
+        given().header("Origin", "https://wallet.example").get("/v1/blocks/x").then().header("Access-Control-Allow-Origin", org.hamcrest.Matchers.notNullValue());
+    }
+}
