@@ -1,0 +1,417 @@
+package org.timecoin.wallet;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.timecoin.protocol.codec.Hex;
+import org.timecoin.protocol.crypto.Ed25519Keys;
+import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.crypto.PublicKey;
+import org.timecoin.protocol.model.Address;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.MasternodeRegistration;
+import org.timecoin.protocol.model.Network;
+import org.timecoin.protocol.model.OutPoint;
+import org.timecoin.protocol.model.Tier;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxInput;
+import org.timecoin.protocol.model.TxOutput;
+import org.timecoin.protocol.model.Witness;
+import org.timecoin.protocol.rules.TransactionRules;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * The {@code timecoin} command. Exit codes scripts can rely on: 0 done, 2 usage, 3 rejected or released, 4 not final
+ * within the timeout, 5 gateway error or unreachable, 6 keystore (missing, wrong passphrase), 7 insufficient funds.
+ */
+@Command(name = "timecoin", mixinStandardHelpOptions = true, version = "timecoin 0.1.0",
+        description = "TimeCoin wallet: keys in an encrypted keystore, balances, payments with instant finality.",
+        subcommands = {TimecoinCli.Keys.class, TimecoinCli.AddressCmd.class, TimecoinCli.BalanceCmd.class, TimecoinCli.Send.class,
+                TimecoinCli.Status.class, TimecoinCli.RegisterMasternode.class})
+public final class TimecoinCli {
+    public static final int OK = 0;
+    public static final int REJECTED = 3;
+    public static final int NOT_FINAL = 4;
+    public static final int GATEWAY = 5;
+    public static final int KEYSTORE = 6;
+    public static final int FUNDS = 7;
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--keystore", description = "keystore file (default: $TIMECOIN_KEYSTORE or ~/.timecoin/keystore.json)")
+    Path keystore;
+
+    @Option(names = "--gateway", description = "gateway URL (default: $TIMECOIN_GATEWAY or http://127.0.0.1:24210)")
+    String gateway;
+
+    @Option(names = "--passphrase-file", description = "read the keystore passphrase from this file (else $TIMECOIN_PASSPHRASE, else a prompt)")
+    Path passphraseFile;
+
+    @Option(names = "--json", description = "machine-readable output")
+    boolean json;
+
+    PrintWriter out = new PrintWriter(System.out, true);
+
+    Path keystorePath() {
+        if (keystore != null) return keystore;
+        String env = System.getenv("TIMECOIN_KEYSTORE");
+        return env != null ? Path.of(env) : Path.of(System.getProperty("user.home"), ".timecoin", "keystore.json");
+    }
+
+    GatewayClient gateway() {
+        String url = gateway != null ? gateway : System.getenv().getOrDefault("TIMECOIN_GATEWAY", "http://127.0.0.1:24210");
+        return new GatewayClient(url);
+    }
+
+    char[] passphrase() throws IOException {
+        if (passphraseFile != null) return Files.readString(passphraseFile, StandardCharsets.UTF_8).strip().toCharArray();
+        String env = System.getenv("TIMECOIN_PASSPHRASE");
+        if (env != null) return env.toCharArray();
+        if (System.console() == null) throw new Keystore.LockedException("no passphrase: use --passphrase-file or TIMECOIN_PASSPHRASE");
+        return System.console().readPassword("keystore passphrase: ");
+    }
+
+    /** Human text, or with --json the map as one JSON object. */
+    void print(Map<String, Object> result, String human) {
+        if (json) {
+            try {
+                out.println(JSON.writeValueAsString(result));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        } else {
+            out.println(human);
+        }
+    }
+
+    static Map<String, Object> map(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return m;
+    }
+
+    abstract static class Sub implements Callable<Integer> {
+        @ParentCommand
+        Object parent;
+
+        TimecoinCli root() {
+            return parent instanceof TimecoinCli t ? t : ((Keys) parent).root;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            TimecoinCli cli = root();
+            try {
+                return run(cli);
+            } catch (Keystore.LockedException | java.nio.file.NoSuchFileException e) {
+                return fail(cli, KEYSTORE, "KEYSTORE", e.getMessage());
+            } catch (GatewayClient.ApiError e) {
+                return fail(cli, e.code.equals("INSUFFICIENT_FUNDS") ? FUNDS : GATEWAY, e.code, e.getMessage());
+            } catch (java.net.ConnectException | java.net.http.HttpTimeoutException e) {
+                return fail(cli, GATEWAY, "GATEWAY_UNREACHABLE", "cannot reach the gateway: " + e.getMessage());
+            } catch (IOException e) {
+                return fail(cli, e.getMessage() != null && e.getMessage().contains("keystore") ? KEYSTORE : GATEWAY, "IO", e.getMessage());
+            }
+        }
+
+        static int fail(TimecoinCli cli, int code, String type, String message) {
+            if (cli.json) cli.print(map("error", type, "message", message, "exitCode", code), "");
+            else System.err.println("error: " + message);
+            return code;
+        }
+
+        abstract int run(TimecoinCli cli) throws Exception;
+    }
+
+    // ---- keys ----
+
+    @Command(name = "keys", description = "manage the keystore", subcommands = {Keys.New.class, Keys.Import.class, Keys.ListKeys.class, Keys.Show.class})
+    static final class Keys {
+        @ParentCommand
+        TimecoinCli root;
+
+        @Command(name = "new", description = "create a key")
+        static final class New extends Sub {
+            @Option(names = "--name", required = true)
+            String name;
+            @Option(names = "--network", defaultValue = "devnet")
+            String network;
+
+            int run(TimecoinCli cli) throws Exception {
+                Keystore ks = Keystore.openOrCreate(cli.keystorePath(), Network.byName(network));
+                Keystore.Entry e = ks.add(name, Ed25519Keys.generate(new SecureRandom()), cli.passphrase());
+                cli.print(map("name", e.name(), "address", e.address(), "publicKey", e.publicKey()), "created key '" + e.name() + "': " + e.address());
+                return OK;
+            }
+        }
+
+        @Command(name = "import", description = "import a private key (hex, from a file) or a devnet genesis funded key")
+        static final class Import extends Sub {
+            @Option(names = "--name", required = true)
+            String name;
+            @Option(names = "--private-key-file")
+            Path privateKeyFile;
+            @Option(names = "--devnet-funded", description = "index of a funded key of the devnet genesis")
+            Integer devnetFunded;
+            @Option(names = "--devnet-seed", defaultValue = "devnet")
+            String devnetSeed;
+            @Option(names = "--network", defaultValue = "devnet")
+            String network;
+
+            int run(TimecoinCli cli) throws Exception {
+                KeyPair k;
+                if (privateKeyFile != null) k = Ed25519Keys.fromPrivateKey(Hex.decode(Files.readString(privateKeyFile).strip()));
+                else if (devnetFunded != null) k = Ed25519Keys.deterministic(devnetSeed, "funded", devnetFunded);
+                else throw new CommandLine.ParameterException(new CommandLine(this), "give --private-key-file or --devnet-funded");
+                Keystore ks = Keystore.openOrCreate(cli.keystorePath(), Network.byName(network));
+                Keystore.Entry e = ks.add(name, k, cli.passphrase());
+                cli.print(map("name", e.name(), "address", e.address(), "publicKey", e.publicKey()), "imported key '" + e.name() + "': " + e.address());
+                return OK;
+            }
+        }
+
+        @Command(name = "list", description = "names and addresses (no passphrase needed)")
+        static final class ListKeys extends Sub {
+            int run(TimecoinCli cli) throws Exception {
+                Keystore ks = Keystore.open(cli.keystorePath());
+                List<Map<String, Object>> keys = new ArrayList<>();
+                StringBuilder human = new StringBuilder();
+                for (Keystore.Entry e : ks.entries()) {
+                    keys.add(map("name", e.name(), "address", e.address()));
+                    human.append(String.format("%-16s %s%n", e.name(), e.address()));
+                }
+                cli.print(map("keys", keys), human.toString().stripTrailing());
+                return OK;
+            }
+        }
+
+        @Command(name = "show", description = "a key's address and public key; the private key only with --private-key")
+        static final class Show extends Sub {
+            @Option(names = "--name", required = true)
+            String name;
+            @Option(names = "--private-key", description = "also print the private key (asks for the passphrase)")
+            boolean privateKey;
+
+            int run(TimecoinCli cli) throws Exception {
+                Keystore ks = Keystore.open(cli.keystorePath());
+                Keystore.Entry e = ks.entry(name).orElseThrow(() -> new Keystore.LockedException("no key named '" + name + "'"));
+                Map<String, Object> m = map("name", e.name(), "address", e.address(), "publicKey", e.publicKey());
+                if (privateKey) m.put("privateKey", Hex.encode(ks.unlock(name, cli.passphrase()).privateKeyBytes()));
+                cli.print(m, e.address() + "\npublic key " + e.publicKey() + (privateKey ? "\nprivate key " + m.get("privateKey") : ""));
+                return OK;
+            }
+        }
+    }
+
+    @Command(name = "address", description = "the address of a key")
+    static final class AddressCmd extends Sub {
+        @Option(names = "--name", required = true)
+        String name;
+
+        int run(TimecoinCli cli) throws Exception {
+            Keystore.Entry e = Keystore.open(cli.keystorePath()).entry(name).orElseThrow(() -> new Keystore.LockedException("no key named '" + name + "'"));
+            cli.print(map("name", name, "address", e.address()), e.address());
+            return OK;
+        }
+    }
+
+    static String addressOf(TimecoinCli cli, String name, String address) throws IOException {
+        if (address != null) return address;
+        if (name == null) throw new IllegalArgumentException("give --name or --address");
+        return Keystore.open(cli.keystorePath()).entry(name).orElseThrow(() -> new Keystore.LockedException("no key named '" + name + "'")).address();
+    }
+
+    @Command(name = "balance", description = "confirmed and pending balance")
+    static final class BalanceCmd extends Sub {
+        @Option(names = "--name")
+        String name;
+        @Option(names = "--address")
+        String address;
+
+        int run(TimecoinCli cli) throws Exception {
+            String a = addressOf(cli, name, address);
+            JsonNode b = cli.gateway().get("/v1/addresses/" + a + "/balance");
+            long confirmed = b.path("confirmedSat").asLong();
+            long pending = b.path("pendingSat").asLong();
+            cli.print(map("address", a, "confirmedSat", confirmed, "pendingSat", pending),
+                    a + ": " + Amount.sat(confirmed).toTimeString() + " TIME confirmed, " + Amount.sat(pending).toTimeString() + " TIME pending");
+            return OK;
+        }
+    }
+
+    /** Spendable outputs of an address, largest first, until they cover {@code needed} (paging through all of them). */
+    static List<JsonNode> spendable(GatewayClient g, String address) throws IOException, InterruptedException {
+        List<JsonNode> all = new ArrayList<>();
+        String after = null;
+        do {
+            JsonNode page = g.get("/v1/addresses/" + address + "/utxos?limit=1000" + (after == null ? "" : "&after=" + after));
+            for (JsonNode u : page.path("utxos")) if (u.path("state").asText().equals("UNSPENT")) all.add(u);
+            after = page.path("next").isNull() || page.path("next").isMissingNode() ? null : page.path("next").asText();
+        } while (after != null && all.size() < 100_000);
+        all.sort((x, y) -> Long.compare(y.path("amountSat").asLong(), x.path("amountSat").asLong()));
+        return all;
+    }
+
+    /** Inputs for {@code amount} plus the fee rule's fee; change back to the sender unless it would be dust. */
+    static Transaction buildPayment(List<JsonNode> utxos, KeyPair from, Address to, Amount amount, Long feeSat, Network network) {
+        List<OutPoint> inputs = new ArrayList<>();
+        Amount in = Amount.ZERO;
+        for (JsonNode u : utxos) {
+            if (inputs.size() >= 500) break;
+            inputs.add(new OutPoint(Hash.fromHex(u.path("txid").asText()), u.path("index").asInt()));
+            in = in.plus(Amount.sat(u.path("amountSat").asLong()));
+            Amount fee = feeSat != null ? Amount.sat(feeSat) : TransactionRules.minimumFee(in);
+            if (!in.lessThan(amount.plus(fee))) {
+                Amount change = in.minus(amount).minus(fee);
+                List<TxOutput> outs = new ArrayList<>();
+                outs.add(new TxOutput(amount, to.keyHash()));
+                if (!change.lessThan(TransactionRules.DUST_LIMIT)) outs.add(new TxOutput(change, from.keyHash()));
+                List<KeyPair> signers = new ArrayList<>();
+                for (int i = 0; i < inputs.size(); i++) signers.add(from);
+                return Transaction.transfer(inputs, outs).signed(network.chainId(), signers);
+            }
+        }
+        throw new GatewayClient.ApiError(0, "INSUFFICIENT_FUNDS", "spendable " + in.toTimeString() + " TIME is less than "
+                + amount.toTimeString() + " TIME plus the fee");
+    }
+
+    /** Waits for finality (long-poll); returns the exit code and prints the outcome with the time it took. */
+    static int awaitFinality(TimecoinCli cli, String txid, long startNanos, long timeoutMillis) throws IOException, InterruptedException {
+        JsonNode s = null;
+        long deadline = startNanos + timeoutMillis * 1_000_000;
+        while (System.nanoTime() < deadline) {
+            long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+            s = cli.gateway().get("/v1/transactions/" + txid + "/finality?timeoutMillis=" + Math.min(left, 30_000));
+            String st = s.path("status").asText();
+            if (!st.equals("SUBMITTED") && !st.equals("PENDING")) break;
+        }
+        long ms = (System.nanoTime() - startNanos) / 1_000_000;
+        String status = s == null ? "SUBMITTED" : s.path("status").asText();
+        int code = status.equals("FINAL") || status.equals("CONFIRMED") ? OK : status.equals("REJECTED") || status.equals("RELEASED") ? REJECTED : NOT_FINAL;
+        String reason = s == null ? null : s.path("reason").asText(null);
+        cli.print(map("txid", txid, "status", status, "reason", reason, "elapsedMillis", ms),
+                switch (code) {
+                    case OK -> "final in " + ms + " ms: " + txid;
+                    case REJECTED -> status.toLowerCase() + (reason == null ? "" : " (" + reason + ")") + " after " + ms + " ms: " + txid;
+                    default -> "not final after " + ms + " ms (status " + status + "): " + txid;
+                });
+        return code;
+    }
+
+    @Command(name = "send", description = "pay an address and wait for finality")
+    static final class Send extends Sub {
+        @Option(names = "--from", required = true, description = "key name")
+        String from;
+        @Option(names = "--to", required = true)
+        String to;
+        @Option(names = "--amount", required = true, description = "in TIME, e.g. 12.5")
+        String amount;
+        @Option(names = "--fee-sat", description = "default: the protocol minimum (max(1,000 sat, 0.1% of the outputs))")
+        Long feeSat;
+        @Option(names = "--no-wait")
+        boolean noWait;
+        @Option(names = "--timeout-ms", defaultValue = "30000")
+        long timeoutMillis;
+
+        int run(TimecoinCli cli) throws Exception {
+            Keystore ks = Keystore.open(cli.keystorePath());
+            Address dest = Address.parse(to);
+            if (!dest.belongsTo(ks.network())) throw new IllegalArgumentException(to + " is not a " + ks.network().name().toLowerCase() + " address");
+            KeyPair key = ks.unlock(from, cli.passphrase());
+            GatewayClient g = cli.gateway();
+            Transaction tx = buildPayment(spendable(g, Address.of(ks.network(), key.publicKey()).toString()), key, dest, Amount.parseTime(amount), feeSat, ks.network());
+            long t0 = System.nanoTime();
+            String txid = g.post("/v1/transactions", Map.of("hex", Hex.encode(tx.toBytes()))).path("txid").asText();
+            if (noWait) {
+                cli.print(map("txid", txid, "status", "SUBMITTED"), "submitted " + txid);
+                return OK;
+            }
+            return awaitFinality(cli, txid, t0, timeoutMillis);
+        }
+    }
+
+    @Command(name = "status", description = "a transaction's status")
+    static final class Status extends Sub {
+        @Parameters(index = "0")
+        String txid;
+
+        int run(TimecoinCli cli) throws Exception {
+            JsonNode s = cli.gateway().get("/v1/transactions/" + txid);
+            String st = s.path("status").asText();
+            cli.print(JSON.convertValue(s, Map.class), st + (s.hasNonNull("blockHeight") ? " in block " + s.path("blockHeight").asLong() : "")
+                    + (s.hasNonNull("reason") ? " (" + s.path("reason").asText() + ")" : ""));
+            return st.equals("REJECTED") || st.equals("RELEASED") ? REJECTED : OK;
+        }
+    }
+
+    @Command(name = "register-masternode", description = "register a masternode: the collateral's owner signs; the fee is paid from --from")
+    static final class RegisterMasternode extends Sub {
+        @Option(names = "--from", required = true, description = "key that pays the fee and owns the collateral")
+        String from;
+        @Option(names = "--tier", required = true, description = "free, bronze, silver or gold")
+        String tier;
+        @Option(names = "--node-key", required = true, description = "the masternode's public key (hex)")
+        String nodeKey;
+        @Option(names = "--host", required = true)
+        String host;
+        @Option(names = "--port", required = true)
+        int port;
+        @Option(names = "--collateral", description = "txid:index of an output of --from holding the tier's collateral")
+        String collateral;
+        @Option(names = "--timeout-ms", defaultValue = "30000")
+        long timeoutMillis;
+
+        int run(TimecoinCli cli) throws Exception {
+            Keystore ks = Keystore.open(cli.keystorePath());
+            KeyPair owner = ks.unlock(from, cli.passphrase());
+            Tier t = Tier.valueOf(tier.toUpperCase());
+            OutPoint coll = OutPoint.NULL;
+            if (t != Tier.FREE) {
+                if (collateral == null || !collateral.matches("[0-9a-fA-F]{64}:\\d+")) throw new IllegalArgumentException("--collateral txid:index is required for " + tier);
+                String[] p = collateral.split(":");
+                coll = new OutPoint(Hash.fromHex(p[0]), Integer.parseInt(p[1]));
+            }
+            MasternodeRegistration reg = new MasternodeRegistration(PublicKey.fromHex(nodeKey), host, port, owner.keyHash(), t, coll, Witness.EMPTY)
+                    .signedBy(ks.network().chainId(), owner);
+            GatewayClient g = cli.gateway();
+            OutPoint collateralPoint = coll;
+            List<JsonNode> funds = spendable(g, Address.of(ks.network(), owner.publicKey()).toString()).stream()
+                    .filter(u -> !(u.path("txid").asText().equals(collateralPoint.txid().hex()) && u.path("index").asInt() == collateralPoint.index())).toList();
+            // inputs for the fee, the change back to the owner; the registration itself has no value
+            Transaction payment = buildPayment(funds, owner, Address.of(ks.network(), owner.publicKey()), TransactionRules.DUST_LIMIT, null, ks.network());
+            Transaction tx = new Transaction(payment.inputs().stream().map(i -> TxInput.unsigned(i.previous())).toList(), payment.outputs(), reg);
+            List<KeyPair> signers = new ArrayList<>();
+            for (int i = 0; i < tx.inputs().size(); i++) signers.add(owner);
+            tx = tx.signed(ks.network().chainId(), signers);
+            long t0 = System.nanoTime();
+            String txid = g.post("/v1/transactions", Map.of("hex", Hex.encode(tx.toBytes()))).path("txid").asText();
+            return awaitFinality(cli, txid, t0, timeoutMillis);
+        }
+    }
+
+    public static int run(String... args) {
+        return new CommandLine(new TimecoinCli()).execute(args);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+}
