@@ -30,10 +30,10 @@ import org.timecoin.protocol.genesis.DevnetGenesis;
  *   Devnet up [--nodes N] [--dir D] [--seed S]    start, print the endpoints, wait until stopped
  *   Devnet status [--dir D]                       height/health of each service from the state file
  * </pre>
- * Ports of node i: p2p 24200+i (as registered in the genesis), gateway 24210+i, ledger 24220+i, consensus 24230+i,
- * p2p management HTTP 24240+i.
+ * Ports of node i (base 24200, --base-port): p2p base+i (the genesis registers 24200+i), gateway base+10+i, ledger base+20+i, consensus base+30+i,
+ * p2p management HTTP base+40+i.
  */
-public final class Devnet {
+public final class Devnet implements AutoCloseable {
     public static final List<String> SERVICES = List.of("ledger", "consensus", "p2p", "gateway");
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
 
@@ -44,14 +44,90 @@ public final class Devnet {
     private final Path projectRoot;
     private final int nodes;
     private final String seed;
+    private final int basePort;
     private final List<ServiceProcess> processes = new ArrayList<>();
     private LocalInfra infra;
+    private DevnetGenesis genesis;
 
-    Devnet(Path projectRoot, Path dir, int nodes, String seed) {
+    Devnet(Path projectRoot, Path dir, int nodes, String seed, int basePort) {
         this.projectRoot = projectRoot;
         this.dir = dir;
         this.nodes = nodes;
         this.seed = seed;
+        this.basePort = basePort;
+    }
+
+    /**
+     * Starts a devnet in this JVM (end-to-end tests): returns once every service is ready; {@link #close} stops it all.
+     * Ports: p2p basePort+i, gateway +10+i, ledger +20+i, consensus +30+i, p2p HTTP +40+i.
+     */
+    public static Devnet launch(Path projectRoot, Path dir, int nodes, String seed, int basePort) {
+        Devnet d = new Devnet(projectRoot.toAbsolutePath().normalize(), dir.toAbsolutePath(), nodes, seed, basePort);
+        try {
+            d.start();
+        } catch (RuntimeException e) {
+            d.stopAll();
+            throw e;
+        }
+        return d;
+    }
+
+    @Override
+    public void close() {
+        stopAll();
+    }
+
+    public int nodes() {
+        return nodes;
+    }
+
+    public DevnetGenesis genesis() {
+        return genesis;
+    }
+
+    public LocalInfra infra() {
+        return infra;
+    }
+
+    public String url(String service, int node) {
+        return "http://127.0.0.1:" + portOf(service, node);
+    }
+
+    public int p2pPort(int node) {
+        return basePort + node;
+    }
+
+    private synchronized ServiceProcess process(int node, String service) {
+        return processes.stream().filter(p -> p.node() == node && p.service().equals(service)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("node " + node + " " + service + " is not running"));
+    }
+
+    /** kill -9 of the service's JVM (a crash: no shutdown hook, nothing flushed). */
+    public void kill(int node, String service) {
+        ServiceProcess p = process(node, service);
+        p.process().descendants().forEach(ProcessHandle::destroyForcibly);
+        Watchdog.stop(p.process(), p.pipe(), Duration.ofSeconds(20));
+        synchronized (this) {
+            processes.remove(p);
+        }
+    }
+
+    /** A clean stop (SIGTERM). */
+    public void stop(int node, String service) {
+        ServiceProcess p = process(node, service);
+        Watchdog.stop(p.process(), p.pipe(), Duration.ofSeconds(30));
+        synchronized (this) {
+            processes.remove(p);
+        }
+    }
+
+    /** Starts a stopped service again and waits until it is ready. */
+    public void restart(int node, String service) {
+        ServiceProcess p = launch(node, service, genesis);
+        synchronized (this) {
+            processes.add(p);
+        }
+        awaitReady(List.of(p));
     }
 
     public static void main(String[] args) throws Exception {
@@ -62,7 +138,8 @@ public final class Devnet {
         Path dir = Path.of(opts.getOrDefault("dir", root.resolve(".devnet").toString())).toAbsolutePath();
         switch (command) {
             case "up" -> {
-                Devnet d = new Devnet(root, dir, Integer.parseInt(opts.getOrDefault("nodes", "4")), opts.getOrDefault("seed", "devnet"));
+                Devnet d = new Devnet(root, dir, Integer.parseInt(opts.getOrDefault("nodes", "4")), opts.getOrDefault("seed", "devnet"),
+                        Integer.parseInt(opts.getOrDefault("base-port", "24200")));
                 System.exit(d.runUntilStopped());
             }
             case "status" -> System.exit(status(dir));
@@ -73,12 +150,12 @@ public final class Devnet {
         }
     }
 
-    static int portOf(String service, int node) {
+    int portOf(String service, int node) {
         return switch (service) {
-            case "gateway" -> 24210 + node;
-            case "ledger" -> 24220 + node;
-            case "consensus" -> 24230 + node;
-            case "p2p" -> 24240 + node;
+            case "gateway" -> basePort + 10 + node;
+            case "ledger" -> basePort + 20 + node;
+            case "consensus" -> basePort + 30 + node;
+            case "p2p" -> basePort + 40 + node;
             default -> throw new IllegalArgumentException(service);
         };
     }
@@ -112,9 +189,9 @@ public final class Devnet {
             for (String s : SERVICES) {
                 if (FreePorts.accepting(portOf(s, i))) throw new IllegalStateException("port " + portOf(s, i) + " (node " + i + " " + s + ") is already in use");
             }
-            if (FreePorts.accepting(24200 + i)) throw new IllegalStateException("port " + (24200 + i) + " (node " + i + " p2p) is already in use");
+            if (FreePorts.accepting(p2pPort(i))) throw new IllegalStateException("port " + p2pPort(i) + " (node " + i + " p2p) is already in use");
         }
-        DevnetGenesis genesis = DevnetGenesis.create(seed, nodes);
+        genesis = DevnetGenesis.create(seed, nodes);
         log("genesis " + genesis.hash().hex() + " (seed '" + seed + "', " + nodes + " masternodes, chain id " + genesis.chainId() + ")");
         log("starting Kafka broker and PostgreSQL under " + dir.resolve("infra") + " ...");
         Instant t0 = Instant.now();
@@ -133,8 +210,16 @@ public final class Devnet {
             }
         }
         log("started " + processes.size() + " service processes; waiting for readiness ...");
+        awaitReady(processes);
+        writeState(genesis);
+        log("devnet up in " + Duration.between(t0, Instant.now()).toSeconds() + " s. Gateways:");
+        for (int i = 0; i < nodes; i++) log("  node " + i + ": http://127.0.0.1:" + portOf("gateway", i) + "   (p2p 127.0.0.1:" + p2pPort(i) + ")");
+        log("logs: " + dir.resolve("logs") + "   stop: bin/devnet down");
+    }
+
+    private void awaitReady(List<ServiceProcess> started) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        List<ServiceProcess> pending = new ArrayList<>(processes);
+        List<ServiceProcess> pending = new ArrayList<>(started);
         Instant deadline = Instant.now().plus(READY_TIMEOUT);
         while (!pending.isEmpty()) {
             for (var it = pending.iterator(); it.hasNext(); ) {
@@ -151,10 +236,6 @@ public final class Devnet {
             }
             sleep(250);
         }
-        writeState(genesis);
-        log("devnet up in " + Duration.between(t0, Instant.now()).toSeconds() + " s. Gateways:");
-        for (int i = 0; i < nodes; i++) log("  node " + i + ": http://127.0.0.1:" + portOf("gateway", i) + "   (p2p 127.0.0.1:" + (24200 + i) + ")");
-        log("logs: " + dir.resolve("logs") + "   stop: bin/devnet down");
     }
 
     private Path quarkusJar(String service) {
@@ -180,9 +261,9 @@ public final class Devnet {
         }
         if (service.equals("p2p")) {
             int seedNode = node == 0 ? (nodes > 1 ? 1 : 0) : 0; // one seed each; the rest is discovered
-            cmd.add("-Dtimecoin.p2p.port=" + (24200 + node));
+            cmd.add("-Dtimecoin.p2p.port=" + p2pPort(node));
             cmd.add("-Dtimecoin.p2p.listen-host=127.0.0.1");
-            cmd.add("-Dtimecoin.p2p.seeds=127.0.0.1:" + (24200 + seedNode));
+            cmd.add("-Dtimecoin.p2p.seeds=127.0.0.1:" + p2pPort(seedNode));
             cmd.add("-Dtimecoin.p2p.ledger-url=http://127.0.0.1:" + portOf("ledger", node));
             cmd.add("-Dtimecoin.p2p.ping-interval-millis=5000");
             cmd.add("-Dtimecoin.p2p.dead-after-millis=15000");
@@ -198,7 +279,7 @@ public final class Devnet {
         }
         cmd.addAll(List.of("-jar", quarkusJar(service).toString()));
         try {
-            Process p = new ProcessBuilder(Watchdog.wrap(cmd)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process p = new ProcessBuilder(Watchdog.wrap(cmd)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             return new ServiceProcess(node, service, port, p, p.getOutputStream(), log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start node " + node + " " + service, e);
@@ -216,6 +297,24 @@ public final class Devnet {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    private static String fetch(HttpClient http, String url) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body() : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** One scalar field of a flat-enough JSON text (status output only). */
+    private static String field(String json, String name) {
+        var m = java.util.regex.Pattern.compile("\"" + name + "\":\"?([^\",}]*)").matcher(json);
+        return m.find() ? m.group(1) : "–";
     }
 
     private void writeState(DevnetGenesis genesis) {
@@ -260,11 +359,19 @@ public final class Devnet {
                 line.append("  ").append(s).append(' ').append(ok ? "ready" : "DOWN").append(" (:").append(port).append(')');
             }
             System.out.println(line);
+            String gateway = "http://127.0.0.1:" + p.getProperty("node" + i + ".gateway.http");
+            String node = fetch(http, gateway + "/v1/node");
+            String chain = fetch(http, gateway + "/v1/chain");
+            if (node != null && chain != null) {
+                System.out.println("        height " + field(chain, "height") + ", " + field(node, "state") + ", " + field(node, "peers") + " peers, "
+                        + field(chain, "transactionsFinalized") + " transactions final (p50 " + field(chain, "latencyP50Millis") + " ms here), tip "
+                        + field(chain, "tipHash"));
+            }
         }
         return alive && down == 0 ? 0 : 1;
     }
 
-    private synchronized void stopAll() {
+    synchronized void stopAll() {
         for (ServiceProcess p : processes) {
             try {
                 p.pipe().close();
