@@ -70,6 +70,12 @@ public final class TimecoinCli {
 
     PrintWriter out = new PrintWriter(System.out, true);
 
+    /** Where results go (standard output by default; tests and embedding programs capture them). */
+    public TimecoinCli withOutput(PrintWriter writer) {
+        this.out = writer;
+        return this;
+    }
+
     Path keystorePath() {
         if (keystore != null) return keystore;
         String env = System.getenv("TIMECOIN_KEYSTORE");

@@ -91,6 +91,13 @@ public final class PeerNetwork extends AbstractVerticle {
     private final Set<String> selfEndpoints = new HashSet<>();
     private final AtomicLong connIds = new AtomicLong();
     private final Map<String, Counter> counters = new HashMap<>();
+    /**
+     * This node's own consensus traffic of the current height (and recent vote batches), sent again to each masternode
+     * peer that connects: a message broadcast while a peer was away is otherwise lost, and validators would wait for
+     * growing round timeouts instead. Receivers drop what they have seen.
+     */
+    private final java.util.ArrayDeque<WireMessage> recentOwn = new java.util.ArrayDeque<>();
+    private static final int MAX_RECENT_OWN = 512;
     private volatile List<PeerInfo> snapshot = List.of();
     private volatile long appliedHeight = -1;
     private ValidatorSet validators;
@@ -208,6 +215,7 @@ public final class PeerNetwork extends AbstractVerticle {
         context.runOnContext(v -> {
             if (validators == null || nextSet.height() >= validators.height()) validators = nextSet;
             sync.applied(height);
+            recentOwn.removeIf(w -> w instanceof WireMessage.Consensus k && k.message().message().height() <= height);
         });
     }
 
@@ -217,17 +225,18 @@ public final class PeerNetwork extends AbstractVerticle {
     }
 
     public void broadcastConsensus(SignedConsensusMessage m) {
-        context.runOnContext(v -> {
-            WireMessage w = new WireMessage.Consensus(m);
-            if (seen.firstTime(relayHash(w))) relay(w, null);
-        });
+        context.runOnContext(v -> broadcastOwn(new WireMessage.Consensus(m)));
     }
 
     public void broadcastVotes(TxVoteBatch b) {
-        context.runOnContext(v -> {
-            WireMessage w = new WireMessage.Votes(b);
-            if (seen.firstTime(relayHash(w))) relay(w, null);
-        });
+        context.runOnContext(v -> broadcastOwn(new WireMessage.Votes(b)));
+    }
+
+    private void broadcastOwn(WireMessage w) {
+        if (!seen.firstTime(relayHash(w))) return;
+        recentOwn.addLast(w);
+        while (recentOwn.size() > MAX_RECENT_OWN) recentOwn.removeFirst();
+        relay(w, null);
     }
 
     public void relayTransaction(Transaction tx) {
@@ -379,6 +388,7 @@ public final class PeerNetwork extends AbstractVerticle {
         count("timecoin_p2p_handshakes_total", "result", "ok");
         send(c, new WireMessage.Peers(List.of(ownAddress)));
         send(c, new WireMessage.GetPeers());
+        if (isMasternode(c.key)) for (WireMessage w : recentOwn) send(c, w);
         refreshSnapshot();
     }
 

@@ -112,6 +112,18 @@ class PeerNetworkTest {
     }
 
     @Test
+    void ownConsensusMessagesOfTheCurrentHeightReachAPeerThatConnectsLater() {
+        Node a = start(0, List.of());
+        SignedConsensusMessage old = prepare(TestChain.nodeKey(0), 1);
+        SignedConsensusMessage current = prepare(TestChain.nodeKey(0), 2);
+        a.net().broadcastConsensus(old);
+        a.net().broadcastConsensus(current);
+        a.net().blockApplied(1, TestChain.GENESIS.validatorSet()); // height 1 is done: its messages are not worth sending
+        Node b = start(1, List.of(seed(a)));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(b.stack().consensus).containsExactly(current));
+    }
+
+    @Test
     void anUnregisteredKeyCannotInjectConsensusTraffic() throws Exception {
         Node node = start(0, List.of());
         KeyPair outsider = Ed25519Keys.deterministic("p2p-test", "outsider", 0);

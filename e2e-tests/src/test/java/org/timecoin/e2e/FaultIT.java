@@ -1,0 +1,129 @@
+package org.timecoin.e2e;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.timecoin.e2e.SharedDevnet.NODES;
+import static org.timecoin.e2e.SharedDevnet.chain;
+import static org.timecoin.e2e.SharedDevnet.height;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.timecoin.infra.Devnet;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.crypto.PublicKey;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.rules.RewardSplit;
+
+import io.restassured.path.json.JsonPath;
+
+/** Crashes and outages on the shared devnet; it must keep making blocks, never fork, and heal by itself. */
+@Order(2)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultIT {
+    static Devnet devnet;
+
+    @BeforeAll
+    static void devnet() {
+        devnet = SharedDevnet.get();
+    }
+
+    static JsonPath consensus(int node) {
+        return given().baseUri(devnet.url("consensus", node)).get("/v1/consensus/status").then().statusCode(200).extract().jsonPath();
+    }
+
+    static List<Integer> others(int except) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < NODES; i++) if (i != except) out.add(i);
+        return out;
+    }
+
+    /** Waits for all listed nodes to be at one height, then checks they agree on tip, UTXO commitment and supply. */
+    static void agreeing(List<Integer> nodes, int heights) {
+        Set<Long> seen = new HashSet<>();
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            List<JsonPath> chains = new ArrayList<>();
+            for (int i : nodes) chains.add(chain(i));
+            long h = chains.get(0).getLong("height");
+            if (chains.stream().anyMatch(c -> c.getLong("height") != h)) return false;
+            for (JsonPath c : chains) {
+                assertThat(c.getString("tipHash")).isEqualTo(chains.get(0).getString("tipHash"));
+                assertThat(c.getString("utxoCommitment")).isEqualTo(chains.get(0).getString("utxoCommitment"));
+                assertThat(c.getLong("confirmedSupplySat"))
+                        .isEqualTo(SharedDevnet.genesis().initialSupply().plus(RewardSplit.BLOCK_SUBSIDY.multiply(h)).sat());
+            }
+            seen.add(h);
+            return seen.size() >= heights;
+        });
+    }
+
+    @Test
+    @Order(1)
+    void whenTheLeadersConsensusIsKilledTheRoundTimesOutAndBlocksContinue() {
+        // right after a block: the next leader has not proposed yet (the devnet waits 2 s between blocks)
+        long h0 = height(0);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> height(0) > h0);
+        JsonPath tip = chain(0);
+        long h = tip.getLong("height");
+        PublicKey leader = SharedDevnet.genesis().validatorSet().atHeight(h + 1).leader(Hash.fromHex(tip.getString("tipHash")), 0);
+        int victim = -1;
+        for (int i = 0; i < NODES; i++) if (SharedDevnet.genesis().masternodes().get(i).nodeKey().publicKey().equals(leader)) victim = i;
+        assertThat(victim).isNotNegative();
+        double roundChangesBefore = consensus(others(victim).get(0)).getDouble("votes.roundChanges");
+        devnet.kill(victim, "consensus");
+
+        int survivor = others(victim).get(0);
+        await().atMost(Duration.ofSeconds(90)).until(() -> height(survivor) >= h + 3);
+        assertThat(consensus(survivor).getDouble("votes.roundChanges")).as("a view change happened").isGreaterThan(roundChangesBefore);
+
+        devnet.restart(victim, "consensus");
+        int restarted = victim;
+        await().atMost(Duration.ofSeconds(90)).until(() -> consensus(restarted).getLong("height") >= height(survivor));
+        agreeing(List.of(0, 1, 2, 3), 2);
+        for (int i = 0; i < NODES; i++) assertThat(consensus(i).getInt("evidence")).as("equivocation evidence at node %d", i).isZero();
+    }
+
+    @Test
+    @Order(2)
+    void aNodeStoppedForSeveralBlocksCatchesUpByItself() {
+        int node = 3;
+        for (String s : List.of("gateway", "p2p", "consensus", "ledger")) devnet.stop(node, s);
+        long h = height(0);
+        await().atMost(Duration.ofSeconds(90)).until(() -> height(0) >= h + 6);
+        for (String s : List.of("ledger", "consensus", "p2p", "gateway")) devnet.restart(node, s);
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> height(node) >= height(0) - 1);
+        agreeing(List.of(0, 1, 2, 3), 2);
+        // and it takes part again: a transaction submitted at the node that was down becomes final everywhere
+        var tx = SharedDevnet.payFromGenesis(5, SharedDevnet.genesis().fundedKeys().get(6).keyHash(), Amount.time(1));
+        SharedDevnet.submit(node, tx);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            for (int i = 0; i < NODES; i++) assertThat(SharedDevnet.status(i, tx.txid())).isIn("FINAL", "CONFIRMED");
+        });
+    }
+
+    @Test
+    @Order(3)
+    void aLedgerKilledMidStreamLosesNothingAndAppliesNothingTwice() {
+        int node = 1;
+        var tx = SharedDevnet.payFromGenesis(7, SharedDevnet.genesis().fundedKeys().get(8).keyHash(), Amount.time(2));
+        SharedDevnet.submit(0, tx);
+        devnet.kill(node, "ledger");
+        long h = height(0);
+        await().atMost(Duration.ofSeconds(60)).until(() -> height(0) >= h + 2);
+        devnet.restart(node, "ledger");
+        await().atMost(Duration.ofSeconds(90)).until(() -> height(node) >= height(0) - 1);
+        agreeing(List.of(0, 1, 2, 3), 2);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            for (int i = 0; i < NODES; i++) assertThat(SharedDevnet.status(i, tx.txid())).as("node %d", i).isEqualTo("CONFIRMED");
+        });
+    }
+}

@@ -1,0 +1,112 @@
+package org.timecoin.e2e;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.timecoin.infra.Devnet;
+import org.timecoin.protocol.codec.Hex;
+import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.crypto.KeyHash;
+import org.timecoin.protocol.genesis.DevnetGenesis;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.OutPoint;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxOutput;
+import org.timecoin.protocol.rules.TransactionRules;
+
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+
+/** One 4-node devnet for every end-to-end test class of the JVM (started on first use, stopped at exit). */
+final class SharedDevnet {
+    static final int NODES = 4;
+    static final int BASE_PORT = Integer.getInteger("timecoin.e2e.base-port", 25200);
+    private static Devnet devnet;
+
+    private SharedDevnet() {
+    }
+
+    static synchronized Devnet get() {
+        if (devnet == null) {
+            Path root = Path.of(System.getProperty("timecoin.root", ".."));
+            Path dir = Path.of(System.getProperty("timecoin.e2e.dir", "target/devnet"));
+            deleteRecursively(dir); // a fresh chain: no databases, topics or signed-message records of an earlier run
+            long t0 = System.nanoTime();
+            devnet = Devnet.launch(root, dir, NODES, "e2e", BASE_PORT);
+            Devnet started = devnet;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "e2e-devnet-stop"));
+            // blocks are flowing on every node before any test starts
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                for (int i = 0; i < NODES; i++) if (height(i) < 2) return false;
+                return true;
+            });
+            System.out.printf("E2E devnet of %d nodes up and at height 2 in %d s%n", NODES, (System.nanoTime() - t0) / 1_000_000_000L);
+        }
+        return devnet;
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!java.nio.file.Files.exists(dir)) return;
+        try (var paths = java.nio.file.Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static DevnetGenesis genesis() {
+        return get().genesis();
+    }
+
+    static String gateway(int node) {
+        return get().url("gateway", node);
+    }
+
+    static JsonPath chain(int node) {
+        return given().baseUri(gateway(node)).get("/v1/chain").then().statusCode(200).extract().jsonPath();
+    }
+
+    static long height(int node) {
+        try {
+            return given().baseUri(gateway(node)).get("/v1/chain").then().extract().jsonPath().getLong("height");
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    static String status(int node, Hash txid) {
+        var r = given().baseUri(gateway(node)).get("/v1/transactions/" + txid.hex());
+        return r.statusCode() == 200 ? r.jsonPath().getString("status") : "HTTP_" + r.statusCode();
+    }
+
+    static void submit(int node, Transaction tx) {
+        given().baseUri(gateway(node)).contentType(ContentType.JSON).body("{\"hex\":\"" + Hex.encode(tx.toBytes()) + "\"}")
+                .post("/v1/transactions").then().statusCode(202);
+    }
+
+    /** The genesis output of funded key {@code i}. */
+    static OutPoint fundedOutput(int i) {
+        return new OutPoint(genesis().block().transactions().get(0).txid(), i);
+    }
+
+    /** Pays {@code amount} from the given outputs (of {@code from}) to {@code to}, the rest back minus the minimum fee. */
+    static Transaction pay(KeyPair from, List<OutPoint> inputs, Amount inputTotal, KeyHash to, Amount amount) {
+        Amount fee = TransactionRules.minimumFee(inputTotal);
+        List<TxOutput> outs = new ArrayList<>(List.of(new TxOutput(amount, to)));
+        Amount change = inputTotal.minus(amount).minus(fee);
+        if (!change.lessThan(TransactionRules.DUST_LIMIT)) outs.add(new TxOutput(change, from.keyHash()));
+        List<KeyPair> signers = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) signers.add(from);
+        return Transaction.transfer(inputs, outs).signed(genesis().chainId(), signers);
+    }
+
+    static Transaction payFromGenesis(int fundedKey, KeyHash to, Amount amount) {
+        return pay(genesis().fundedKeys().get(fundedKey), List.of(fundedOutput(fundedKey)), DevnetGenesis.FUNDED_AMOUNT, to, amount);
+    }
+}

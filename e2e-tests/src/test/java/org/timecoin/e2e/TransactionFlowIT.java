@@ -1,0 +1,268 @@
+package org.timecoin.e2e;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+import static org.timecoin.e2e.SharedDevnet.NODES;
+import static org.timecoin.e2e.SharedDevnet.chain;
+import static org.timecoin.e2e.SharedDevnet.gateway;
+import static org.timecoin.e2e.SharedDevnet.status;
+import static org.timecoin.e2e.SharedDevnet.submit;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.timecoin.protocol.crypto.Ed25519Keys;
+import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.model.Address;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.Network;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.rules.RewardSplit;
+import org.timecoin.wallet.TimecoinCli;
+
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+
+/** Transactions through a real 4-node devnet: finality everywhere, one block everywhere, no double spend. */
+@Order(1)
+class TransactionFlowIT {
+    static final Duration FINALITY = Duration.ofSeconds(30);
+    static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    static final KeyPair BOB = Ed25519Keys.deterministic("e2e", "bob", 0);
+    static final KeyPair CAROL = Ed25519Keys.deterministic("e2e", "carol", 0);
+
+    @BeforeAll
+    static void devnet() {
+        SharedDevnet.get();
+    }
+
+    @Test
+    void aTransactionSubmittedAtOneNodeIsFinalOnAllThenInTheSameBlockEverywhere() {
+        Transaction tx = SharedDevnet.payFromGenesis(1, BOB.keyHash(), Amount.time(100));
+        submit(0, tx);
+        await().atMost(FINALITY).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            for (int i = 0; i < NODES; i++) assertThat(status(i, tx.txid())).as("node %d", i).isIn("FINAL", "CONFIRMED");
+        });
+        await().atMost(FINALITY).untilAsserted(() -> {
+            for (int i = 0; i < NODES; i++) assertThat(status(i, tx.txid())).as("node %d", i).isEqualTo("CONFIRMED");
+        });
+        long height = given().baseUri(gateway(0)).get("/v1/transactions/" + tx.txid().hex()).jsonPath().getLong("blockHeight");
+        String hash = given().baseUri(gateway(0)).get("/v1/blocks/" + height).then().statusCode(200)
+                .body("transactions", hasItem(tx.txid().hex())).extract().path("hash");
+        for (int i = 1; i < NODES; i++) {
+            given().baseUri(gateway(i)).get("/v1/transactions/" + tx.txid().hex()).then().body("blockHeight", is((int) height));
+            given().baseUri(gateway(i)).get("/v1/blocks/" + height).then().body("hash", equalTo(hash));
+        }
+        String bob = Address.of(Network.DEVNET, BOB.keyHash()).toString();
+        for (int i = 0; i < NODES; i++) {
+            given().baseUri(gateway(i)).get("/v1/addresses/" + bob + "/balance").then().body("confirmedSat", equalTo(Amount.time(100).sat()));
+        }
+    }
+
+    @Test
+    void allNodesAgreeOnTheUtxoSetAndTheSupplyAtEveryHeightSeen() {
+        Set<Long> compared = new HashSet<>();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            List<JsonPath> chains = new ArrayList<>();
+            for (int i = 0; i < NODES; i++) chains.add(chain(i));
+            long h = chains.get(0).getLong("height");
+            if (chains.stream().anyMatch(c -> c.getLong("height") != h)) return false;
+            for (JsonPath c : chains) {
+                assertThat(c.getString("tipHash")).isEqualTo(chains.get(0).getString("tipHash"));
+                assertThat(c.getString("utxoCommitment")).isEqualTo(chains.get(0).getString("utxoCommitment"));
+                // supply = genesis + 100 TIME per block (fees move between holders, nothing else is created)
+                assertThat(c.getLong("confirmedSupplySat"))
+                        .isEqualTo(SharedDevnet.genesis().initialSupply().plus(RewardSplit.BLOCK_SUBSIDY.multiply(h)).sat());
+            }
+            compared.add(h);
+            return compared.size() >= 3;
+        });
+    }
+
+    @Test
+    void ofADoubleSpendSubmittedToTwoNodesAtOnceAtMostOneIsEverFinal() {
+        Transaction toBob = SharedDevnet.payFromGenesis(2, BOB.keyHash(), Amount.time(10));
+        Transaction toCarol = SharedDevnet.payFromGenesis(2, CAROL.keyHash(), Amount.time(10));
+        assertThat(toBob.txid()).isNotEqualTo(toCarol.txid());
+        CompletableFuture.allOf(CompletableFuture.runAsync(() -> submit(1, toBob)), CompletableFuture.runAsync(() -> submit(2, toCarol))).join();
+        // settled: final somewhere, or given up (released / rejected) everywhere — a split vote waits for the lock timeout
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            boolean anyFinal = false;
+            boolean allSettled = true;
+            for (int i = 0; i < NODES; i++) {
+                for (Transaction t : List.of(toBob, toCarol)) {
+                    String s = status(i, t.txid());
+                    boolean fin = s.equals("FINAL") || s.equals("CONFIRMED");
+                    anyFinal |= fin;
+                    allSettled &= fin || s.equals("REJECTED") || s.equals("RELEASED") || s.equals("HTTP_404");
+                }
+            }
+            return anyFinal ? everyNodeAgreesOnTheWinner(toBob, toCarol) : allSettled;
+        });
+        for (int i = 0; i < NODES; i++) {
+            boolean bobFinal = Set.of("FINAL", "CONFIRMED").contains(status(i, toBob.txid()));
+            boolean carolFinal = Set.of("FINAL", "CONFIRMED").contains(status(i, toCarol.txid()));
+            assertThat(bobFinal && carolFinal).as("node %d finalized both", i).isFalse();
+        }
+    }
+
+    private static boolean everyNodeAgreesOnTheWinner(Transaction a, Transaction b) {
+        Set<String> winners = new HashSet<>();
+        for (int i = 0; i < NODES; i++) {
+            boolean af = Set.of("FINAL", "CONFIRMED").contains(status(i, a.txid()));
+            boolean bf = Set.of("FINAL", "CONFIRMED").contains(status(i, b.txid()));
+            assertThat(af && bf).as("node %d has both final", i).isFalse();
+            if (af) winners.add("a");
+            else if (bf) winners.add("b");
+            else return false;
+        }
+        assertThat(winners).as("the same transaction won on every node").hasSize(1);
+        return true;
+    }
+
+    @Test
+    void theGatewayApiAgainstTheRealStack() throws Exception {
+        Transaction tx = SharedDevnet.payFromGenesis(4, CAROL.keyHash(), Amount.time(7));
+        submit(3, tx);
+        // long-poll: answers when final, with the certificate
+        JsonPath fin = given().baseUri(gateway(3)).get("/v1/transactions/" + tx.txid().hex() + "/finality?timeoutMillis=20000").then()
+                .statusCode(200).extract().jsonPath();
+        assertThat(fin.getString("status")).isIn("FINAL", "CONFIRMED");
+        assertThat(fin.getString("finalityCertificate")).isNotBlank();
+        assertThat(fin.getLong("waitedMillis")).isLessThan(20_000);
+        String carol = Address.of(Network.DEVNET, CAROL.keyHash()).toString();
+        // keyset paging: one output per page, the cursor leads on
+        await().atMost(FINALITY).untilAsserted(() -> given().baseUri(gateway(3)).get("/v1/addresses/" + carol + "/utxos?limit=1").then()
+                .body("utxos.size()", is(1)));
+        String funded4 = Address.of(Network.DEVNET, SharedDevnet.genesis().fundedKeys().get(4).keyHash()).toString();
+        given().baseUri(gateway(0)).get("/v1/addresses/" + funded4 + "/utxos?limit=1000").then().statusCode(200);
+        given().baseUri(gateway(0)).get("/v1/transactions/" + "ab".repeat(32)).then().statusCode(404).contentType("application/problem+json")
+                .body("title", equalTo("UNKNOWN_TRANSACTION"));
+        given().baseUri(gateway(0)).get("/v1/blocks/99999999").then().statusCode(404).body("title", equalTo("UNKNOWN_BLOCK"));
+
+        JsonPath block1 = given().baseUri(gateway(1)).get("/v1/blocks/1").then().statusCode(200).extract().jsonPath();
+        given().baseUri(gateway(2)).get("/v1/blocks/" + block1.getString("hash")).then().body("height", is(1))
+                .body("commitCertificate.signers.size()", org.hamcrest.Matchers.greaterThanOrEqualTo(3));
+        given().baseUri(gateway(0)).get("/v1/blocks?limit=3").then().body("size()", is(3));
+        given().baseUri(gateway(0)).get("/v1/masternodes").then().body("size()", is(NODES)).body("status", hasItem("this node"))
+                .body("findAll { it.status == 'connected' }.size()", is(NODES - 1));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().baseUri(gateway(2)).get("/v1/node").then().body("state", equalTo("synced"))
+                .body("peers", is(NODES - 1)));
+        given().baseUri(gateway(0)).get("/v1/mempool").then().statusCode(200);
+
+        // JSON-RPC, the original method names
+        rpc(0, "getblockcount", "[]").body("result", org.hamcrest.Matchers.greaterThan(0));
+        rpc(0, "getblock", "[1]").body("result.hash", equalTo(block1.getString("hash")));
+        rpc(0, "getrawtransaction", "[\"" + tx.txid().hex() + "\"]").body("result.transaction", equalTo(org.timecoin.protocol.codec.Hex.encode(tx.toBytes())));
+        rpc(0, "gettransactionfinality", "[\"" + tx.txid().hex() + "\"]").body("result.status", org.hamcrest.Matchers.oneOf("FINAL", "CONFIRMED"));
+        rpc(0, "masternodelist", "[]").body("result.size()", is(NODES));
+        rpc(0, "getpeerinfo", "[]").body("result.peers.size()", is(NODES - 1));
+        rpc(0, "getbalance", "[\"" + carol + "\"]").body("result.address", equalTo(carol));
+        rpc(0, "getconsensusinfo", "[]").body("result.totalVotingWeight", is(NODES));
+        rpc(0, "getmempoolinfo", "[]").body("result.pending", org.hamcrest.Matchers.greaterThanOrEqualTo(0));
+        rpc(0, "getblockchaininfo", "[]").body("result.network", equalTo("devnet"));
+        rpc(0, "validateaddress", "[\"" + carol + "\"]").body("result.isvalid", is(true));
+        rpc(0, "listunspent", "[\"" + carol + "\"]").body("result.utxos.size()", org.hamcrest.Matchers.greaterThan(0));
+        rpc(0, "uptime", "[]").body("result", org.hamcrest.Matchers.greaterThanOrEqualTo(0));
+
+        // Server-Sent Events: a block arrives within a few seconds
+        var connection = URI.create(gateway(1) + "/v1/events").toURL().openConnection();
+        connection.setReadTimeout(15_000);
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(connection.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            do {
+                line = r.readLine();
+            } while (line != null && !line.startsWith("data:"));
+            assertThat(line).contains("\"type\":\"block\"");
+        }
+    }
+
+    private static io.restassured.response.ValidatableResponse rpc(int node, String method, String params) {
+        return given().baseUri(gateway(node)).contentType(ContentType.JSON)
+                .body("{\"jsonrpc\":\"2.0\",\"method\":\"" + method + "\",\"params\":" + params + ",\"id\":1}").post("/rpc").then().statusCode(200)
+                .body("error", org.hamcrest.Matchers.nullValue());
+    }
+
+    @Test
+    void theWalletCliSendsBetweenTwoKeystoresAndSeesFinality(@TempDir Path dir) throws Exception {
+        Path alice = dir.resolve("alice.json");
+        Path bob = dir.resolve("bob.json");
+        Path pass = dir.resolve("pass");
+        Files.writeString(pass, "e2e passphrase");
+        String seed = SharedDevnet.genesis().seed();
+        assertThat(cli(alice, pass, 0, "keys", "import", "--name", "alice", "--devnet-funded", "3", "--devnet-seed", seed).code).isZero();
+        Result created = cli(bob, pass, 0, "--json", "keys", "new", "--name", "bob");
+        String bobAddress = JSON.readTree(created.out).path("address").asText();
+        Result sent = cli(alice, pass, 2, "--json", "send", "--from", "alice", "--to", bobAddress, "--amount", "5.25");
+        assertThat(sent.code).as(sent.out).isZero();
+        var json = JSON.readTree(sent.out);
+        assertThat(json.path("status").asText()).isIn("FINAL", "CONFIRMED");
+        System.out.println("E2E cli send final in " + json.path("elapsedMillis").asLong() + " ms");
+        await().atMost(FINALITY).untilAsserted(() -> {
+            Result balance = cli(bob, pass, 3, "--json", "balance", "--name", "bob");
+            var b = JSON.readTree(balance.out);
+            assertThat(b.path("confirmedSat").asLong() + b.path("pendingSat").asLong()).isEqualTo(Amount.parseTime("5.25").sat());
+        });
+        // spending more than the keystore holds: exit code 7, nothing submitted
+        assertThat(cli(bob, pass, 0, "send", "--from", "bob", "--to", bobAddress, "--amount", "1000").code).isEqualTo(TimecoinCli.FUNDS);
+    }
+
+    record Result(int code, String out) {
+    }
+
+    static Result cli(Path keystore, Path pass, int node, String... args) {
+        List<String> all = new ArrayList<>(List.of("--keystore", keystore.toString(), "--passphrase-file", pass.toString(), "--gateway", gateway(node)));
+        all.addAll(List.of(args));
+        var out = new java.io.StringWriter();
+        var cmd = new picocli.CommandLine(new TimecoinCli().withOutput(new java.io.PrintWriter(out, true)));
+        return new Result(cmd.execute(all.toArray(String[]::new)), out.toString());
+    }
+
+    /** The explorer page in headless Chromium (Debian's package): it shows the chain height the API reports. */
+    @Test
+    void theExplorerShowsTheRealChain() throws Exception {
+        Path chromium = Path.of(System.getProperty("timecoin.chromium", "/usr/bin/chromium"));
+        assertThat(chromium).as("Chromium for the explorer test (apt-get install chromium; .ci/run installs it)").exists();
+        Path out = Path.of(System.getProperty("timecoin.e2e.dir", "target/devnet")).resolve("explorer.png");
+        Path profile = Files.createTempDirectory("chromium-profile");
+        List<String> flags = List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile,
+                "--virtual-time-budget=8000", "--window-size=1280,900");
+        long before = SharedDevnet.height(0);
+        List<String> dump = new ArrayList<>(flags);
+        dump.addAll(List.of("--dump-dom", gateway(0) + "/"));
+        Process p = new ProcessBuilder(dump).redirectErrorStream(false).start();
+        String dom = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        long after = SharedDevnet.height(0);
+        var m = java.util.regex.Pattern.compile("id=\"height\">(\\d+)<").matcher(dom);
+        assertThat(m.find()).as("rendered height in %s", dom.length() > 2000 ? dom.substring(0, 2000) : dom).isTrue();
+        assertThat(Long.parseLong(m.group(1))).isBetween(before, after + 1);
+        assertThat(dom).contains("devnet").contains("BRONZE"); // the masternode table was filled from the API
+        List<String> shot = new ArrayList<>(flags);
+        shot.addAll(List.of("--screenshot=" + out.toAbsolutePath(), gateway(0) + "/"));
+        Process s = new ProcessBuilder(shot).redirectErrorStream(true).start();
+        s.getInputStream().readAllBytes();
+        assertThat(s.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.size(out)).as("screenshot").isGreaterThan(10_000);
+    }
+}
