@@ -27,25 +27,45 @@ import io.restassured.path.json.JsonPath;
 final class SharedDevnet {
     static final int NODES = 4;
     static final int BASE_PORT = Integer.getInteger("timecoin.e2e.base-port", 25200);
-    private static Devnet devnet;
+    private static volatile Devnet devnet;
 
     private SharedDevnet() {
     }
 
-    static synchronized Devnet get() {
+    static Devnet get() {
+        Devnet d = devnet;
+        return d != null ? d : start();
+    }
+
+    // Awaitility evaluates conditions on its own thread: nothing below may call get() before devnet is set.
+    private static synchronized Devnet start() {
         if (devnet == null) {
             Path root = Path.of(System.getProperty("timecoin.root", ".."));
             Path dir = Path.of(System.getProperty("timecoin.e2e.dir", "target/devnet"));
             deleteRecursively(dir); // a fresh chain: no databases, topics or signed-message records of an earlier run
             long t0 = System.nanoTime();
-            devnet = Devnet.launch(root, dir, NODES, "e2e", BASE_PORT);
-            Devnet started = devnet;
+            Devnet started = Devnet.launch(root, dir, NODES, "e2e", BASE_PORT);
             Runtime.getRuntime().addShutdownHook(new Thread(started::close, "e2e-devnet-stop"));
             // blocks are flowing on every node before any test starts
+            long[] lastReport = {System.nanoTime()};
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
-                for (int i = 0; i < NODES; i++) if (height(i) < 2) return false;
+                if (System.nanoTime() - lastReport[0] > 10_000_000_000L) { // progress, for whoever reads the test output
+                    lastReport[0] = System.nanoTime();
+                    StringBuilder line = new StringBuilder("E2E waiting for blocks: height/round");
+                    for (int i = 0; i < NODES; i++) {
+                        try {
+                            JsonPath c = given().baseUri(started.url("consensus", i)).get("/v1/consensus/status").jsonPath();
+                            line.append(' ').append(c.getLong("height")).append('/').append(c.getInt("round"));
+                        } catch (RuntimeException e) {
+                            line.append(" ?");
+                        }
+                    }
+                    System.out.println(line);
+                }
+                for (int i = 0; i < NODES; i++) if (height(started.url("gateway", i)) < 2) return false;
                 return true;
             });
+            devnet = started;
             System.out.printf("E2E devnet of %d nodes up and at height 2 in %d s%n", NODES, (System.nanoTime() - t0) / 1_000_000_000L);
         }
         return devnet;
@@ -73,8 +93,12 @@ final class SharedDevnet {
     }
 
     static long height(int node) {
+        return height(gateway(node));
+    }
+
+    private static long height(String gateway) {
         try {
-            return given().baseUri(gateway(node)).get("/v1/chain").then().extract().jsonPath().getLong("height");
+            return given().baseUri(gateway).get("/v1/chain").then().extract().jsonPath().getLong("height");
         } catch (RuntimeException e) {
             return -1;
         }
