@@ -100,9 +100,7 @@ $('lookup').addEventListener('submit', async (ev) => {
   }
 });
 
-refreshChain();
-loadBlocks().catch(() => {});
-loadNetwork().catch(() => {});
-live();
+// the live stream starts once the page has its first data (and a headless renderer has taken its snapshot)
+Promise.allSettled([refreshChain(), loadBlocks(), loadNetwork()]).then(() => setTimeout(live, 5000));
 setInterval(refreshChain, 3000);
 setInterval(() => loadNetwork().catch(() => {}), 10000);
