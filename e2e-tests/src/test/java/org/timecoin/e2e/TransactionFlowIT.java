@@ -164,7 +164,8 @@ class TransactionFlowIT {
                 .body("commitCertificate.signers.size()", org.hamcrest.Matchers.greaterThanOrEqualTo(3));
         given().baseUri(gateway(0)).get("/v1/blocks?limit=3").then().body("size()", is(3));
         given().baseUri(gateway(0)).get("/v1/masternodes").then().body("size()", is(NODES)).body("status", hasItem("this node"))
-                .body("findAll { it.status == 'connected' }.size()", is(NODES - 1));
+                .body("findAll { it.status == 'connected' }.size()", is(NODES - 1))
+                .body("findAll { it.status == 'connected' }.lastSeen", org.hamcrest.Matchers.everyItem(org.hamcrest.Matchers.startsWith("20")));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().baseUri(gateway(2)).get("/v1/node").then().body("state", equalTo("synced"))
                 .body("peers", is(NODES - 1)));
         given().baseUri(gateway(0)).get("/v1/mempool").then().statusCode(200);
@@ -226,7 +227,7 @@ class TransactionFlowIT {
         assertThat(cli(bob, pass, 0, "send", "--from", "bob", "--to", bobAddress, "--amount", "1000").code).isEqualTo(TimecoinCli.FUNDS);
     }
 
-    record Result(int code, String out) {
+    public record Result(int code, String out) {
     }
 
     static Result cli(Path keystore, Path pass, int node, String... args) {

@@ -26,6 +26,14 @@ import org.timecoin.protocol.model.CommitCertificate;
 import org.timecoin.protocol.model.Limits;
 import org.timecoin.protocol.model.Network;
 import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.crypto.Signature;
+import org.timecoin.protocol.crypto.PublicKey;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.Payload;
+import org.timecoin.protocol.model.Witness;
+import org.timecoin.protocol.model.OutPoint;
+import org.timecoin.protocol.model.TxOutput;
+import org.timecoin.protocol.model.TxInput;
 import org.timecoin.protocol.rules.RejectReason;
 import org.timecoin.protocol.rules.TransactionRules;
 
@@ -81,7 +89,42 @@ public class GatewayApi {
         if (trimmed.length() > 2 * Limits.MAX_TX_BYTES) {
             throw new ApiException(413, "BODY_TOO_LARGE", "a transaction is at most " + Limits.MAX_TX_BYTES + " bytes");
         }
-        Transaction tx = Transaction.decode(Hex.decode(trimmed));
+        return submit(Transaction.decode(Hex.decode(trimmed)));
+    }
+
+    /** The JSON form of a signed transfer (what a wallet that does not encode bytes itself sends). */
+    public record JsonInput(String txid, Integer index, String publicKey, String signature) {
+    }
+
+    public record JsonOutput(String address, Long amountSat) {
+    }
+
+    public record JsonTransaction(List<JsonInput> inputs, List<JsonOutput> outputs) {
+    }
+
+    /** Blocking (signature checks). Builds the canonical transaction from its JSON form, then as {@link #submit(String)}. */
+    public Submitted submit(JsonTransaction t) {
+        if (t.inputs() == null || t.outputs() == null) throw new ApiException(400, "MISSING_FIELD", "a transaction has inputs and outputs");
+        if (t.inputs().size() > Limits.MAX_INPUTS || t.outputs().size() > Limits.MAX_OUTPUTS) {
+            throw new ApiException(400, "TOO_LARGE", "at most " + Limits.MAX_INPUTS + " inputs and " + Limits.MAX_OUTPUTS + " outputs");
+        }
+        List<TxInput> inputs = new java.util.ArrayList<>();
+        for (JsonInput i : t.inputs()) {
+            if (i == null || i.txid() == null || i.index() == null || i.publicKey() == null || i.signature() == null) {
+                throw new ApiException(400, "MISSING_FIELD", "each input has txid, index, publicKey and signature");
+            }
+            inputs.add(new TxInput(new OutPoint(Hash.fromHex(i.txid()), i.index()),
+                    new Witness(PublicKey.fromHex(i.publicKey()), Signature.fromHex(i.signature()))));
+        }
+        List<TxOutput> outputs = new java.util.ArrayList<>();
+        for (JsonOutput o : t.outputs()) {
+            if (o == null || o.address() == null || o.amountSat() == null) throw new ApiException(400, "MISSING_FIELD", "each output has address and amountSat");
+            outputs.add(new TxOutput(Amount.sat(o.amountSat()), address(o.address()).keyHash()));
+        }
+        return submit(new Transaction(inputs, outputs, Payload.Transfer.INSTANCE));
+    }
+
+    private Submitted submit(Transaction tx) {
         Optional<RejectReason> reject = TransactionRules.checkStateless(tx).or(() -> TransactionRules.checkSignatures(tx, network.chainId()));
         if (reject.isPresent()) throw new ApiException(422, reject.get().name(), "the transaction breaks a protocol rule: " + reject.get());
         Hash txid = tx.txid();
@@ -248,6 +291,8 @@ public class GatewayApi {
                 JsonNode peer = connected.get(key);
                 o.put("status", key.equals(self) ? "this node" : peer != null ? "connected" : "not connected");
                 if (peer != null) o.put("rttMillis", peer.path("rttMillis").asLong());
+                JsonNode seen = rp[1] == null ? null : rp[1].path("lastSeen").get(key);
+                if (seen != null) o.put("lastSeen", Instant.ofEpochMilli(seen.asLong()).toString());
                 out.add(o);
             }
             return out;

@@ -36,7 +36,8 @@ public class GatewayResource {
         this.events = events;
     }
 
-    public record SubmitRequest(String hex) {
+    /** Either {@code hex} (the canonical encoding) or {@code transaction} (the JSON form of a signed transfer). */
+    public record SubmitRequest(String hex, GatewayApi.JsonTransaction transaction) {
     }
 
     @POST
@@ -45,9 +46,11 @@ public class GatewayResource {
     @Blocking
     @Tag(name = "transactions")
     @Operation(summary = "Submit a signed transaction (canonical encoding as hex)",
-            description = "202 with the txid once every stateless rule and signature passed; the same transaction twice is accepted twice.")
+            description = "Body: {\"hex\": canonical encoding} or {\"transaction\": {inputs: [{txid, index, publicKey, signature}], outputs: [{address, amountSat}]}}. "
+                    + "202 with the txid once every stateless rule and signature passed; the same transaction twice is accepted twice.")
     public Response submit(SubmitRequest request) {
-        GatewayApi.Submitted s = api.submit(request == null ? null : request.hex());
+        GatewayApi.Submitted s = request != null && request.transaction() != null && request.hex() == null ? api.submit(request.transaction())
+                : api.submit(request == null ? null : request.hex());
         return Response.accepted(s).header("Location", "/v1/transactions/" + s.txid()).build();
     }
 
@@ -58,7 +61,7 @@ public class GatewayResource {
     @Tag(name = "transactions")
     @Operation(summary = "Submit a signed transaction: the body is its hex")
     public Response submitHex(String hex) {
-        return submit(new SubmitRequest(hex));
+        return submit(new SubmitRequest(hex, null));
     }
 
     @GET

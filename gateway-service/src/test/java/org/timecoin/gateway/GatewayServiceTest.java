@@ -73,6 +73,24 @@ class GatewayServiceTest {
     }
 
     @Test
+    void theJsonFormIsTheSameTransaction() {
+        Transaction tx = payment(80_000);
+        var in = tx.inputs().get(0);
+        String json = "{\"transaction\":{\"inputs\":[{\"txid\":\"" + in.previous().txid().hex() + "\",\"index\":" + in.previous().index()
+                + ",\"publicKey\":\"" + in.witness().key().hex() + "\",\"signature\":\"" + in.witness().signature().hex() + "\"}],"
+                + "\"outputs\":[{\"address\":\"" + org.timecoin.protocol.model.Address.of(Network.DEVNET, KEY.keyHash()) + "\",\"amountSat\":80000}]}}";
+        given().contentType(ContentType.JSON).body(json).post("/v1/transactions").then().statusCode(202).body("txid", equalTo(tx.txid().hex()));
+        String mainnetOutput = json.replace(org.timecoin.protocol.model.Address.of(Network.DEVNET, KEY.keyHash()).toString(),
+                org.timecoin.protocol.model.Address.of(Network.MAINNET, KEY.keyHash()).toString());
+        given().contentType(ContentType.JSON).body(mainnetOutput).post("/v1/transactions").then().statusCode(400).body("title", equalTo("WRONG_NETWORK"));
+        given().contentType(ContentType.JSON).body("{\"transaction\":{\"inputs\":[{}],\"outputs\":[]}}").post("/v1/transactions").then()
+                .statusCode(400).body("title", equalTo("MISSING_FIELD"));
+        // 80,001 sat to the same key: a different transaction whose signatures no longer match
+        given().contentType(ContentType.JSON).body(json.replace("80000", "80001")).post("/v1/transactions").then().statusCode(422)
+                .body("title", equalTo("BAD_SIGNATURE"));
+    }
+
+    @Test
     void badSubmissionsGetProblemDetailsAndReachNoTopic() {
         given().contentType(ContentType.JSON).body("{\"hex\":\"zz\"}").post("/v1/transactions").then().statusCode(400)
                 .contentType("application/problem+json").body("title", equalTo("INVALID_HEX")).body("type", equalTo("https://timecoin.org/problems/invalid-hex"));

@@ -13,7 +13,7 @@ import org.timecoin.p2p.net.PeerNetwork;
 @Path("/v1/p2p")
 @Produces(MediaType.APPLICATION_JSON)
 public class PeersResource {
-    public record NodeView(String nodeKey, int port, List<PeerNetwork.PeerInfo> peers) {
+    public record NodeView(String nodeKey, int port, List<PeerNetwork.PeerInfo> peers, java.util.Map<String, Long> lastSeen) {
     }
 
     private final P2pService service;
@@ -26,6 +26,6 @@ public class PeersResource {
     @Path("/peers")
     public NodeView peers() {
         PeerNetwork n = service.network();
-        return n == null ? new NodeView(null, 0, List.of()) : new NodeView(n.key().hex(), n.port(), n.peers());
+        return n == null ? new NodeView(null, 0, List.of(), java.util.Map.of()) : new NodeView(n.key().hex(), n.port(), n.peers(), n.lastSeen());
     }
 }

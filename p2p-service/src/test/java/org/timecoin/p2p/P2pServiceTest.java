@@ -66,7 +66,8 @@ class P2pServiceTest {
             await().atMost(WAIT).until(peer::ready);
             // the validator set arrives over blocks.applied: until then a masternode is not recognised as one
             await().atMost(WAIT).untilAsserted(() -> given().get("/v1/p2p/peers").then().body("peers", hasSize(1))
-                    .body("peers[0].authenticated", equalTo(true)).body("peers[0].masternode", equalTo(true)));
+                    .body("peers[0].authenticated", equalTo(true)).body("peers[0].masternode", equalTo(true))
+                    .body("lastSeen", org.hamcrest.Matchers.hasKey(TestChain.nodeKey(1).publicKey().hex())));
 
             // peer → consensus.in
             SignedConsensusMessage fromPeer = prepare(TestChain.nodeKey(2));

@@ -48,6 +48,7 @@ import picocli.CommandLine.ParentCommand;
                 TimecoinCli.Status.class, TimecoinCli.RegisterMasternode.class})
 public final class TimecoinCli {
     public static final int OK = 0;
+    public static final int USAGE = 2;
     public static final int REJECTED = 3;
     public static final int NOT_FINAL = 4;
     public static final int GATEWAY = 5;
@@ -127,6 +128,8 @@ public final class TimecoinCli {
             TimecoinCli cli = root();
             try {
                 return run(cli);
+            } catch (IllegalArgumentException | org.timecoin.protocol.codec.ProtocolException e) {
+                return fail(cli, USAGE, "USAGE", e.getMessage());
             } catch (Keystore.LockedException | java.nio.file.NoSuchFileException e) {
                 return fail(cli, KEYSTORE, "KEYSTORE", e.getMessage());
             } catch (GatewayClient.ApiError e) {
@@ -374,8 +377,10 @@ public final class TimecoinCli {
         String from;
         @Option(names = "--tier", required = true, description = "free, bronze, silver or gold")
         String tier;
-        @Option(names = "--node-key", required = true, description = "the masternode's public key (hex)")
+        @Option(names = "--node-key", description = "the masternode's public key (hex)")
         String nodeKey;
+        @Option(names = "--node-name", description = "the masternode's key from this keystore (required for free: the node signs its own registration)")
+        String nodeName;
         @Option(names = "--host", required = true)
         String host;
         @Option(names = "--port", required = true)
@@ -395,8 +400,13 @@ public final class TimecoinCli {
                 String[] p = collateral.split(":");
                 coll = new OutPoint(Hash.fromHex(p[0]), Integer.parseInt(p[1]));
             }
-            MasternodeRegistration reg = new MasternodeRegistration(PublicKey.fromHex(nodeKey), host, port, owner.keyHash(), t, coll, Witness.EMPTY)
-                    .signedBy(ks.network().chainId(), owner);
+            KeyPair node = nodeName == null ? null : ks.unlock(nodeName, cli.passphrase());
+            if ((node == null) == (nodeKey == null)) throw new IllegalArgumentException("give exactly one of --node-key and --node-name");
+            if (t == Tier.FREE && node == null) throw new IllegalArgumentException("a free masternode signs its own registration: use --node-name");
+            PublicKey nodePublic = node != null ? node.publicKey() : PublicKey.fromHex(nodeKey);
+            // free: no collateral, the node's own key signs; otherwise the collateral's owner signs
+            MasternodeRegistration reg = new MasternodeRegistration(nodePublic, host, port, owner.keyHash(), t, coll, Witness.EMPTY)
+                    .signedBy(ks.network().chainId(), t == Tier.FREE ? node : owner);
             GatewayClient g = cli.gateway();
             OutPoint collateralPoint = coll;
             List<JsonNode> funds = spendable(g, Address.of(ks.network(), owner.publicKey()).toString()).stream()

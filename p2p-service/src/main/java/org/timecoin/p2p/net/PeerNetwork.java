@@ -99,6 +99,14 @@ public final class PeerNetwork extends AbstractVerticle {
     private final java.util.ArrayDeque<WireMessage> recentOwn = new java.util.ArrayDeque<>();
     private static final int MAX_RECENT_OWN = 512;
     private volatile List<PeerInfo> snapshot = List.of();
+    /** When each authenticated peer key last sent a frame (epoch ms), also after it disconnected (bounded). */
+    private final LinkedHashMap<String, Long> lastSeen = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > 10_000;
+        }
+    };
+    private volatile Map<String, Long> lastSeenSnapshot = Map.of();
     private volatile long appliedHeight = -1;
     private ValidatorSet validators;
     private NetServer server;
@@ -205,6 +213,11 @@ public final class PeerNetwork extends AbstractVerticle {
 
     public List<PeerInfo> peers() {
         return snapshot;
+    }
+
+    /** Node key (hex) → when it last sent anything (epoch ms), for peers seen since this process started. */
+    public Map<String, Long> lastSeen() {
+        return lastSeenSnapshot;
     }
 
     // ---- calls from the stack (any thread) ----
@@ -326,6 +339,7 @@ public final class PeerNetwork extends AbstractVerticle {
     }
 
     private void apply(Conn c, List<Output> outputs) {
+        if (c.authenticated && !outputs.isEmpty()) lastSeen.put(c.key.hex(), System.currentTimeMillis());
         for (Output o : outputs) {
             if (c.closed) return;
             if (o instanceof PeerSession.Send s) {
@@ -587,6 +601,7 @@ public final class PeerNetwork extends AbstractVerticle {
                     c.key != null && isMasternode(c.key), c.rtt, c.bestHeight, reputation.score(c.identity(), now), c.in, c.out, now - c.openedAt));
         }
         snapshot = List.copyOf(list);
+        lastSeenSnapshot = Map.copyOf(lastSeen);
     }
 
     private void count(String name, String tag, String value) {
