@@ -45,7 +45,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "timecoin", mixinStandardHelpOptions = true, version = "timecoin 0.1.0",
         description = "TimeCoin wallet: keys in an encrypted keystore, balances, payments with instant finality.",
         subcommands = {TimecoinCli.Keys.class, TimecoinCli.AddressCmd.class, TimecoinCli.BalanceCmd.class, TimecoinCli.Send.class,
-                TimecoinCli.Status.class, TimecoinCli.RegisterMasternode.class})
+                TimecoinCli.Status.class, TimecoinCli.RegisterMasternode.class, LoadGenerator.class})
 public final class TimecoinCli {
     public static final int OK = 0;
     public static final int USAGE = 2;

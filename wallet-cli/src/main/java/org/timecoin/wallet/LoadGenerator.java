@@ -1,0 +1,191 @@
+package org.timecoin.wallet;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.timecoin.protocol.codec.Hex;
+import org.timecoin.protocol.crypto.Ed25519Keys;
+import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.Network;
+import org.timecoin.protocol.model.OutPoint;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxOutput;
+import org.timecoin.protocol.rules.TransactionRules;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code timecoin load}: drives a devnet with signed transactions at a target rate and reports what it offered, what
+ * became final and how long finality took. Funds: one genesis-funded key is split into {@code lanes} outputs, one per
+ * lane key; each lane then pays itself in a chain (its next transaction spends the previous one's output, which is
+ * spendable as soon as it is final). A tick with no idle lane is counted as "not offered" — raise --lanes if that
+ * number is not zero.
+ */
+@Command(name = "load", description = "drive a devnet at a target rate of signed transactions and report finality")
+final class LoadGenerator extends TimecoinCli.Sub {
+    @Option(names = "--gateways", required = true, split = ",", description = "gateway URLs; submissions go round-robin")
+    List<String> gateways;
+    @Option(names = "--rate", defaultValue = "100", description = "transactions per second offered")
+    double rate;
+    @Option(names = "--duration-seconds", defaultValue = "30")
+    int durationSeconds;
+    @Option(names = "--lanes", defaultValue = "200", description = "independent payment chains (each waits for finality before its next payment)")
+    int lanes;
+    @Option(names = "--devnet-funded", defaultValue = "9", description = "the genesis-funded key that pays for the run")
+    int funded;
+    @Option(names = "--devnet-seed", defaultValue = "devnet")
+    String seed;
+    @Option(names = "--metrics", split = ",", description = "service base URLs whose /q/metrics heap use is sampled at start and end")
+    List<String> metrics = List.of();
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private record Lane(KeyPair key, OutPoint utxo, Amount amount) {
+    }
+
+    @Override
+    int run(TimecoinCli cli) throws Exception {
+        Network network = Network.DEVNET;
+        KeyPair source = Ed25519Keys.deterministic(seed, "funded", funded);
+        GatewayClient g = new GatewayClient(gateways.get(0));
+        String sourceAddress = org.timecoin.protocol.model.Address.of(network, source.publicKey()).toString();
+        List<JsonNode> utxos = TimecoinCli.spendable(g, sourceAddress);
+        if (utxos.isEmpty()) throw new GatewayClient.ApiError(0, "INSUFFICIENT_FUNDS", "funded key " + funded + " has nothing to spend");
+        JsonNode biggest = utxos.get(0);
+        Amount total = Amount.sat(biggest.path("amountSat").asLong());
+        Amount perLane = Amount.sat(total.sat() / (lanes + 1));
+        List<KeyPair> laneKeys = new ArrayList<>();
+        List<TxOutput> outs = new ArrayList<>();
+        for (int i = 0; i < lanes; i++) {
+            KeyPair k = Ed25519Keys.deterministic(seed + "-load-" + System.currentTimeMillis(), "lane", i);
+            laneKeys.add(k);
+            outs.add(new TxOutput(perLane, k.keyHash()));
+        }
+        Amount fee = TransactionRules.minimumFee(total);
+        Amount change = total.minus(perLane.multiply(lanes)).minus(fee);
+        if (!change.lessThan(TransactionRules.DUST_LIMIT)) outs.add(new TxOutput(change, source.keyHash()));
+        Transaction split = Transaction.transfer(List.of(new OutPoint(Hash.fromHex(biggest.path("txid").asText()), biggest.path("index").asInt())), outs)
+                .signed(network.chainId(), List.of(source));
+        g.post("/v1/transactions", java.util.Map.of("hex", Hex.encode(split.toBytes())));
+        JsonNode s = g.get("/v1/transactions/" + split.txid().hex() + "/finality?timeoutMillis=30000");
+        if (!s.path("status").asText().matches("FINAL|CONFIRMED")) throw new GatewayClient.ApiError(0, "SPLIT_NOT_FINAL", s.toString());
+        ConcurrentLinkedQueue<Lane> idle = new ConcurrentLinkedQueue<>();
+        for (int i = 0; i < lanes; i++) idle.add(new Lane(laneKeys.get(i), new OutPoint(split.txid(), i), perLane));
+
+        long[] heapBefore = heap();
+        JsonNode chainBefore = g.get("/v1/chain");
+        AtomicLong offered = new AtomicLong();
+        AtomicLong notOffered = new AtomicLong();
+        AtomicLong finalized = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        long start = System.nanoTime();
+        long end = start + durationSeconds * 1_000_000_000L;
+        long interval = (long) (1_000_000_000L / rate);
+        long next = start;
+        int gatewayIndex = 0;
+        long lastReport = start;
+        while (System.nanoTime() < end) {
+            long now = System.nanoTime();
+            if (now < next) {
+                Thread.onSpinWait();
+                continue;
+            }
+            next += interval;
+            Lane lane = idle.poll();
+            if (lane == null) {
+                notOffered.incrementAndGet();
+                continue;
+            }
+            Amount laneFee = TransactionRules.minimumFee(lane.amount());
+            Amount out = lane.amount().minus(laneFee);
+            Transaction tx = Transaction.transfer(List.of(lane.utxo()), List.of(new TxOutput(out, lane.key().keyHash())))
+                    .signed(network.chainId(), List.of(lane.key()));
+            String gateway = gateways.get(gatewayIndex++ % gateways.size());
+            offered.incrementAndGet();
+            long t0 = System.nanoTime();
+            HttpRequest submit = HttpRequest.newBuilder(URI.create(gateway + "/v1/transactions")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"hex\":\"" + Hex.encode(tx.toBytes()) + "\"}")).timeout(Duration.ofSeconds(30)).build();
+            http.sendAsync(submit, HttpResponse.BodyHandlers.discarding())
+                    .thenCompose(r -> http.sendAsync(HttpRequest.newBuilder(URI.create(gateway + "/v1/transactions/" + tx.txid().hex() + "/finality?timeoutMillis=30000"))
+                            .timeout(Duration.ofSeconds(40)).GET().build(), HttpResponse.BodyHandlers.ofByteArray()))
+                    .whenComplete((r, x) -> {
+                        String status = "";
+                        try {
+                            if (x == null) status = JSON.readTree(r.body()).path("status").asText();
+                        } catch (Exception e) {
+                            status = "";
+                        }
+                        if (status.equals("FINAL") || status.equals("CONFIRMED")) {
+                            latencies.add(System.nanoTime() - t0);
+                            finalized.incrementAndGet();
+                            idle.add(new Lane(lane.key(), new OutPoint(tx.txid(), 0), out));
+                        } else {
+                            failed.incrementAndGet(); // the lane's output is in doubt: the lane retires
+                        }
+                    });
+            if (now - lastReport > 5_000_000_000L) {
+                lastReport = now;
+                cli.out.printf("  %3d s: offered %d, final %d, not offered (no idle lane) %d, failed %d%n", (now - start) / 1_000_000_000L,
+                        offered.get(), finalized.get(), notOffered.get(), failed.get());
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long waitUntil = System.nanoTime() + 30_000_000_000L; // let the last ones finish (they count, their latency is real)
+        while (finalized.get() + failed.get() < offered.get() && System.nanoTime() < waitUntil) Thread.sleep(50);
+        JsonNode chainAfter = g.get("/v1/chain");
+        long[] heapAfter = heap();
+        long[] lat = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        long blocks = chainAfter.path("height").asLong() - chainBefore.path("height").asLong();
+        double blockSeconds = blocks == 0 ? 0 : (chainAfter.path("tipTimestampMillis").asLong() - chainBefore.path("tipTimestampMillis").asLong()) / 1000.0 / blocks;
+        java.util.Map<String, Object> result = TimecoinCli.map("offeredPerSecond", Math.round(offered.get() / seconds), "finalizedPerSecond",
+                Math.round(finalized.get() / seconds), "offered", offered.get(), "finalized", finalized.get(), "notOffered", notOffered.get(), "failed",
+                failed.get(), "latencyP50Millis", pct(lat, 0.50), "latencyP99Millis", pct(lat, 0.99), "latencyMaxMillis", pct(lat, 1.0), "blocks", blocks,
+                "secondsPerBlock", Math.round(blockSeconds * 100) / 100.0, "heapBytesBefore", Arrays.toString(heapBefore), "heapBytesAfter",
+                Arrays.toString(heapAfter));
+        cli.print(result, String.format("offered %.0f tx/s, finalized %.0f tx/s (%d of %d; %d not offered for want of an idle lane, %d failed); "
+                        + "finality p50 %d ms, p99 %d ms, max %d ms; %d blocks, %.2f s per block; heap before %s after %s (bytes, per --metrics service)",
+                offered.get() / seconds, finalized.get() / seconds, finalized.get(), offered.get(), notOffered.get(), failed.get(), pct(lat, 0.5),
+                pct(lat, 0.99), pct(lat, 1.0), blocks, blockSeconds, Arrays.toString(heapBefore), Arrays.toString(heapAfter)));
+        return TimecoinCli.OK;
+    }
+
+    private static long pct(long[] sorted, double p) {
+        if (sorted.length == 0) return -1;
+        return sorted[Math.min(sorted.length - 1, (int) (sorted.length * p))] / 1_000_000;
+    }
+
+    /** Heap used per service (sum over pools), from Prometheus metrics; -1 when unreachable. */
+    private long[] heap() {
+        long[] out = new long[metrics.size()];
+        for (int i = 0; i < metrics.size(); i++) {
+            try {
+                String text = http.send(HttpRequest.newBuilder(URI.create(metrics.get(i) + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                double sum = 0;
+                for (String line : text.split("\n")) {
+                    if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+                out[i] = (long) sum;
+            } catch (Exception e) {
+                out[i] = -1;
+            }
+        }
+        return out;
+    }
+}
