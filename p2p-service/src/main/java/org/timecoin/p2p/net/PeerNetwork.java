@@ -398,6 +398,7 @@ public final class PeerNetwork extends AbstractVerticle {
 
     private void authenticated(Conn c, PeerSession.Authenticated a) {
         c.authenticated = true;
+        lastSeen.put(c.key.hex(), System.currentTimeMillis()); // its Auth just arrived
         if (c.outbound) book.succeeded(c.endpoint);
         count("timecoin_p2p_handshakes_total", "result", "ok");
         send(c, new WireMessage.Peers(List.of(ownAddress)));
