@@ -9,9 +9,7 @@ import static org.timecoin.e2e.SharedDevnet.height;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -22,7 +20,6 @@ import org.timecoin.infra.Devnet;
 import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.crypto.PublicKey;
 import org.timecoin.protocol.model.Amount;
-import org.timecoin.protocol.rules.RewardSplit;
 
 import io.restassured.path.json.JsonPath;
 
@@ -47,25 +44,6 @@ class FaultIT {
         return out;
     }
 
-    /** Waits for all listed nodes to be at one height, then checks they agree on tip, UTXO commitment and supply. */
-    static void agreeing(List<Integer> nodes, int heights) {
-        Set<Long> seen = new HashSet<>();
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            List<JsonPath> chains = new ArrayList<>();
-            for (int i : nodes) chains.add(chain(i));
-            long h = chains.get(0).getLong("height");
-            if (chains.stream().anyMatch(c -> c.getLong("height") != h)) return false;
-            for (JsonPath c : chains) {
-                assertThat(c.getString("tipHash")).isEqualTo(chains.get(0).getString("tipHash"));
-                assertThat(c.getString("utxoCommitment")).isEqualTo(chains.get(0).getString("utxoCommitment"));
-                assertThat(c.getLong("confirmedSupplySat"))
-                        .isEqualTo(SharedDevnet.genesis().initialSupply().plus(RewardSplit.BLOCK_SUBSIDY.multiply(h)).sat());
-            }
-            seen.add(h);
-            return seen.size() >= heights;
-        });
-    }
-
     @Test
     @Order(1)
     void whenTheLeadersConsensusIsKilledTheRoundTimesOutAndBlocksContinue() {
@@ -88,7 +66,7 @@ class FaultIT {
         devnet.restart(victim, "consensus");
         int restarted = victim;
         await().atMost(Duration.ofSeconds(90)).until(() -> consensus(restarted).getLong("height") >= height(survivor));
-        agreeing(List.of(0, 1, 2, 3), 2);
+        SharedDevnet.agreeing(List.of(0, 1, 2, 3), 2, Duration.ofSeconds(90));
         for (int i = 0; i < NODES; i++) assertThat(consensus(i).getInt("evidence")).as("equivocation evidence at node %d", i).isZero();
     }
 
@@ -101,7 +79,7 @@ class FaultIT {
         await().atMost(Duration.ofSeconds(90)).until(() -> height(0) >= h + 6);
         for (String s : List.of("ledger", "consensus", "p2p", "gateway")) devnet.restart(node, s);
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> height(node) >= height(0) - 1);
-        agreeing(List.of(0, 1, 2, 3), 2);
+        SharedDevnet.agreeing(List.of(0, 1, 2, 3), 2, Duration.ofSeconds(90));
         // and it takes part again: a transaction submitted at the node that was down becomes final everywhere
         var tx = SharedDevnet.payFromGenesis(5, SharedDevnet.genesis().fundedKeys().get(6).keyHash(), Amount.time(1));
         SharedDevnet.submit(node, tx);
@@ -121,7 +99,7 @@ class FaultIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> height(0) >= h + 2);
         devnet.restart(node, "ledger");
         await().atMost(Duration.ofSeconds(90)).until(() -> height(node) >= height(0) - 1);
-        agreeing(List.of(0, 1, 2, 3), 2);
+        SharedDevnet.agreeing(List.of(0, 1, 2, 3), 2, Duration.ofSeconds(90));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             for (int i = 0; i < NODES; i++) assertThat(SharedDevnet.status(i, tx.txid())).as("node %d", i).isEqualTo("CONFIRMED");
         });

@@ -109,6 +109,28 @@ final class SharedDevnet {
         return r.statusCode() == 200 ? r.jsonPath().getString("status") : "HTTP_" + r.statusCode();
     }
 
+    /**
+     * Waits until the listed nodes are at one height, {@code heights} times at distinct heights, and checks each time
+     * that they agree on tip, UTXO commitment and supply (genesis + 100 TIME per block: fees move, nothing else is made).
+     */
+    static void agreeing(List<Integer> nodes, int heights, Duration timeout) {
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        await().atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
+            List<JsonPath> chains = new ArrayList<>();
+            for (int i : nodes) chains.add(chain(i));
+            long h = chains.get(0).getLong("height");
+            if (chains.stream().anyMatch(c -> c.getLong("height") != h)) return false;
+            for (JsonPath c : chains) {
+                org.assertj.core.api.Assertions.assertThat(c.getString("tipHash")).isEqualTo(chains.get(0).getString("tipHash"));
+                org.assertj.core.api.Assertions.assertThat(c.getString("utxoCommitment")).isEqualTo(chains.get(0).getString("utxoCommitment"));
+                org.assertj.core.api.Assertions.assertThat(c.getLong("confirmedSupplySat"))
+                        .isEqualTo(genesis().initialSupply().plus(org.timecoin.protocol.rules.RewardSplit.BLOCK_SUBSIDY.multiply(h)).sat());
+            }
+            seen.add(h);
+            return seen.size() >= heights;
+        });
+    }
+
     static void submit(int node, Transaction tx) {
         given().baseUri(gateway(node)).contentType(ContentType.JSON).body("{\"hex\":\"" + Hex.encode(tx.toBytes()) + "\"}")
                 .post("/v1/transactions").then().statusCode(202);

@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.timecoin.e2e.SharedDevnet.NODES;
-import static org.timecoin.e2e.SharedDevnet.chain;
 import static org.timecoin.e2e.SharedDevnet.gateway;
 import static org.timecoin.e2e.SharedDevnet.status;
 import static org.timecoin.e2e.SharedDevnet.submit;
@@ -36,7 +35,6 @@ import org.timecoin.protocol.model.Address;
 import org.timecoin.protocol.model.Amount;
 import org.timecoin.protocol.model.Network;
 import org.timecoin.protocol.model.Transaction;
-import org.timecoin.protocol.rules.RewardSplit;
 import org.timecoin.wallet.TimecoinCli;
 
 import io.restassured.http.ContentType;
@@ -80,22 +78,7 @@ class TransactionFlowIT {
 
     @Test
     void allNodesAgreeOnTheUtxoSetAndTheSupplyAtEveryHeightSeen() {
-        Set<Long> compared = new HashSet<>();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            List<JsonPath> chains = new ArrayList<>();
-            for (int i = 0; i < NODES; i++) chains.add(chain(i));
-            long h = chains.get(0).getLong("height");
-            if (chains.stream().anyMatch(c -> c.getLong("height") != h)) return false;
-            for (JsonPath c : chains) {
-                assertThat(c.getString("tipHash")).isEqualTo(chains.get(0).getString("tipHash"));
-                assertThat(c.getString("utxoCommitment")).isEqualTo(chains.get(0).getString("utxoCommitment"));
-                // supply = genesis + 100 TIME per block (fees move between holders, nothing else is created)
-                assertThat(c.getLong("confirmedSupplySat"))
-                        .isEqualTo(SharedDevnet.genesis().initialSupply().plus(RewardSplit.BLOCK_SUBSIDY.multiply(h)).sat());
-            }
-            compared.add(h);
-            return compared.size() >= 3;
-        });
+        SharedDevnet.agreeing(List.of(0, 1, 2, 3), 3, Duration.ofSeconds(60));
     }
 
     @Test
