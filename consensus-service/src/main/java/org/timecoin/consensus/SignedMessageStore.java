@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import javax.sql.DataSource;
@@ -40,9 +41,34 @@ public class SignedMessageStore {
             ps.setShort(3, (short) m.type());
             ps.setBytes(4, record.message().toBytes());
             ps.setBytes(5, record.prepared() == null ? null : encodePrepared(record.prepared()));
-            ps.executeUpdate();
+            if (ps.executeUpdate() == 0) requireSame(c, m, record.message().toBytes());
         } catch (SQLException e) {
             throw new IllegalStateException("cannot persist a signed message; it is not sent", e);
+        }
+    }
+
+    /**
+     * A row already holds (height, round, type): this instance wrote it before (a resend: same bytes, Ed25519 is
+     * deterministic) or another instance running with this key did. A different message must never leave the node:
+     * the database is the arbiter between two instances of one validator.
+     */
+    private static void requireSame(Connection c, ConsensusMessage m, byte[] message) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT message FROM signed_message WHERE height = ? AND round = ? AND type = ?")) {
+            ps.setLong(1, m.height());
+            ps.setInt(2, m.round());
+            ps.setShort(3, (short) m.type());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && !Arrays.equals(rs.getBytes(1), message))
+                    throw new ConflictingSignature("another message is already signed for height " + m.height() + ", round " + m.round()
+                            + ", type " + m.type() + " (a second instance running with this validator key?); this one is not sent");
+            }
+        }
+    }
+
+    /** Thrown instead of sending a message that would conflict with one this validator already signed. */
+    public static final class ConflictingSignature extends IllegalStateException {
+        ConflictingSignature(String message) {
+            super(message);
         }
     }
 

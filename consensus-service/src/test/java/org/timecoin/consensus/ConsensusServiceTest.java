@@ -2,6 +2,7 @@ package org.timecoin.consensus;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.hasSize;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.timecoin.consensus.core.Action;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.timecoin.protocol.crypto.Ed25519Keys;
@@ -67,6 +69,8 @@ class ConsensusServiceTest {
     DataSource dataSource;
     @Inject
     NodeIdentity identity;
+    @Inject
+    SignedMessageStore signedStore;
 
     final List<KeyPair> validators = new ArrayList<>();
     ValidatorSet set;
@@ -186,5 +190,24 @@ class ConsensusServiceTest {
                 .containsExactlyInAnyOrder(validators.get(0).publicKey(), validators.get(1).publicKey(), validators.get(2).publicKey());
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(given().get("/q/metrics").asString())
                 .contains("timecoin_consensus_records_rejected_total{reason=\"UNKNOWN_TYPE\",topic=\"consensus.in\"}"));
+    }
+
+    /**
+     * Two instances running with one validator key share this record: the second to sign a different message for the
+     * same (height, round, type) is refused, and the first message stays the one on record.
+     */
+    @Test
+    @Order(3)
+    void aDifferentMessageForASignedSlotIsRefused() {
+        KeyPair self = identity.key();
+        long height = 1_000_000;
+        SignedConsensusMessage first = SignedConsensusMessage.sign(
+                new ConsensusMessage.Prepare(CHAIN, height, 0, self.publicKey(), Hashes.tagged(HashTag.BLOCK, "a".getBytes())), self);
+        SignedConsensusMessage other = SignedConsensusMessage.sign(
+                new ConsensusMessage.Prepare(CHAIN, height, 0, self.publicKey(), Hashes.tagged(HashTag.BLOCK, "b".getBytes())), self);
+        signedStore.save(new Action.PersistSigned(first, null));
+        signedStore.save(new Action.PersistSigned(first, null)); // a resend of the same message is fine
+        assertThatThrownBy(() -> signedStore.save(new Action.PersistSigned(other, null))).isInstanceOf(SignedMessageStore.ConflictingSignature.class);
+        assertThat(signedStore.loadFrom(height)).extracting(r -> r.message().message()).containsExactly(first.message());
     }
 }

@@ -210,6 +210,26 @@ class TransactionFlowIT {
         assertThat(cli(bob, pass, 0, "send", "--from", "bob", "--to", bobAddress, "--amount", "1000").code).isEqualTo(TimecoinCli.FUNDS);
     }
 
+    /**
+     * The load generator at a gentle rate: every payment it offers becomes final, including lanes that spend an output
+     * right after the gateway said its transaction was final (read-your-writes through one gateway).
+     */
+    @Test
+    void theLoadGeneratorFinalizesWhatItOffers(@TempDir Path dir) throws Exception {
+        Path pass = dir.resolve("pass");
+        Files.writeString(pass, "x");
+        List<String> args = List.of("--json", "load", "--gateways", gateway(0) + "," + gateway(1) + "," + gateway(2) + "," + gateway(3), "--rate", "5",
+                "--duration-seconds", "8", "--lanes", "20", "--devnet-funded", "8", "--devnet-seed", SharedDevnet.genesis().seed());
+        Result r = cli(dir.resolve("unused.json"), pass, 0, args.toArray(String[]::new));
+        assertThat(r.code()).as(r.out()).isZero();
+        String json = r.out().substring(r.out().lastIndexOf("{\"offeredPerSecond\""));
+        System.out.println("E2E load " + json);
+        var report = JSON.readTree(json);
+        assertThat(report.path("offered").asLong()).isGreaterThanOrEqualTo(20);
+        assertThat(report.path("failed").asLong()).isZero();
+        assertThat(report.path("finalized").asLong()).isEqualTo(report.path("offered").asLong());
+    }
+
     public record Result(int code, String out) {
     }
 

@@ -166,8 +166,22 @@ public class GatewayApi {
                 ObjectNode n = json.createObjectNode().put("txid", e.txid()).put("status", e.status());
                 if (e.reason() != null) n.put("reason", e.reason());
                 if (e.finalityCertificate() != null) n.put("finalityCertificate", e.finalityCertificate());
-                return CompletableFuture.completedFuture(withWait(n, t0));
+                if (!e.status().equals("FINAL")) return CompletableFuture.completedFuture(withWait(n, t0));
+                // read-your-writes: answer FINAL once this node's ledger has applied the certificate, so that a wallet can
+                // spend the outputs through this gateway at once (the ledger reads tx.finalized a moment after us)
+                return ledgerAgrees(txidHex, t0, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LEDGER_CATCH_UP_MILLIS), n);
             });
+        });
+    }
+
+    static final long LEDGER_CATCH_UP_MILLIS = 3_000;
+
+    private CompletableFuture<JsonNode> ledgerAgrees(String txidHex, long t0, long deadlineNanos, JsonNode event) {
+        return transaction(txidHex).handle((status, x) -> status).thenCompose(status -> {
+            if (status != null && settled(status)) return CompletableFuture.completedFuture(withWait(status, t0));
+            if (System.nanoTime() > deadlineNanos) return CompletableFuture.completedFuture(withWait(event, t0));
+            return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS))
+                    .thenCompose(v -> ledgerAgrees(txidHex, t0, deadlineNanos, event));
         });
     }
 

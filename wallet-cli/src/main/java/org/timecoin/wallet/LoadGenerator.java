@@ -37,7 +37,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "load", description = "drive a devnet at a target rate of signed transactions and report finality")
 final class LoadGenerator extends TimecoinCli.Sub {
-    @Option(names = "--gateways", required = true, split = ",", description = "gateway URLs; submissions go round-robin")
+    @Option(names = "--gateways", required = true, split = ",", description = "gateway URLs; lanes are spread over them")
     List<String> gateways;
     @Option(names = "--rate", defaultValue = "100", description = "transactions per second offered")
     double rate;
@@ -55,7 +55,8 @@ final class LoadGenerator extends TimecoinCli.Sub {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private record Lane(KeyPair key, OutPoint utxo, Amount amount) {
+    /** A lane keeps to one gateway: a final answer there means that node's ledger can spend the output at once. */
+    private record Lane(KeyPair key, OutPoint utxo, Amount amount, String gateway) {
     }
 
     @Override
@@ -85,7 +86,7 @@ final class LoadGenerator extends TimecoinCli.Sub {
         JsonNode s = g.get("/v1/transactions/" + split.txid().hex() + "/finality?timeoutMillis=30000");
         if (!s.path("status").asText().matches("FINAL|CONFIRMED")) throw new GatewayClient.ApiError(0, "SPLIT_NOT_FINAL", s.toString());
         ConcurrentLinkedQueue<Lane> idle = new ConcurrentLinkedQueue<>();
-        for (int i = 0; i < lanes; i++) idle.add(new Lane(laneKeys.get(i), new OutPoint(split.txid(), i), perLane));
+        for (int i = 0; i < lanes; i++) idle.add(new Lane(laneKeys.get(i), new OutPoint(split.txid(), i), perLane, gateways.get(i % gateways.size())));
 
         long[] heapBefore = heap();
         JsonNode chainBefore = g.get("/v1/chain");
@@ -98,7 +99,6 @@ final class LoadGenerator extends TimecoinCli.Sub {
         long end = start + durationSeconds * 1_000_000_000L;
         long interval = (long) (1_000_000_000L / rate);
         long next = start;
-        int gatewayIndex = 0;
         long lastReport = start;
         while (System.nanoTime() < end) {
             long now = System.nanoTime();
@@ -116,7 +116,7 @@ final class LoadGenerator extends TimecoinCli.Sub {
             Amount out = lane.amount().minus(laneFee);
             Transaction tx = Transaction.transfer(List.of(lane.utxo()), List.of(new TxOutput(out, lane.key().keyHash())))
                     .signed(network.chainId(), List.of(lane.key()));
-            String gateway = gateways.get(gatewayIndex++ % gateways.size());
+            String gateway = lane.gateway();
             offered.incrementAndGet();
             long t0 = System.nanoTime();
             HttpRequest submit = HttpRequest.newBuilder(URI.create(gateway + "/v1/transactions")).header("Content-Type", "application/json")
@@ -134,7 +134,7 @@ final class LoadGenerator extends TimecoinCli.Sub {
                         if (status.equals("FINAL") || status.equals("CONFIRMED")) {
                             latencies.add(System.nanoTime() - t0);
                             finalized.incrementAndGet();
-                            idle.add(new Lane(lane.key(), new OutPoint(tx.txid(), 0), out));
+                            idle.add(new Lane(lane.key(), new OutPoint(tx.txid(), 0), out, gateway));
                         } else {
                             failed.incrementAndGet(); // the lane's output is in doubt: the lane retires
                         }
