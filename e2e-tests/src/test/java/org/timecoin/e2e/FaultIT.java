@@ -104,4 +104,28 @@ class FaultIT {
             for (int i = 0; i < NODES; i++) assertThat(SharedDevnet.status(i, tx.txid())).as("node %d", i).isEqualTo("CONFIRMED");
         });
     }
+
+    /**
+     * The shared broker crashes (kill -9) right after a transaction was accepted, and comes back with its data: every
+     * service reconnects by itself, the transaction is confirmed on every node, blocks continue with the supply invariant
+     * intact (a block applied twice would break it), and a transaction sent after the crash is final everywhere.
+     */
+    @Test
+    @Order(4)
+    void theBrokerCrashesMidStreamAndNothingIsLostOrAppliedTwice() {
+        var before = SharedDevnet.payFromGenesis(6, SharedDevnet.genesis().fundedKeys().get(0).keyHash(), Amount.time(3));
+        SharedDevnet.submit(2, before);
+        devnet.crashBroker();
+        long h = height(0);
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> height(0) >= h + 3);
+        SharedDevnet.agreeing(List.of(0, 1, 2, 3), 2, Duration.ofSeconds(120));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            for (int i = 0; i < NODES; i++) assertThat(SharedDevnet.status(i, before.txid())).as("node %d", i).isEqualTo("CONFIRMED");
+        });
+        var after = SharedDevnet.payFromGenesis(0, SharedDevnet.genesis().fundedKeys().get(6).keyHash(), Amount.time(4));
+        SharedDevnet.submit(1, after);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            for (int i = 0; i < NODES; i++) assertThat(SharedDevnet.status(i, after.txid())).as("node %d", i).isIn("FINAL", "CONFIRMED");
+        });
+    }
 }

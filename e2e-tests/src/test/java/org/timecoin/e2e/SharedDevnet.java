@@ -71,7 +71,7 @@ final class SharedDevnet {
         return devnet;
     }
 
-    private static void deleteRecursively(Path dir) {
+    static void deleteRecursively(Path dir) {
         if (!java.nio.file.Files.exists(dir)) return;
         try (var paths = java.nio.file.Files.walk(dir)) {
             paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -96,7 +96,7 @@ final class SharedDevnet {
         return height(gateway(node));
     }
 
-    private static long height(String gateway) {
+    static long height(String gateway) {
         try {
             return given().baseUri(gateway).get("/v1/chain").then().extract().jsonPath().getLong("height");
         } catch (RuntimeException e) {

@@ -27,8 +27,10 @@ import org.timecoin.protocol.genesis.DevnetGenesis;
  * owns every process it started: stopping it (SIGTERM, Ctrl-C, or its death) stops all of them and nothing else.
  *
  * <pre>
- *   Devnet up [--nodes N] [--dir D] [--seed S]    start, print the endpoints, wait until stopped
+ *   Devnet up [--nodes N] [--dir D] [--seed S] [--base-port P] [--block-interval-millis M]
+ *                                                 start, print the endpoints, wait until stopped
  *   Devnet status [--dir D]                       height/health of each service from the state file
+ *   Devnet timeline [--dir D]                     where transactions' time went, stage by stage (from the topics)
  * </pre>
  * Ports of node i (base 24200, --base-port): p2p base+i (the genesis registers 24200+i), gateway base+10+i, ledger base+20+i, consensus base+30+i,
  * p2p management HTTP base+40+i.
@@ -45,16 +47,19 @@ public final class Devnet implements AutoCloseable {
     private final int nodes;
     private final String seed;
     private final int basePort;
+    /** System properties given to every service on top of the devnet's own (e.g. a shorter block interval). */
+    private final Map<String, String> properties;
     private final List<ServiceProcess> processes = new ArrayList<>();
     private LocalInfra infra;
     private DevnetGenesis genesis;
 
-    Devnet(Path projectRoot, Path dir, int nodes, String seed, int basePort) {
+    Devnet(Path projectRoot, Path dir, int nodes, String seed, int basePort, Map<String, String> properties) {
         this.projectRoot = projectRoot;
         this.dir = dir;
         this.nodes = nodes;
         this.seed = seed;
         this.basePort = basePort;
+        this.properties = Map.copyOf(properties);
     }
 
     /**
@@ -62,7 +67,12 @@ public final class Devnet implements AutoCloseable {
      * Ports: p2p basePort+i, gateway +10+i, ledger +20+i, consensus +30+i, p2p HTTP +40+i.
      */
     public static Devnet launch(Path projectRoot, Path dir, int nodes, String seed, int basePort) {
-        Devnet d = new Devnet(projectRoot.toAbsolutePath().normalize(), dir.toAbsolutePath(), nodes, seed, basePort);
+        return launch(projectRoot, dir, nodes, seed, basePort, Map.of());
+    }
+
+    /** As {@link #launch(Path, Path, int, String, int)}, with extra system properties for every service. */
+    public static Devnet launch(Path projectRoot, Path dir, int nodes, String seed, int basePort, Map<String, String> properties) {
+        Devnet d = new Devnet(projectRoot.toAbsolutePath().normalize(), dir.toAbsolutePath(), nodes, seed, basePort, properties);
         try {
             d.start();
         } catch (RuntimeException e) {
@@ -121,6 +131,11 @@ public final class Devnet implements AutoCloseable {
         }
     }
 
+    /** The shared Kafka broker crashes (kill -9) and comes back on its port with its data; returns once it serves again. */
+    public void crashBroker() {
+        infra.kafka().crashAndRestart(LocalInfra.START_TIMEOUT);
+    }
+
     /** Starts a stopped service again and waits until it is ready. */
     public void restart(int node, String service) {
         ServiceProcess p = launch(node, service, genesis);
@@ -138,13 +153,22 @@ public final class Devnet implements AutoCloseable {
         Path dir = Path.of(opts.getOrDefault("dir", root.resolve(".devnet").toString())).toAbsolutePath();
         switch (command) {
             case "up" -> {
+                Map<String, String> properties = new LinkedHashMap<>();
+                if (opts.containsKey("block-interval-millis")) properties.put("timecoin.consensus.block-interval-millis", opts.get("block-interval-millis"));
                 Devnet d = new Devnet(root, dir, Integer.parseInt(opts.getOrDefault("nodes", "4")), opts.getOrDefault("seed", "devnet"),
-                        Integer.parseInt(opts.getOrDefault("base-port", "24200")));
+                        Integer.parseInt(opts.getOrDefault("base-port", "24200")), properties);
                 System.exit(d.runUntilStopped());
             }
             case "status" -> System.exit(status(dir));
+            case "timeline" -> {
+                Properties state = new Properties();
+                try (var in = Files.newBufferedReader(dir.resolve("devnet.properties"), StandardCharsets.UTF_8)) {
+                    state.load(in);
+                }
+                System.exit(TxTimeline.print(state.getProperty("kafka.bootstrap.servers"), Integer.parseInt(state.getProperty("nodes"))));
+            }
             default -> {
-                System.err.println("usage: Devnet up [--nodes N] [--dir D] [--seed S] | status [--dir D]");
+                System.err.println("usage: Devnet up [--nodes N] [--dir D] [--seed S] [--base-port P] [--block-interval-millis M] | status [--dir D] | timeline [--dir D]");
                 System.exit(2);
             }
         }
@@ -277,6 +301,7 @@ public final class Devnet implements AutoCloseable {
             cmd.add("-Dquarkus.datasource.username=" + infra.postgres().user());
             cmd.add("-Dquarkus.datasource.password=" + infra.postgres().password());
         }
+        properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.addAll(List.of("-jar", quarkusJar(service).toString()));
         try {
             Process p = new ProcessBuilder(Watchdog.wrap(cmd)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

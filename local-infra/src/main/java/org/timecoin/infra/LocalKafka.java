@@ -176,6 +176,15 @@ public final class LocalKafka implements AutoCloseable {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
+    /** A broker crash: kill -9 (no clean shutdown, nothing flushed), then a start on the same ports and the same data. */
+    public void crashAndRestart(Duration timeout) {
+        if (process == null) throw new IllegalStateException("this broker was not started by this JVM");
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        Watchdog.stop(process, watchdogPipe, Duration.ofSeconds(20));
+        process = null;
+        launch(timeout);
+    }
+
     @Override
     public void close() {
         if (process == null) return; // attached, or already stopped

@@ -1,0 +1,130 @@
+package org.timecoin.infra;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.BiConsumer;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxVerdict;
+import org.timecoin.protocol.model.VoteEntry;
+import org.timecoin.protocol.stack.StackRecords;
+
+/**
+ * Where a transaction's time goes on a devnet, from the records' own timestamps (each producer stamps CreateTime): for
+ * every transaction and node, when it reached the node's {@code tx.submitted} (from the gateway or relayed by p2p), when
+ * the ledger's verdict was written, when consensus sent its vote, and when the finality certificate was written. Prints
+ * percentiles per stage and the verdicts that were rejections, by reason. Read-only: it reads every node's topics from
+ * the beginning under no consumer group.
+ */
+final class TxTimeline {
+    private static final int SUBMITTED = 0, VERDICT = 1, VOTE = 2, FINAL = 3;
+    private static final String[] STAGES = {"tx.submitted", "tx.verdicts", "consensus.out (vote)", "tx.finalized"};
+
+    private final int nodes;
+    /** txid -> node -> stage -> first timestamp (ms). */
+    private final Map<Hash, long[][]> times = new HashMap<>();
+    private final Map<String, Integer> rejections = new TreeMap<>();
+
+    private TxTimeline(int nodes) {
+        this.nodes = nodes;
+    }
+
+    static int print(String bootstrap, int nodes) {
+        TxTimeline t = new TxTimeline(nodes);
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            for (int node = 0; node < nodes; node++) {
+                int n = node;
+                t.read(consumer, "node" + node + ".tx.submitted", (r, v) -> t.stamp(Transaction.decode(v).txid(), n, SUBMITTED, r.timestamp()));
+                t.read(consumer, "node" + node + ".tx.verdicts", (r, v) -> {
+                    StackRecords.Verdict verdict = StackRecords.decodeVerdict(v);
+                    t.stamp(verdict.txid(), n, VERDICT, r.timestamp());
+                    if (verdict.verdict() == TxVerdict.REJECT) t.rejections.merge(verdict.reason(), 1, Integer::sum);
+                });
+                t.read(consumer, "node" + node + ".consensus.out", (r, v) -> {
+                    if (StackRecords.decodePeerTraffic(v) instanceof StackRecords.Votes votes)
+                        for (VoteEntry e : votes.batch().entries()) t.stamp(e.txid(), n, VOTE, r.timestamp());
+                });
+                t.read(consumer, "node" + node + ".tx.finalized", (r, v) -> {
+                    if (StackRecords.decodeTxOutcome(v) instanceof StackRecords.Finalized f) t.stamp(f.certificate().txid(), n, FINAL, r.timestamp());
+                });
+            }
+        }
+        t.report();
+        return 0;
+    }
+
+    private void stamp(Hash txid, int node, int stage, long millis) {
+        long[][] byNode = times.computeIfAbsent(txid, k -> new long[nodes][4]);
+        if (byNode[node][stage] == 0) byNode[node][stage] = millis;
+    }
+
+    private void read(KafkaConsumer<byte[], byte[]> consumer, String topic, BiConsumer<ConsumerRecord<byte[], byte[]>, byte[]> onRecord) {
+        List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+        if (partitions == null || partitions.isEmpty()) return;
+        List<TopicPartition> tps = partitions.stream().map(pi -> new TopicPartition(topic, pi.partition())).toList();
+        consumer.assign(tps);
+        consumer.seekToBeginning(tps);
+        Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+        while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofSeconds(1))) {
+                try {
+                    onRecord.accept(r, r.value());
+                } catch (RuntimeException e) {
+                    // a record of another kind on the topic (consensus messages, releases): not part of the timeline
+                }
+            }
+        }
+    }
+
+    private void report() {
+        // per stage pair, over every (tx, node) that has both; "origin" = the first tx.submitted anywhere
+        Map<String, List<Long>> spans = new java.util.LinkedHashMap<>();
+        int complete = 0;
+        for (long[][] byNode : times.values()) {
+            long origin = Long.MAX_VALUE;
+            for (long[] n : byNode) if (n[SUBMITTED] > 0) origin = Math.min(origin, n[SUBMITTED]);
+            if (origin == Long.MAX_VALUE) continue;
+            boolean allFinal = true;
+            for (long[] n : byNode) {
+                if (n[SUBMITTED] > 0 && n[SUBMITTED] != origin) add(spans, "origin -> relayed to another node's tx.submitted (p2p)", n[SUBMITTED] - origin);
+                for (int s = SUBMITTED; s < FINAL; s++)
+                    if (n[s] > 0 && n[s + 1] > 0) add(spans, "node: " + STAGES[s] + " -> " + STAGES[s + 1], n[s + 1] - n[s]);
+                if (n[FINAL] > 0) add(spans, "origin -> node's tx.finalized", n[FINAL] - origin);
+                else allFinal = false;
+            }
+            if (allFinal) complete++;
+        }
+        System.out.printf("%d transactions, final on every node: %d%n", times.size(), complete);
+        System.out.printf("%-64s %8s %8s %8s %8s %8s%n", "stage (ms, from producer timestamps)", "count", "p50", "p90", "p99", "max");
+        spans.forEach((name, v) -> {
+            Collections.sort(v);
+            System.out.printf("%-64s %8d %8d %8d %8d %8d%n", name, v.size(), pct(v, 0.50), pct(v, 0.90), pct(v, 0.99), v.get(v.size() - 1));
+        });
+        if (!rejections.isEmpty()) System.out.println("rejecting verdicts by reason: " + rejections);
+    }
+
+    private static void add(Map<String, List<Long>> spans, String name, long millis) {
+        spans.computeIfAbsent(name, k -> new ArrayList<>()).add(millis);
+    }
+
+    private static long pct(List<Long> sorted, double q) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.floor(q * sorted.size())));
+    }
+}
