@@ -39,6 +39,7 @@ public class Events {
     private final Map<Hash, CompletableFuture<Event>> waiters = new ConcurrentHashMap<>();
     private final Map<Hash, Long> submittedAt;
     private final Timer finality;
+    private final Timer ledgerCatchUp;
     private final MeterRegistry registry;
     private final int maxWaiters = 10_000;
     private volatile long tipHeight = -1;
@@ -54,6 +55,12 @@ public class Events {
         });
         this.finality = Timer.builder("timecoin_gateway_finality").description("submit (here) to finality certificate")
                 .publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
+        this.ledgerCatchUp = Timer.builder("timecoin_gateway_ledger_catch_up").description("finality event here to this node's ledger reporting it final")
+                .publishPercentiles(0.5, 0.99).register(registry);
+    }
+
+    public Timer ledgerCatchUpTimer() {
+        return ledgerCatchUp;
     }
 
     public Multi<Event> stream() {

@@ -169,7 +169,9 @@ public class GatewayApi {
                 if (!e.status().equals("FINAL")) return CompletableFuture.completedFuture(withWait(n, t0));
                 // read-your-writes: answer FINAL once this node's ledger has applied the certificate, so that a wallet can
                 // spend the outputs through this gateway at once (the ledger reads tx.finalized a moment after us)
-                return ledgerAgrees(txidHex, t0, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LEDGER_CATCH_UP_MILLIS), n);
+                long eventAt = System.nanoTime();
+                return ledgerAgrees(txidHex, t0, eventAt + TimeUnit.MILLISECONDS.toNanos(LEDGER_CATCH_UP_MILLIS), n)
+                        .whenComplete((r, x) -> events.ledgerCatchUpTimer().record(System.nanoTime() - eventAt, TimeUnit.NANOSECONDS));
             });
         });
     }

@@ -72,6 +72,18 @@ class GatewayServiceTest {
         assertThat(topics.seen().stream().filter(r -> java.util.Arrays.equals(r.value(), tx.toBytes()))).allSatisfy(r -> assertThat(r.key()).isEqualTo(tx.txid().toByteArray()));
     }
 
+    /** A caller's trace context travels with the submission into the stack (W3C traceparent on the Kafka record). */
+    @Test
+    void theCallersTraceContextGoesWithTheSubmission() {
+        Transaction tx = payment(60_000);
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        given().header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01").contentType(ContentType.TEXT).body(Hex.encode(tx.toBytes()))
+                .post("/v1/transactions").then().statusCode(202);
+        topics.await("tx.submitted", b -> java.util.Arrays.equals(b, tx.toBytes()) ? b : null);
+        var record = topics.seen().stream().filter(r -> java.util.Arrays.equals(r.value(), tx.toBytes())).findFirst().orElseThrow();
+        assertThat(TopicProbe.header(record, "traceparent")).as("traceparent header").isNotNull().contains(traceId);
+    }
+
     @Test
     void theJsonFormIsTheSameTransaction() {
         Transaction tx = payment(80_000);

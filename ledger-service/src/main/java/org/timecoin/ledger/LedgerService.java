@@ -2,6 +2,7 @@ package org.timecoin.ledger;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -20,6 +21,7 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
+import org.timecoin.ledger.core.OrphanPool;
 import org.timecoin.protocol.codec.ProtocolException;
 import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.genesis.DevnetGenesis;
@@ -60,6 +62,9 @@ public class LedgerService {
     private final int genesisNodes;
     private final int maxBlockTransactions;
     private final long lockTimeoutSeconds;
+    // guarded by itself: the tx.submitted handlers run concurrently
+    private final OrphanPool orphans;
+    private final LinkedHashSet<Hash> recentlyFinal = new LinkedHashSet<>();
     private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "ledger-lock-sweeper"));
 
     @Inject
@@ -79,7 +84,9 @@ public class LedgerService {
                          @ConfigProperty(name = "timecoin.genesis.seed", defaultValue = "devnet") String genesisSeed,
                          @ConfigProperty(name = "timecoin.genesis.nodes", defaultValue = "4") int genesisNodes,
                          @ConfigProperty(name = "timecoin.ledger.max-block-transactions", defaultValue = "5000") int maxBlockTransactions,
-                         @ConfigProperty(name = "timecoin.ledger.lock-timeout-seconds", defaultValue = "60") long lockTimeoutSeconds) {
+                         @ConfigProperty(name = "timecoin.ledger.lock-timeout-seconds", defaultValue = "60") long lockTimeoutSeconds,
+                         @ConfigProperty(name = "timecoin.ledger.orphan-wait-millis", defaultValue = "3000") long orphanWaitMillis,
+                         @ConfigProperty(name = "timecoin.ledger.max-orphans", defaultValue = "10000") int maxOrphans) {
         this.store = store;
         this.cache = cache;
         this.registry = registry;
@@ -88,6 +95,12 @@ public class LedgerService {
         this.genesisNodes = genesisNodes;
         this.maxBlockTransactions = maxBlockTransactions;
         this.lockTimeoutSeconds = lockTimeoutSeconds;
+        this.orphans = new OrphanPool(maxOrphans, orphanWaitMillis);
+        registry.gauge("timecoin_ledger_orphans", orphans, o -> {
+            synchronized (o) {
+                return o.size();
+            }
+        });
     }
 
     public int chainId() {
@@ -105,6 +118,7 @@ public class LedgerService {
         LedgerStore.Tip tip = store.tip().orElseThrow();
         announce(new LedgerStore.Applied(tip.height(), tip.hash(), tip.timestampMillis(), tip.utxoCommitment(), store.validatorSet(), false));
         sweeper.scheduleWithFixedDelay(this::sweepLocks, 5, 5, TimeUnit.SECONDS);
+        sweeper.scheduleWithFixedDelay(this::expireOrphans, 200, 200, TimeUnit.MILLISECONDS);
     }
 
     private void announce(LedgerStore.Applied a) {
@@ -162,33 +176,106 @@ public class LedgerService {
         }
         Optional<RejectReason> reject = TransactionRules.checkStateless(tx).or(() -> TransactionRules.checkSignatures(tx, chainId()));
         LedgerStore.Verdict verdict = reject.isPresent() ? new LedgerStore.Verdict(false, reject.get(), null) : durably(() -> store.validateAndLock(tx));
+        if (orphaned(verdict)) {
+            boolean parked;
+            synchronized (orphans) {
+                // a parent that became final while this was validated: no wait, validate again now
+                parked = tx.inputs().stream().noneMatch(in -> recentlyFinal.contains(in.previous().txid())) && orphans.park(tx, System.currentTimeMillis());
+            }
+            if (parked) {
+                registry.counter("timecoin_ledger_orphans_parked").increment();
+                return; // the verdict follows when a parent's finality is applied, or at the deadline
+            }
+            verdict = durably(() -> store.validateAndLock(tx));
+        }
+        publishVerdict(tx, verdict);
+    }
+
+    private static boolean orphaned(LedgerStore.Verdict v) {
+        return !v.approved() && v.reason() == RejectReason.UNKNOWN_INPUT;
+    }
+
+    private void publishVerdict(Transaction tx, LedgerStore.Verdict verdict) {
         if (verdict.approved()) cache.invalidate(LedgerStore.touched(tx));
         registry.counter("timecoin_ledger_verdicts", "verdict", verdict.approved() ? "APPROVE" : verdict.reason().name()).increment();
         send(verdicts, tx.txid().toByteArray(), StackRecords.encode(new StackRecords.Verdict(tx.txid(),
                 verdict.approved() ? TxVerdict.APPROVE : TxVerdict.REJECT, verdict.approved() ? "" : verdict.reason().name())));
     }
 
+    /** A transaction is now final here: the orphans waiting for its outputs are validated again. */
+    private void parentFinal(Hash txid) {
+        List<OrphanPool.Held> waiting;
+        synchronized (orphans) {
+            recentlyFinal.add(txid);
+            if (recentlyFinal.size() > RECENTLY_FINAL) recentlyFinal.remove(recentlyFinal.iterator().next());
+            waiting = orphans.parentFinal(txid);
+        }
+        for (OrphanPool.Held h : waiting) {
+            LedgerStore.Verdict v = durably(() -> store.validateAndLock(h.tx()));
+            if (orphaned(v)) {
+                boolean parked;
+                synchronized (orphans) {
+                    parked = orphans.parkUntil(h.tx(), h.deadlineMillis()); // another parent is still unknown
+                }
+                if (parked) continue;
+            }
+            registry.counter("timecoin_ledger_orphans_resolved", "verdict", v.approved() ? "APPROVE" : v.reason().name()).increment();
+            publishVerdict(h.tx(), v);
+        }
+    }
+
+    private static final int RECENTLY_FINAL = 10_000;
+
+    /** Orphans past their wait: one last validation, then the verdict stands (unknown input: rejected). */
+    private void expireOrphans() {
+        try {
+            List<OrphanPool.Held> expired;
+            synchronized (orphans) {
+                expired = orphans.expired(System.currentTimeMillis());
+            }
+            for (OrphanPool.Held h : expired) {
+                LedgerStore.Verdict v = durably(() -> store.validateAndLock(h.tx()));
+                registry.counter("timecoin_ledger_orphans_expired", "verdict", v.approved() ? "APPROVE" : v.reason().name()).increment();
+                publishVerdict(h.tx(), v);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("orphan sweep failed: %s", e.getMessage());
+        }
+    }
+
     // ---- tx.finalized ----
 
+    /** One poll of outcomes: certificates checked, then all applied in one database transaction. */
     @Incoming("tx-finalized")
     @Blocking
-    public void onTxOutcome(byte[] value) {
-        StackRecords.TxOutcome outcome;
-        try {
-            outcome = StackRecords.decodeTxOutcome(value);
-        } catch (ProtocolException e) {
-            rejected("tx.finalized", e.reason().name(), value);
-            return;
-        }
-        if (outcome instanceof StackRecords.Finalized f) {
-            FinalityCertificate cert = f.certificate();
-            ValidatorSet set = durably(store::validatorSet);
-            if (cert.verify(chainId(), set) != null) {
-                rejected("tx.finalized", "BAD_FINALITY_CERTIFICATE", value);
-                return;
+    public void onTxOutcomes(List<byte[]> values) {
+        List<FinalityCertificate> certificates = new ArrayList<>();
+        List<StackRecords.Released> releases = new ArrayList<>();
+        ValidatorSet set = null;
+        for (byte[] value : values) {
+            StackRecords.TxOutcome outcome;
+            try {
+                outcome = StackRecords.decodeTxOutcome(value);
+            } catch (ProtocolException e) {
+                rejected("tx.finalized", e.reason().name(), value);
+                continue;
             }
-            cache.invalidate(durably(() -> store.applyFinality(cert)));
-        } else if (outcome instanceof StackRecords.Released r) {
+            if (outcome instanceof StackRecords.Finalized f) {
+                if (set == null) set = durably(store::validatorSet);
+                if (f.certificate().verify(chainId(), set) != null) {
+                    rejected("tx.finalized", "BAD_FINALITY_CERTIFICATE", value);
+                    continue;
+                }
+                certificates.add(f.certificate());
+            } else if (outcome instanceof StackRecords.Released r) {
+                releases.add(r);
+            }
+        }
+        if (!certificates.isEmpty()) {
+            cache.invalidate(durably(() -> store.applyFinalities(certificates)));
+            for (FinalityCertificate c : certificates) parentFinal(c.txid());
+        }
+        for (StackRecords.Released r : releases) { // a release never undoes a finality: the order within a poll does not matter
             durably(() -> store.release(r.txid(), r.reason()));
             cache.invalidate(durably(() -> store.outPointsOf(r.txid())));
         }
@@ -268,6 +355,8 @@ public class LedgerService {
                 registry.counter("timecoin_ledger_blocks_applied").increment();
                 announce(a);
             }
+            // a transaction this node never saw a certificate for becomes known through the block
+            for (Transaction tx : f.block().transactions()) parentFinal(tx.txid());
         } catch (LedgerStore.InvalidBlockException e) {
             rejected("blocks.finalized", e.getMessage(), value);
             LOG.warnf("finalized block %d (%s) not applied: %s", f.block().height(), f.block().hash(), e.getMessage());

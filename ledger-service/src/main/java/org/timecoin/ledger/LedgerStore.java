@@ -533,72 +533,86 @@ public class LedgerStore {
      * body. Idempotent. Returns the outpoints it changed (none when there was nothing to do or the body is unknown).
      */
     public List<OutPoint> applyFinality(FinalityCertificate certificate) {
+        return applyFinalities(List.of(certificate));
+    }
+
+    /**
+     * Applies several finality certificates in one database transaction (one commit, one fsync, for a whole poll of
+     * tx.finalized). Idempotent per certificate. Returns every outpoint whose state changed.
+     */
+    public List<OutPoint> applyFinalities(List<FinalityCertificate> certificates) {
         return inTransaction(c -> {
-            byte[] body = null;
-            Integer status = null;
-            try (PreparedStatement ps = c.prepareStatement("SELECT body, status FROM tx WHERE txid = ? FOR UPDATE")) {
-                ps.setBytes(1, certificate.txid().toByteArray());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        body = rs.getBytes(1);
-                        status = rs.getInt(2);
-                    }
-                }
-            }
-            if (status != null && (status == TX_FINAL || status == TX_CONFIRMED)) return List.of();
-            if (body == null) {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (txid, status, certificate) VALUES (?, 2, ?) "
-                        + "ON CONFLICT (txid) DO UPDATE SET status = 2, certificate = EXCLUDED.certificate, updated_at = now()")) {
-                    ps.setBytes(1, certificate.txid().toByteArray());
-                    ps.setBytes(2, certificate.toBytes());
-                    ps.executeUpdate();
-                }
-                return List.of();
-            }
-            Transaction tx = Transaction.decode(body);
-            Map<OutPoint, Stored> resolved = resolve(c, spentBy(List.of(tx)), true);
-            Set<Hash> conflicting = new HashSet<>();
-            List<byte[]> txids = new ArrayList<>();
-            List<Integer> idxs = new ArrayList<>();
-            for (TxInput in : tx.inputs()) {
-                Stored s = resolved.get(in.previous());
-                if (s != null && s.state() == LOCKED && !tx.txid().equals(s.lockTxid())) conflicting.add(s.lockTxid());
-                txids.add(in.previous().txid().toByteArray());
-                idxs.add(in.previous().index());
-            }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE utxo u SET state = 3, spent_by = ?, lock_txid = NULL, locked_at = NULL "
-                    + "FROM unnest(?::bytea[], ?::int4[]) AS x(t, i) WHERE u.txid = x.t AND u.idx = x.i AND u.state < 3")) {
-                ps.setBytes(1, tx.txid().toByteArray());
-                ps.setArray(2, bytea(c, txids));
-                ps.setArray(3, ints(c, idxs));
-                ps.executeUpdate();
-            }
-            releaseConflicting(c, conflicting);
-            List<byte[]> oTxid = new ArrayList<>();
-            List<Integer> oIdx = new ArrayList<>();
-            List<Long> oAmount = new ArrayList<>();
-            List<byte[]> oKey = new ArrayList<>();
-            for (int i = 0; i < tx.outputs().size(); i++) {
-                oTxid.add(tx.txid().toByteArray());
-                oIdx.add(i);
-                oAmount.add(tx.outputs().get(i).amount().sat());
-                oKey.add(tx.outputs().get(i).keyHash().toByteArray());
-            }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state) "
-                    + "SELECT t, i, a, k, 0 FROM unnest(?::bytea[], ?::int4[], ?::int8[], ?::bytea[]) AS x(t, i, a, k) ON CONFLICT DO NOTHING")) {
-                ps.setArray(1, bytea(c, oTxid));
-                ps.setArray(2, ints(c, oIdx));
-                ps.setArray(3, longs(c, oAmount));
-                ps.setArray(4, bytea(c, oKey));
-                ps.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET status = 2, certificate = ?, reason = NULL, updated_at = now() WHERE txid = ?")) {
-                ps.setBytes(1, certificate.toBytes());
-                ps.setBytes(2, tx.txid().toByteArray());
-                ps.executeUpdate();
-            }
-            return touched(tx);
+            List<OutPoint> changed = new ArrayList<>();
+            for (FinalityCertificate certificate : certificates) changed.addAll(applyFinality(c, certificate));
+            return changed;
         });
+    }
+
+    private List<OutPoint> applyFinality(Connection c, FinalityCertificate certificate) throws SQLException {
+        byte[] body = null;
+        Integer status = null;
+        try (PreparedStatement ps = c.prepareStatement("SELECT body, status FROM tx WHERE txid = ? FOR UPDATE")) {
+            ps.setBytes(1, certificate.txid().toByteArray());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    body = rs.getBytes(1);
+                    status = rs.getInt(2);
+                }
+            }
+        }
+        if (status != null && (status == TX_FINAL || status == TX_CONFIRMED)) return List.of();
+        if (body == null) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (txid, status, certificate) VALUES (?, 2, ?) "
+                    + "ON CONFLICT (txid) DO UPDATE SET status = 2, certificate = EXCLUDED.certificate, updated_at = now()")) {
+                ps.setBytes(1, certificate.txid().toByteArray());
+                ps.setBytes(2, certificate.toBytes());
+                ps.executeUpdate();
+            }
+            return List.of();
+        }
+        Transaction tx = Transaction.decode(body);
+        Map<OutPoint, Stored> resolved = resolve(c, spentBy(List.of(tx)), true);
+        Set<Hash> conflicting = new HashSet<>();
+        List<byte[]> txids = new ArrayList<>();
+        List<Integer> idxs = new ArrayList<>();
+        for (TxInput in : tx.inputs()) {
+            Stored s = resolved.get(in.previous());
+            if (s != null && s.state() == LOCKED && !tx.txid().equals(s.lockTxid())) conflicting.add(s.lockTxid());
+            txids.add(in.previous().txid().toByteArray());
+            idxs.add(in.previous().index());
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE utxo u SET state = 3, spent_by = ?, lock_txid = NULL, locked_at = NULL "
+                + "FROM unnest(?::bytea[], ?::int4[]) AS x(t, i) WHERE u.txid = x.t AND u.idx = x.i AND u.state < 3")) {
+            ps.setBytes(1, tx.txid().toByteArray());
+            ps.setArray(2, bytea(c, txids));
+            ps.setArray(3, ints(c, idxs));
+            ps.executeUpdate();
+        }
+        releaseConflicting(c, conflicting);
+        List<byte[]> oTxid = new ArrayList<>();
+        List<Integer> oIdx = new ArrayList<>();
+        List<Long> oAmount = new ArrayList<>();
+        List<byte[]> oKey = new ArrayList<>();
+        for (int i = 0; i < tx.outputs().size(); i++) {
+            oTxid.add(tx.txid().toByteArray());
+            oIdx.add(i);
+            oAmount.add(tx.outputs().get(i).amount().sat());
+            oKey.add(tx.outputs().get(i).keyHash().toByteArray());
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state) "
+                + "SELECT t, i, a, k, 0 FROM unnest(?::bytea[], ?::int4[], ?::int8[], ?::bytea[]) AS x(t, i, a, k) ON CONFLICT DO NOTHING")) {
+            ps.setArray(1, bytea(c, oTxid));
+            ps.setArray(2, ints(c, oIdx));
+            ps.setArray(3, longs(c, oAmount));
+            ps.setArray(4, bytea(c, oKey));
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET status = 2, certificate = ?, reason = NULL, updated_at = now() WHERE txid = ?")) {
+            ps.setBytes(1, certificate.toBytes());
+            ps.setBytes(2, tx.txid().toByteArray());
+            ps.executeUpdate();
+        }
+        return touched(tx);
     }
 
     // ---- proposals ----

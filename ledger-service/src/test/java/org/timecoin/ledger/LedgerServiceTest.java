@@ -337,4 +337,55 @@ class LedgerServiceTest {
         given().get("/v1/ledger/addresses/" + funded + "/utxos?limit=0").then().statusCode(400);
         given().get("/v1/ledger/addresses/" + funded + "/utxos?limit=1").then().statusCode(200).body("utxos.size()", is(1));
     }
+
+    /**
+     * A transaction spending an output of a transaction that is not final here yet waits (no verdict) instead of being
+     * rejected, and is approved once the parent's certificate is applied; one whose parent never comes is rejected
+     * after the wait.
+     */
+    @Test
+    @Order(20)
+    void aChildOfANotYetFinalParentWaitsForItInsteadOfBeingRejected() {
+        KeyPair payee = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "payee", 6);
+        Transaction parent = pay(6, payee, Amount.time(50).sat());
+        publish("tx.submitted", parent.toBytes());
+        assertThat(verdictFor(parent).verdict()).isEqualTo(TxVerdict.APPROVE);
+
+        Amount childOut = Amount.time(49);
+        Transaction child = Transaction.transfer(List.of(new OutPoint(parent.txid(), 0)), List.of(new TxOutput(childOut, PAYEE.keyHash())))
+                .signed(CHAIN, List.of(payee));
+        publish("tx.submitted", child.toBytes());
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> orphansWaiting() == 1);
+
+        publish("tx.finalized", StackRecords.encode(new StackRecords.Finalized(certify(parent))));
+        StackRecords.Verdict v = verdictFor(child);
+        assertThat(v.verdict()).as(v.reason()).isEqualTo(TxVerdict.APPROVE);
+        assertThat(orphansWaiting()).isZero();
+
+        Transaction orphan = Transaction.transfer(List.of(new OutPoint(org.timecoin.protocol.crypto.Hashes.tagged(
+                org.timecoin.protocol.crypto.HashTag.TX, "never".getBytes()), 0)), List.of(new TxOutput(Amount.time(1), PAYEE.keyHash())))
+                .signed(CHAIN, List.of(payee));
+        publish("tx.submitted", orphan.toBytes());
+        assertThat(verdictFor(orphan).reason()).isEqualTo("UNKNOWN_INPUT");
+    }
+
+    /** The submitter's trace context (W3C traceparent on the record) continues on the verdict the ledger publishes. */
+    @Test
+    @Order(21)
+    void theTraceContextOfASubmissionContinuesOnItsVerdict() {
+        String traceId = "0af7651916cd43dd8448eb211c80319c";
+        Transaction forged = Transaction.transfer(List.of(fundedOutput(5)), List.of(new TxOutput(Amount.time(2), PAYEE.keyHash())))
+                .signed(CHAIN, List.of(PAYEE));
+        topics.publish("tx.submitted", forged.toBytes(), java.util.Map.of("traceparent", "00-" + traceId + "-b7ad6b7169203331-01"));
+        assertThat(verdictFor(forged).reason()).isEqualTo("KEY_MISMATCH");
+        var record = topics.seen().stream().filter(r -> r.topic().endsWith("tx.verdicts") && StackRecords.decodeVerdict(r.value()).txid().equals(forged.txid()))
+                .findFirst().orElseThrow();
+        assertThat(TopicProbe.header(record, "traceparent")).as("traceparent header").isNotNull().contains(traceId);
+    }
+
+    static double orphansWaiting() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(l -> l.startsWith("timecoin_ledger_orphans ")).mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1)))
+                .findFirst().orElse(-1);
+    }
 }

@@ -30,7 +30,7 @@ import org.timecoin.protocol.genesis.DevnetGenesis;
  *   Devnet up [--nodes N] [--dir D] [--seed S] [--base-port P] [--block-interval-millis M]
  *                                                 start, print the endpoints, wait until stopped
  *   Devnet status [--dir D]                       height/health of each service from the state file
- *   Devnet timeline [--dir D]                     where transactions' time went, stage by stage (from the topics)
+ *   Devnet timeline [--dir D] [--last-seconds S]  where transactions' time went, stage by stage (from the topics)
  * </pre>
  * Ports of node i (base 24200, --base-port): p2p base+i (the genesis registers 24200+i), gateway base+10+i, ledger base+20+i, consensus base+30+i,
  * p2p management HTTP base+40+i.
@@ -165,7 +165,8 @@ public final class Devnet implements AutoCloseable {
                 try (var in = Files.newBufferedReader(dir.resolve("devnet.properties"), StandardCharsets.UTF_8)) {
                     state.load(in);
                 }
-                System.exit(TxTimeline.print(state.getProperty("kafka.bootstrap.servers"), Integer.parseInt(state.getProperty("nodes"))));
+                System.exit(TxTimeline.print(state.getProperty("kafka.bootstrap.servers"), Integer.parseInt(state.getProperty("nodes")),
+                        Long.parseLong(opts.getOrDefault("last-seconds", "0"))));
             }
             default -> {
                 System.err.println("usage: Devnet up [--nodes N] [--dir D] [--seed S] [--base-port P] [--block-interval-millis M] | status [--dir D] | timeline [--dir D]");

@@ -53,6 +53,23 @@ public final class TopicProbe implements AutoCloseable {
         publish(topic, null, value);
     }
 
+    /** With record headers (trace context, for instance). */
+    public void publish(String topic, byte[] value, Map<String, String> headers) {
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(prefix + topic, null, value);
+        headers.forEach((k, v) -> r.headers().add(k, v.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        try {
+            producer.send(r).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("publishing to " + topic, e);
+        }
+    }
+
+    /** The value of a record header as text, or null. */
+    public static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        var h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** Sends without waiting for each acknowledgement (bulk), then flushes. */
     public void publishAll(String topic, List<byte[][]> keyValues) {
         for (byte[][] kv : keyValues) producer.send(new ProducerRecord<>(prefix + topic, kv[0], kv[1]));

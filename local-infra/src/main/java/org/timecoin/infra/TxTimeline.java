@@ -34,16 +34,20 @@ final class TxTimeline {
     private static final String[] STAGES = {"tx.submitted", "tx.verdicts", "consensus.out (vote)", "tx.finalized"};
 
     private final int nodes;
+    private final long sinceMillis;
     /** txid -> node -> stage -> first timestamp (ms). */
     private final Map<Hash, long[][]> times = new HashMap<>();
     private final Map<String, Integer> rejections = new TreeMap<>();
 
-    private TxTimeline(int nodes) {
+    private TxTimeline(int nodes, long sinceMillis) {
         this.nodes = nodes;
+        this.sinceMillis = sinceMillis;
     }
 
-    static int print(String bootstrap, int nodes) {
-        TxTimeline t = new TxTimeline(nodes);
+    /** Transactions first submitted in the last {@code lastSeconds} (0: all). */
+    static int print(String bootstrap, int nodes, long lastSeconds) {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"); // the Kafka client's configuration dump is noise here
+        TxTimeline t = new TxTimeline(nodes, lastSeconds <= 0 ? 0 : System.currentTimeMillis() - lastSeconds * 1000);
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -55,7 +59,7 @@ final class TxTimeline {
                 t.read(consumer, "node" + node + ".tx.verdicts", (r, v) -> {
                     StackRecords.Verdict verdict = StackRecords.decodeVerdict(v);
                     t.stamp(verdict.txid(), n, VERDICT, r.timestamp());
-                    if (verdict.verdict() == TxVerdict.REJECT) t.rejections.merge(verdict.reason(), 1, Integer::sum);
+                    if (verdict.verdict() == TxVerdict.REJECT && r.timestamp() >= t.sinceMillis) t.rejections.merge(verdict.reason(), 1, Integer::sum);
                 });
                 t.read(consumer, "node" + node + ".consensus.out", (r, v) -> {
                     if (StackRecords.decodePeerTraffic(v) instanceof StackRecords.Votes votes)
@@ -71,6 +75,7 @@ final class TxTimeline {
     }
 
     private void stamp(Hash txid, int node, int stage, long millis) {
+        if (stage == VERDICT && millis < sinceMillis) return;
         long[][] byNode = times.computeIfAbsent(txid, k -> new long[nodes][4]);
         if (byNode[node][stage] == 0) byNode[node][stage] = millis;
     }
@@ -97,10 +102,12 @@ final class TxTimeline {
         // per stage pair, over every (tx, node) that has both; "origin" = the first tx.submitted anywhere
         Map<String, List<Long>> spans = new java.util.LinkedHashMap<>();
         int complete = 0;
+        int counted = 0;
         for (long[][] byNode : times.values()) {
             long origin = Long.MAX_VALUE;
             for (long[] n : byNode) if (n[SUBMITTED] > 0) origin = Math.min(origin, n[SUBMITTED]);
-            if (origin == Long.MAX_VALUE) continue;
+            if (origin == Long.MAX_VALUE || origin < sinceMillis) continue;
+            counted++;
             boolean allFinal = true;
             for (long[] n : byNode) {
                 if (n[SUBMITTED] > 0 && n[SUBMITTED] != origin) add(spans, "origin -> relayed to another node's tx.submitted (p2p)", n[SUBMITTED] - origin);
@@ -111,7 +118,7 @@ final class TxTimeline {
             }
             if (allFinal) complete++;
         }
-        System.out.printf("%d transactions, final on every node: %d%n", times.size(), complete);
+        System.out.printf("%d transactions, final on every node: %d%n", counted, complete);
         System.out.printf("%-64s %8s %8s %8s %8s %8s%n", "stage (ms, from producer timestamps)", "count", "p50", "p90", "p99", "max");
         spans.forEach((name, v) -> {
             Collections.sort(v);

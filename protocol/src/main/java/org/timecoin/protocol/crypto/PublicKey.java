@@ -1,5 +1,7 @@
 package org.timecoin.protocol.crypto;
 
+import java.util.concurrent.ConcurrentHashMap;
+
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 import org.timecoin.protocol.codec.Hex;
 import org.timecoin.protocol.codec.ProtocolException;
@@ -25,12 +27,21 @@ public final class PublicKey extends FixedBytes {
     Ed25519.PublicPoint point() {
         Object d = decoded;
         if (d == null) {
-            Ed25519.PublicPoint p = Ed25519.validatePublicKeyFullExport(unsafeBytes(), 0);
-            d = p == null ? INVALID : p;
+            d = RECENT.get(this); // the same validators' keys arrive in every decoded vote and certificate
+            if (d == null) {
+                Ed25519.PublicPoint p = Ed25519.validatePublicKeyFullExport(unsafeBytes(), 0);
+                d = p == null ? INVALID : p;
+                if (RECENT.size() >= RECENT_CAPACITY) RECENT.clear(); // bounded: a flood of fresh keys costs only re-decoding
+                RECENT.put(this, d);
+            }
             decoded = d;
         }
         return d == INVALID ? null : (Ed25519.PublicPoint) d;
     }
+
+    private static final int RECENT_CAPACITY = 4096;
+    // Decoded points by key bytes, across instances: each decoded message makes new PublicKey objects.
+    private static final ConcurrentHashMap<PublicKey, Object> RECENT = new ConcurrentHashMap<>();
 
     public static PublicKey fromHex(String hex) {
         byte[] b = Hex.decode(hex);
