@@ -191,7 +191,16 @@ class ManifestsTest {
         assertThat(r.config("TIMECOIN_TOPIC_PREFIX")).isEmpty();
         Map<String, JsonNode> topics = r.ofKind("KafkaTopic").stream().collect(Collectors.toMap(t -> t.path("spec").path("topicName").asText(), t -> t));
         assertThat(topics.keySet()).containsExactlyInAnyOrderElementsOf(configured);
-        assertThat(r.get("Kafka", "timecoin-kafka").path("spec").path("kafka").path("config").path("auto.create.topics.enable").asBoolean(true)).isFalse();
+        JsonNode brokerConfig = r.get("Kafka", "timecoin-kafka").path("spec").path("kafka").path("config");
+        assertThat(brokerConfig.path("auto.create.topics.enable").asBoolean(true)).isFalse();
+        // every record a service may send (a block proposal with its certificates) is accepted and replicated
+        for (String s : SERVICES) {
+            long sent = Long.parseLong(Rendered.serviceProperties(s).getProperty("kafka.max.request.size", "1048576"));
+            assertThat(brokerConfig.path("message.max.bytes").asLong()).as(s).isGreaterThanOrEqualTo(sent);
+            assertThat(brokerConfig.path("replica.fetch.max.bytes").asLong()).as(s).isGreaterThanOrEqualTo(sent);
+        }
+        long maxBlock = Long.parseLong(Rendered.serviceProperties("ledger").getProperty("timecoin.ledger.max-block-bytes", "8388608"));
+        assertThat(Long.parseLong(Rendered.serviceProperties("ledger").getProperty("kafka.max.request.size"))).isGreaterThan(maxBlock);
 
         int brokers = r.get("KafkaNodePool", "dual-role").path("spec").path("replicas").asInt();
         for (JsonNode t : topics.values()) {

@@ -62,6 +62,7 @@ public class LedgerService {
     private final int genesisNodes;
     private final int maxBlockTransactions;
     private final long lockTimeoutSeconds;
+    private final int maxBlockBytes;
     // guarded by itself: the tx.submitted handlers run concurrently
     private final OrphanPool orphans;
     private final LinkedHashSet<Hash> recentlyFinal = new LinkedHashSet<>();
@@ -86,7 +87,8 @@ public class LedgerService {
                          @ConfigProperty(name = "timecoin.ledger.max-block-transactions", defaultValue = "5000") int maxBlockTransactions,
                          @ConfigProperty(name = "timecoin.ledger.lock-timeout-seconds", defaultValue = "60") long lockTimeoutSeconds,
                          @ConfigProperty(name = "timecoin.ledger.orphan-wait-millis", defaultValue = "3000") long orphanWaitMillis,
-                         @ConfigProperty(name = "timecoin.ledger.max-orphans", defaultValue = "10000") int maxOrphans) {
+                         @ConfigProperty(name = "timecoin.ledger.max-orphans", defaultValue = "10000") int maxOrphans,
+                         @ConfigProperty(name = "timecoin.ledger.max-block-bytes", defaultValue = "8388608") int maxBlockBytes) {
         this.store = store;
         this.cache = cache;
         this.registry = registry;
@@ -96,6 +98,8 @@ public class LedgerService {
         this.maxBlockTransactions = maxBlockTransactions;
         this.lockTimeoutSeconds = lockTimeoutSeconds;
         this.orphans = new OrphanPool(maxOrphans, orphanWaitMillis);
+        if (maxBlockBytes <= BLOCK_OVERHEAD_BYTES) throw new IllegalArgumentException("timecoin.ledger.max-block-bytes must exceed " + BLOCK_OVERHEAD_BYTES);
+        this.maxBlockBytes = maxBlockBytes;
         registry.gauge("timecoin_ledger_orphans", orphans, o -> {
             synchronized (o) {
                 return o.size();
@@ -321,7 +325,7 @@ public class LedgerService {
 
     /** A block of final transactions not yet in a block, paying subsidy + their fees by reward weight, with their certificates. */
     StackRecords.Built buildProposal(StackRecords.BuildRequest b) {
-        List<LedgerStore.Candidate> candidates = durably(() -> store.proposalCandidates(maxBlockTransactions));
+        List<LedgerStore.Candidate> candidates = withinBudget(durably(() -> store.proposalCandidates(maxBlockTransactions)), maxBlockBytes - BLOCK_OVERHEAD_BYTES);
         ValidatorSet set = durably(store::validatorSet);
         Amount fees = Amount.ZERO;
         List<Transaction> txs = new ArrayList<>();
@@ -335,6 +339,24 @@ public class LedgerService {
         long timestamp = Math.max(System.currentTimeMillis(), b.previousTimestampMillis() + 1);
         Block block = new Block(new BlockHeader(chainId(), b.height(), b.previousHash(), Block.merkleRoot(txs), timestamp, b.round(), b.proposer()), txs);
         return new StackRecords.Built(b.height(), b.round(), block, certificates);
+    }
+
+    /** Room kept for the header, the reward transaction and the record's framing. */
+    static final int BLOCK_OVERHEAD_BYTES = 64 * 1024;
+
+    /**
+     * The longest prefix (txid order) of the candidates whose transactions and certificates fit in {@code budgetBytes}:
+     * a proposal must fit in one Kafka record and one p2p frame, or the leader's round can never complete and every
+     * later leader's block only grows (seen under load: blocks stopped at 1.6 MB against Kafka's 1 MB default).
+     */
+    static List<LedgerStore.Candidate> withinBudget(List<LedgerStore.Candidate> candidates, long budgetBytes) {
+        long used = 0;
+        for (int i = 0; i < candidates.size(); i++) {
+            LedgerStore.Candidate c = candidates.get(i);
+            used += c.tx().encodedSize() + c.certificate().toBytes().length;
+            if (used > budgetBytes) return candidates.subList(0, i);
+        }
+        return candidates;
     }
 
     // ---- blocks.finalized ----

@@ -162,6 +162,7 @@ public final class LocalKafka implements AutoCloseable {
         p.setProperty("share.coordinator.state.topic.min.isr", "1");
         p.setProperty("group.initial.rebalance.delay.ms", "0");
         p.setProperty("auto.create.topics.enable", "true");
+        p.setProperty("message.max.bytes", "16777216"); // block proposals with their certificates (services send up to 16 MiB)
         p.setProperty("log.retention.hours", "168");
         StringBuilder sb = new StringBuilder("# written by org.timecoin.infra.LocalKafka\n");
         p.stringPropertyNames().stream().sorted().forEach(k -> sb.append(k).append('=').append(p.getProperty(k)).append('\n'));

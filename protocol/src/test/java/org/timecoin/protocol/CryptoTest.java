@@ -45,6 +45,23 @@ class CryptoTest {
         assertThat(key.toString()).contains(PUBLIC).doesNotContain(SECRET);
     }
 
+    /** A remembered success never vouches for anything else: another signature, digest or key is checked afresh. */
+    @Test
+    void aRememberedVerificationCoversExactlyItsTriple() {
+        var signer = Ed25519Keys.deterministic("crypto-test", "cache", 0);
+        var other = Ed25519Keys.deterministic("crypto-test", "cache", 1);
+        var digest = org.timecoin.protocol.crypto.Hashes.tagged(org.timecoin.protocol.crypto.HashTag.TX, "cached".getBytes());
+        var digest2 = org.timecoin.protocol.crypto.Hashes.tagged(org.timecoin.protocol.crypto.HashTag.TX, "other".getBytes());
+        Signature good = signer.sign(digest);
+        assertThat(Ed25519Keys.verifyRemembered(signer.publicKey(), digest, good)).isTrue();
+        assertThat(Ed25519Keys.verifyRemembered(signer.publicKey(), digest, good)).as("again, remembered").isTrue();
+        byte[] bad = good.toByteArray();
+        bad[5] ^= 1;
+        assertThat(Ed25519Keys.verifyRemembered(signer.publicKey(), digest, new Signature(bad))).isFalse();
+        assertThat(Ed25519Keys.verifyRemembered(other.publicKey(), digest, good)).isFalse();
+        assertThat(Ed25519Keys.verifyRemembered(signer.publicKey(), digest2, good)).isFalse();
+    }
+
     @Test
     void cachedPointIsSafeAcrossThreads() throws Exception {
         var key = Ed25519Keys.fromPrivateKey(Hex.decode(SECRET));

@@ -54,7 +54,7 @@ public record FinalityCertificate(int chainId, Hash txid, long validatorSetHeigh
             if (w == 0) return Failure.UNKNOWN_VOTER;
             if (!seen.add(p.voter())) return Failure.DUPLICATE_VOTER;
             Hash digest = TxVoteBatch.signingHash(chainId, validatorSetHeight, p.voter(), p.branch().rootFrom(leaf));
-            if (!Ed25519Keys.verify(p.voter(), digest, p.signature())) return Failure.BAD_SIGNATURE;
+            if (!Ed25519Keys.verifyRemembered(p.voter(), digest, p.signature())) return Failure.BAD_SIGNATURE;
             weight += w;
         }
         return set.isQuorum(weight) ? null : Failure.NO_QUORUM;
