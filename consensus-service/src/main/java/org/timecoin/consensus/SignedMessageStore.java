@@ -39,9 +39,10 @@ public class SignedMessageStore {
             ps.setLong(1, m.height());
             ps.setInt(2, m.round());
             ps.setShort(3, (short) m.type());
-            ps.setBytes(4, record.message().toBytes());
+            byte[] message = record.message().toBytes();
+            ps.setBytes(4, message);
             ps.setBytes(5, record.prepared() == null ? null : encodePrepared(record.prepared()));
-            if (ps.executeUpdate() == 0) requireSame(c, m, record.message().toBytes());
+            if (ps.executeUpdate() == 0) requireSame(c, m, message);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot persist a signed message; it is not sent", e);
         }

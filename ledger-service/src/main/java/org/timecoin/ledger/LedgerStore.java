@@ -530,15 +530,9 @@ public class LedgerStore {
      * A transaction is final: its inputs are spent by it whatever locks they had (a valid certificate is authoritative;
      * the conflicting transactions holding those locks are rejected and their other locks freed), its outputs exist and
      * can be spent at once. A transaction this ledger never saw is recorded with its certificate; its block brings the
-     * body. Idempotent. Returns the outpoints it changed (none when there was nothing to do or the body is unknown).
-     */
-    public List<OutPoint> applyFinality(FinalityCertificate certificate) {
-        return applyFinalities(List.of(certificate));
-    }
-
-    /**
-     * Applies several finality certificates in one database transaction (one commit, one fsync, for a whole poll of
-     * tx.finalized). Idempotent per certificate. Returns every outpoint whose state changed.
+     * body. Idempotent. Several certificates are applied in one database transaction (one commit, one fsync, for a
+     * whole poll of tx.finalized). Returns the outpoints that changed (none when there was nothing to do or the body is
+     * unknown).
      */
     public List<OutPoint> applyFinalities(List<FinalityCertificate> certificates) {
         return inTransaction(c -> {

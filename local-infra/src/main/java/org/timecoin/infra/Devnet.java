@@ -161,10 +161,7 @@ public final class Devnet implements AutoCloseable {
             }
             case "status" -> System.exit(status(dir));
             case "timeline" -> {
-                Properties state = new Properties();
-                try (var in = Files.newBufferedReader(dir.resolve("devnet.properties"), StandardCharsets.UTF_8)) {
-                    state.load(in);
-                }
+                Properties state = readState(dir);
                 System.exit(TxTimeline.print(state.getProperty("kafka.bootstrap.servers"), Integer.parseInt(state.getProperty("nodes")),
                         Long.parseLong(opts.getOrDefault("last-seconds", "0"))));
             }
@@ -359,16 +356,22 @@ public final class Devnet implements AutoCloseable {
         }
     }
 
+    /** The running devnet's state file (written by {@code up}, removed by {@code down}). */
+    static Properties readState(Path dir) throws IOException {
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(dir.resolve("devnet.properties"), StandardCharsets.UTF_8)) {
+            p.load(in);
+        }
+        return p;
+    }
+
     static int status(Path dir) throws IOException {
         Path state = dir.resolve("devnet.properties");
         if (!Files.exists(state)) {
             System.out.println("no devnet running (no " + state + ")");
             return 1;
         }
-        Properties p = new Properties();
-        try (var in = Files.newBufferedReader(state, StandardCharsets.UTF_8)) {
-            p.load(in);
-        }
+        Properties p = readState(dir);
         long pid = Long.parseLong(p.getProperty("supervisor.pid"));
         boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
         System.out.println("devnet supervisor pid " + pid + (alive ? " running" : " NOT RUNNING") + "; genesis " + p.getProperty("genesis.hash")

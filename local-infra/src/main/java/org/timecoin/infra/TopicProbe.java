@@ -42,10 +42,14 @@ public final class TopicProbe implements AutoCloseable {
     }
 
     public void publish(String topic, byte[] key, byte[] value) {
+        send(new ProducerRecord<>(prefix + topic, key, value));
+    }
+
+    private void send(ProducerRecord<byte[], byte[]> r) {
         try {
-            producer.send(new ProducerRecord<>(prefix + topic, key, value)).get(10, TimeUnit.SECONDS);
+            producer.send(r).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            throw new IllegalStateException("publishing to " + topic, e);
+            throw new IllegalStateException("publishing to " + r.topic(), e);
         }
     }
 
@@ -57,11 +61,7 @@ public final class TopicProbe implements AutoCloseable {
     public void publish(String topic, byte[] value, Map<String, String> headers) {
         ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(prefix + topic, null, value);
         headers.forEach((k, v) -> r.headers().add(k, v.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        try {
-            producer.send(r).get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("publishing to " + topic, e);
-        }
+        send(r);
     }
 
     /** The value of a record header as text, or null. */

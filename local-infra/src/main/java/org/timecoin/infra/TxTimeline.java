@@ -75,7 +75,6 @@ final class TxTimeline {
     }
 
     private void stamp(Hash txid, int node, int stage, long millis) {
-        if (stage == VERDICT && millis < sinceMillis) return;
         long[][] byNode = times.computeIfAbsent(txid, k -> new long[nodes][4]);
         if (byNode[node][stage] == 0) byNode[node][stage] = millis;
     }
