@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.ForkJoinPool;
 
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Assumptions;
@@ -25,12 +24,16 @@ import org.timecoin.protocol.model.Amount;
 import org.timecoin.protocol.model.Block;
 import org.timecoin.protocol.model.BlockHeader;
 import org.timecoin.protocol.model.CommitCertificate;
+import org.timecoin.protocol.model.FinalityCertificate;
 import org.timecoin.protocol.model.ConsensusMessage;
 import org.timecoin.protocol.model.OutPoint;
 import org.timecoin.protocol.model.SignedConsensusMessage;
 import org.timecoin.protocol.model.Transaction;
 import org.timecoin.protocol.model.TxInput;
 import org.timecoin.protocol.model.TxOutput;
+import org.timecoin.protocol.model.TxVerdict;
+import org.timecoin.protocol.model.TxVoteBatch;
+import org.timecoin.protocol.model.VoteEntry;
 import org.timecoin.protocol.rules.RewardSplit;
 import org.timecoin.protocol.rules.TransactionRules;
 import org.timecoin.protocol.rules.ValidatorSet;
@@ -110,6 +113,23 @@ class LedgerBenchmark {
         return new CommitCertificate(CHAIN, 1, 0, b.hash(), seals);
     }
 
+    /** A finality certificate per transaction from masternodes 0–2, whose votes come in batches of {@code batch} transactions. */
+    static List<FinalityCertificate> finalityCertificates(List<Transaction> txs, int batch) {
+        List<FinalityCertificate> out = new ArrayList<>();
+        for (int from = 0; from < txs.size(); from += batch) {
+            List<Transaction> slice = txs.subList(from, Math.min(from + batch, txs.size()));
+            List<VoteEntry> entries = slice.stream().map(t -> new VoteEntry(t.txid(), TxVerdict.APPROVE)).toList();
+            List<TxVoteBatch> votes = new ArrayList<>();
+            for (int v = 0; v < 3; v++) votes.add(TxVoteBatch.sign(CHAIN, 1, G.masternodes().get(v).nodeKey(), entries));
+            for (int i = 0; i < slice.size(); i++) {
+                List<FinalityCertificate.VoteProof> proofs = new ArrayList<>();
+                for (TxVoteBatch vote : votes) proofs.add(vote.proofFor(i));
+                out.add(new FinalityCertificate(CHAIN, slice.get(i).txid(), 1, proofs));
+            }
+        }
+        return out;
+    }
+
     /** The same changes as a block apply, one row per statement, inside one database transaction (no checks at all). */
     static void applyNaively(PGSimpleDataSource ds, Block block) throws Exception {
         try (Connection c = ds.getConnection()) {
@@ -164,35 +184,62 @@ class LedgerBenchmark {
             System.out.printf("block: %d transactions, %d UTXO changes (outputs + inputs + transaction rows), %d bytes%n", k, changes(block),
                     block.toBytes().length);
 
-            // 1. apply: batched (the ledger's path, checks included) vs one row per statement (no checks), same data
-            Db batched = database(pg, "bench_batched");
-            Db naive = database(pg, "bench_naive");
-            long t0 = System.nanoTime();
-            batched.store().applyBlock(CHAIN, block, cert);
-            long batchedNs = System.nanoTime() - t0;
-            t0 = System.nanoTime();
-            applyNaively(naive.ds(), block);
-            long naiveNs = System.nanoTime() - t0;
+            // 1. apply: batched (the ledger's path, checks included) vs one row per statement (no checks), same data, on
+            // fresh identical databases; round 1 warms the JIT, the best later round is reported
+            int rounds = Integer.getInteger("bench.rounds", 3);
+            long batchedNs = Long.MAX_VALUE;
+            long naiveNs = Long.MAX_VALUE;
+            for (int round = 0; round < rounds; round++) {
+                Db batched = database(pg, "bench_batched");
+                Db naive = database(pg, "bench_naive");
+                long t0 = System.nanoTime();
+                batched.store().applyBlock(CHAIN, block, cert);
+                long b = System.nanoTime() - t0;
+                t0 = System.nanoTime();
+                applyNaively(naive.ds(), block);
+                long n = System.nanoTime() - t0;
+                System.out.printf("apply round %d: batched %.0f ms, one row per statement %.0f ms%n", round + 1, b / 1e6, n / 1e6);
+                if (round > 0 || rounds == 1) {
+                    batchedNs = Math.min(batchedNs, b);
+                    naiveNs = Math.min(naiveNs, n);
+                }
+            }
             System.out.printf("apply, batched (unnest, with all checks): %.0f ms = %.0f changes/s%n", batchedNs / 1e6, changes(block) / (batchedNs / 1e9));
             System.out.printf("apply, one row per statement (no checks): %.0f ms = %.0f changes/s%n", naiveNs / 1e6, changes(block) / (naiveNs / 1e9));
             System.out.printf("batched / naive speed-up: %.1fx%n", (double) naiveNs / batchedNs);
 
             if (Boolean.getBoolean("bench.applyOnly")) return;
-            // 2. validate a 1,000-transaction block: its inputs from PostgreSQL + every signature on all cores
+            // 2. validate a 1,000-transaction block as the service does for a proposal: inputs from PostgreSQL, every
+            // stateful rule, and each transaction's finality certificate (3 of 4 voters; votes in batches of 100, as a
+            // validator signs one batch per verdict window). Transaction signatures were checked when each was validated
+            // and finalized by > 2/3 of the weight: the certificate is what a block check verifies. "Cold" = no vote
+            // signature seen before; the full re-verification of every transaction signature is printed beside it.
             Db check = database(pg, "bench_check");
             List<Transaction> thousand = transactions(20_000, 1_000);
             Block b1000 = block(thousand, fee * 1_000);
-            for (int run = 0; run < 4; run++) {
-                long s = System.nanoTime();
-                String why = check.store().checkBlock(CHAIN, b1000, null);
-                long stateful = System.nanoTime() - s;
-                long sig = System.nanoTime();
-                boolean allValid = ForkJoinPool.commonPool().submit(() -> thousand.parallelStream()
-                        .allMatch(t -> TransactionRules.checkSignatures(t, CHAIN).isEmpty())).get();
-                long sigs = System.nanoTime() - sig;
-                System.out.printf("validate 1,000-tx block, %s: stateful checks %.1f ms + signatures %.1f ms (%d cores) = %.1f ms (%s)%n",
-                        run == 0 ? "cold" : "warm run " + run, stateful / 1e6, sigs / 1e6, ForkJoinPool.commonPool().getParallelism(),
-                        (stateful + sigs) / 1e6, why == null && allValid ? "valid" : "INVALID " + why);
+            List<FinalityCertificate> certificates = finalityCertificates(thousand, 100);
+            java.util.concurrent.ExecutorService verifiers = java.util.concurrent.Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+            try {
+                for (int run = 0; run < 4; run++) {
+                    long s = System.nanoTime();
+                    String why = check.store().checkBlock(CHAIN, b1000, certificates);
+                    long checkNs = System.nanoTime() - s;
+                    long sig = System.nanoTime();
+                    List<java.util.concurrent.Future<Boolean>> parts = new ArrayList<>();
+                    int cores = Runtime.getRuntime().availableProcessors();
+                    for (int part = 0; part < cores; part++) {
+                        List<Transaction> share = thousand.subList(part * thousand.size() / cores, (part + 1) * thousand.size() / cores);
+                        parts.add(verifiers.submit(() -> share.stream().allMatch(t -> TransactionRules.checkSignatures(t, CHAIN).isEmpty())));
+                    }
+                    boolean allValid = true;
+                    for (var f : parts) allValid &= f.get();
+                    long sigs = System.nanoTime() - sig;
+                    System.out.printf("validate 1,000-tx block, %s: inputs + rules + finality certificates %.1f ms (%s); re-verifying all 1,000 "
+                            + "transaction signatures as well would add %.1f ms on %d threads (%s)%n", run == 0 ? "cold" : "warm run " + run,
+                            checkNs / 1e6, why == null ? "valid" : "INVALID " + why, sigs / 1e6, cores, allValid ? "all valid" : "INVALID");
+                }
+            } finally {
+                verifiers.shutdown();
             }
 
             // 3. read cache on a skewed workload: 90% of reads go to 1% of 100k outputs; cache of 10k entries
