@@ -35,6 +35,7 @@ import org.timecoin.protocol.model.Address;
 import org.timecoin.protocol.model.Amount;
 import org.timecoin.protocol.model.Network;
 import org.timecoin.protocol.model.Transaction;
+import org.timecoin.infra.Devnet;
 import org.timecoin.wallet.TimecoinCli;
 
 import io.restassured.http.ContentType;
@@ -219,7 +220,8 @@ class TransactionFlowIT {
         Path pass = dir.resolve("pass");
         Files.writeString(pass, "x");
         List<String> args = List.of("--json", "load", "--gateways", gateway(0) + "," + gateway(1) + "," + gateway(2) + "," + gateway(3), "--rate", "5",
-                "--duration-seconds", "8", "--lanes", "20", "--devnet-funded", "8", "--devnet-seed", SharedDevnet.genesis().seed());
+                "--duration-seconds", "8", "--lanes", "20", "--devnet-funded", "8", "--devnet-seed", SharedDevnet.genesis().seed(), "--devnet-dir",
+                SharedDevnet.get().dir().toString(), "--sample-seconds", "1");
         Result r = cli(dir.resolve("unused.json"), pass, 0, args.toArray(String[]::new));
         assertThat(r.code()).as(r.out()).isZero();
         String json = r.out().substring(r.out().lastIndexOf("{\"offeredPerSecond\""));
@@ -228,6 +230,13 @@ class TransactionFlowIT {
         assertThat(report.path("offered").asLong()).isGreaterThanOrEqualTo(20);
         assertThat(report.path("failed").asLong()).isZero();
         assertThat(report.path("finalized").asLong()).isEqualTo(report.path("offered").asLong());
+        // memory of every service of the devnet, over time: heap from its metrics, RSS from /proc by the pid the devnet recorded
+        assertThat(report.path("memory")).hasSize(SharedDevnet.NODES * Devnet.SERVICES.size());
+        for (var service : report.path("memory")) {
+            assertThat(service.path("heapLastBytes").asLong()).as(service.toString()).isPositive();
+            assertThat(service.path("rssLastBytes").asLong()).as(service.toString()).isGreaterThan(service.path("heapLastBytes").asLong());
+            assertThat(service.path("rssMiB").size()).as("samples over the run").isGreaterThanOrEqualTo(4);
+        }
     }
 
     public record Result(int code, String out) {

@@ -18,6 +18,7 @@ import javax.sql.DataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.timecoin.ledger.core.BlockCheck;
+import org.timecoin.ledger.core.BlockOrder;
 import org.timecoin.ledger.core.SpendCheck;
 import org.timecoin.ledger.core.UtxoCommitment;
 import org.timecoin.protocol.crypto.Hash;
@@ -57,7 +58,8 @@ public class LedgerStore {
     }
 
     /** A spent output as stored, with its state. */
-    record Stored(OutPoint outPoint, TxOutput output, int state, Hash lockTxid, Hash spentBy) {
+    /** An output as stored; {@code confirmed}: created by a block (an output made by finality alone is not, yet). */
+    record Stored(OutPoint outPoint, TxOutput output, int state, Hash lockTxid, Hash spentBy, boolean confirmed) {
     }
 
     public record Applied(long height, Hash hash, long timestampMillis, Hash utxoCommitment, ValidatorSet nextSet, boolean alreadyApplied) {
@@ -193,7 +195,7 @@ public class LedgerStore {
             txids.add(p.txid().toByteArray());
             idxs.add(p.index());
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT u.txid, u.idx, u.amount, u.key_hash, u.state, u.lock_txid, u.spent_by FROM utxo u "
+        try (PreparedStatement ps = c.prepareStatement("SELECT u.txid, u.idx, u.amount, u.key_hash, u.state, u.lock_txid, u.spent_by, u.created_height IS NOT NULL FROM utxo u "
                 + "JOIN unnest(?::bytea[], ?::int4[]) AS p(txid, idx) ON u.txid = p.txid AND u.idx = p.idx ORDER BY u.txid, u.idx"
                 + (forUpdate ? " FOR UPDATE OF u" : ""))) {
             ps.setArray(1, bytea(c, txids));
@@ -202,7 +204,7 @@ public class LedgerStore {
                 while (rs.next()) {
                     OutPoint op = new OutPoint(new Hash(rs.getBytes(1)), rs.getInt(2));
                     out.put(op, new Stored(op, new TxOutput(Amount.sat(rs.getLong(3)), new KeyHash(rs.getBytes(4))), rs.getInt(5),
-                            hashOrNull(rs.getBytes(6)), hashOrNull(rs.getBytes(7))));
+                            hashOrNull(rs.getBytes(6)), hashOrNull(rs.getBytes(7)), rs.getBoolean(8)));
                 }
             }
         }
@@ -242,19 +244,23 @@ public class LedgerStore {
     private static void addOutputs(Map<OutPoint, Stored> resolved, Transaction tx) {
         for (int i = 0; i < tx.outputs().size(); i++) {
             OutPoint op = new OutPoint(tx.txid(), i);
-            resolved.putIfAbsent(op, new Stored(op, tx.outputs().get(i), UNSPENT, null, null));
+            resolved.putIfAbsent(op, new Stored(op, tx.outputs().get(i), UNSPENT, null, null, true));
         }
     }
 
     private static String check(Connection c, int chainId, Block block, Tip t, ValidatorSet set, Map<OutPoint, Stored> stored) throws SQLException {
         Map<OutPoint, Stored> resolved = new HashMap<>(stored);
         addOutputs(resolved, block.transactions().get(0));
+        // outputs a block may spend: confirmed by earlier blocks, or made earlier in this block (BlockOrder) — never
+        // outputs only finality made here, which another node may not have yet
+        Set<Hash> earlierInBlock = new HashSet<>(List.of(block.transactions().get(0).txid()));
         Amount fees = Amount.ZERO;
         for (Transaction tx : block.transactions().subList(1, block.transactions().size())) {
             List<TxOutput> spent = new ArrayList<>();
             for (TxInput in : tx.inputs()) {
                 Stored s = resolved.get(in.previous());
                 if (s == null) return "UNKNOWN_INPUT";
+                if (!s.confirmed() && !earlierInBlock.contains(in.previous().txid())) return "UNCONFIRMED_INPUT";
                 boolean spentElsewhere = (s.state() == SPENT_FINAL || s.state() == SPENT_CONFIRMED) && !tx.txid().equals(s.spentBy());
                 if (spentElsewhere || s.state() == SPENT_CONFIRMED) return "INPUT_SPENT";
                 spent.add(s.output());
@@ -269,6 +275,7 @@ public class LedgerStore {
             if (!result.ok()) return result.reject().name();
             fees = fees.plus(result.fee());
             addOutputs(resolved, tx);
+            earlierInBlock.add(tx.txid());
         }
         return BlockCheck.check(block, chainId, t.height(), t.hash(), t.timestampMillis(), set, fees);
     }
@@ -459,11 +466,13 @@ public class LedgerStore {
             }
             Map<OutPoint, Stored> resolved = resolve(c, spentBy(List.of(tx)), true);
             List<TxOutput> spent = new ArrayList<>();
+            int lockedByItself = 0; // another copy of it (relayed and submitted both) validated meanwhile: same verdict
             for (TxInput in : tx.inputs()) {
                 Stored s = resolved.get(in.previous());
                 if (s == null) return new Verdict(false, RejectReason.UNKNOWN_INPUT, null);
-                if (s.state() == LOCKED) return new Verdict(false, RejectReason.INPUT_LOCKED, null);
-                if (s.state() != UNSPENT) return new Verdict(false, RejectReason.INPUT_SPENT, null);
+                if (s.state() == LOCKED && tx.txid().equals(s.lockTxid())) lockedByItself++;
+                else if (s.state() == LOCKED) return new Verdict(false, RejectReason.INPUT_LOCKED, null);
+                else if (s.state() != UNSPENT) return new Verdict(false, RejectReason.INPUT_SPENT, null);
                 spent.add(s.output());
             }
             TxOutput collateral = null;
@@ -474,6 +483,8 @@ public class LedgerStore {
             }
             SpendCheck.Result result = SpendCheck.check(tx, spent, collateral);
             if (!result.ok()) return new Verdict(false, result.reject(), null);
+            if (lockedByItself == tx.inputs().size()) return new Verdict(true, null, result.fee());
+            if (lockedByItself > 0) throw new IllegalStateException("some inputs of " + tx.txid() + " locked by it, some not");
             List<byte[]> txids = new ArrayList<>();
             List<Integer> idxs = new ArrayList<>();
             for (TxInput in : tx.inputs()) {
@@ -487,7 +498,9 @@ public class LedgerStore {
                 ps.setArray(3, ints(c, idxs));
                 if (ps.executeUpdate() != tx.inputs().size()) throw new IllegalStateException("inputs changed under their row locks");
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (txid, body, status, fee) VALUES (?, ?, 1, ?)")) {
+            // a transaction released earlier (its lock expired, or consensus gave up on it) and seen again is pending again
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (txid, body, status, fee) VALUES (?, ?, 1, ?) ON CONFLICT (txid) DO UPDATE "
+                    + "SET status = 1, body = EXCLUDED.body, fee = EXCLUDED.fee, reason = NULL, updated_at = now() WHERE tx.status IN (4, 5)")) {
                 ps.setBytes(1, tx.txid().toByteArray());
                 ps.setBytes(2, tx.toBytes());
                 ps.setLong(3, result.fee().sat());
@@ -614,7 +627,11 @@ public class LedgerStore {
     public record Candidate(Transaction tx, Amount fee, FinalityCertificate certificate) {
     }
 
-    /** Final transactions not yet in a block, in txid order, with their fees and certificates. */
+    /**
+     * Final transactions not yet in a block, with their fees and certificates, parents before children
+     * ({@link BlockOrder}); a transaction spending an unconfirmed output of a transaction that is not among them is
+     * left for a later block.
+     */
     public List<Candidate> proposalCandidates(int limit) {
         return inTransaction(c -> {
             List<Candidate> out = new ArrayList<>();
@@ -627,7 +644,17 @@ public class LedgerStore {
                     }
                 }
             }
-            return out;
+            Set<Hash> included = new HashSet<>();
+            for (Candidate cand : out) included.add(cand.tx().txid());
+            Set<OutPoint> outside = new HashSet<>();
+            for (Candidate cand : out) for (TxInput in : cand.tx().inputs()) if (!included.contains(in.previous().txid())) outside.add(in.previous());
+            Map<OutPoint, Stored> stored = resolve(c, outside, false);
+            Set<Hash> excluded = new HashSet<>();
+            for (OutPoint p : outside) {
+                Stored s = stored.get(p);
+                if (s == null || !s.confirmed()) excluded.add(p.txid());
+            }
+            return BlockOrder.arrange(out, Candidate::tx, excluded);
         });
     }
 

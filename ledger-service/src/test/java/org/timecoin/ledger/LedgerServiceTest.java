@@ -194,6 +194,31 @@ class LedgerServiceTest {
         }
     }
 
+    /**
+     * The same transaction validated twice at once (submitted at this node and relayed by a peer) is approved twice, and
+     * a transaction released earlier and seen again is validated afresh — neither is an error that could stop the topic.
+     */
+    @Test
+    @Order(3)
+    void theSameTransactionTwiceAtOnceOrAgainAfterItsReleaseIsApproved() throws Exception {
+        Transaction t = pay(7, PAYEE, Amount.time(5).sat());
+        var pool = Executors.newFixedThreadPool(2);
+        try {
+            var first = pool.submit((Callable<LedgerStore.Verdict>) () -> store.validateAndLock(t));
+            var second = pool.submit((Callable<LedgerStore.Verdict>) () -> store.validateAndLock(t));
+            assertThat(List.of(first.get(30, TimeUnit.SECONDS), second.get(30, TimeUnit.SECONDS))).allMatch(LedgerStore.Verdict::approved);
+        } finally {
+            pool.shutdownNow();
+        }
+        // (the store directly, not the REST read: the service's cache is invalidated by the service's own paths)
+        assertThat(store.utxo(fundedOutput(7)).orElseThrow().state()).isEqualTo(1); // locked
+        assertThat(store.release(t.txid(), "LOCK_EXPIRED")).isTrue();
+        assertThat(store.utxo(fundedOutput(7)).orElseThrow().state()).isEqualTo(0); // unspent
+        assertThat(store.validateAndLock(t).approved()).isTrue();
+        assertThat(store.utxo(fundedOutput(7)).orElseThrow().state()).isEqualTo(1);
+        given().get("/v1/ledger/transactions/" + t.txid().hex()).then().statusCode(200).body("status", equalTo("PENDING"));
+    }
+
     @Test
     @Order(4)
     void aFinalityCertificateSpendsTheInputsAndMakesTheOutputsSpendable() {
@@ -381,6 +406,40 @@ class LedgerServiceTest {
         var record = topics.seen().stream().filter(r -> r.topic().endsWith("tx.verdicts") && StackRecords.decodeVerdict(r.value()).txid().equals(forged.txid()))
                 .findFirst().orElseThrow();
         assertThat(TopicProbe.header(record, "traceparent")).as("traceparent header").isNotNull().contains(traceId);
+    }
+
+    /**
+     * A block may spend only outputs confirmed by earlier blocks or made earlier in the same block: a node that never
+     * saw a parent's finality must be able to apply it. The proposal puts the parent before its child; the same block
+     * with the child first is refused.
+     */
+    @Test
+    @Order(22)
+    void aProposalPutsAParentBeforeItsChildAndABlockSpendingAnOutputOnlyFinalityMadeIsRefused() {
+        Block tip = store.block(1).orElseThrow().block(); // the parent (order 20) is final here, its outputs not yet confirmed
+        KeyPair payee = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "payee", 6);
+        Transaction parent = pay(6, payee, Amount.time(50).sat());
+        Transaction child = Transaction.transfer(List.of(new OutPoint(parent.txid(), 0)), List.of(new TxOutput(Amount.time(49), PAYEE.keyHash())))
+                .signed(CHAIN, List.of(payee));
+        publish("tx.finalized", StackRecords.encode(new StackRecords.Finalized(certify(child))));
+        Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/v1/ledger/transactions/" + child.txid().hex()).then()
+                .body("status", equalTo("FINAL")));
+
+        var proposer = GENESIS.masternodes().get(2).nodeKey();
+        publish("proposals.requests", StackRecords.encode(new StackRecords.BuildRequest(2, 0, tip.hash(), tip.header().timestampMillis(), proposer.publicKey())));
+        StackRecords.Built built = await("proposals.responses", r -> StackRecords.decodeProposalResponse(r) instanceof StackRecords.Built b && b.height() == 2 ? b : null);
+        List<Hash> order = built.block().transactions().stream().map(Transaction::txid).toList();
+        assertThat(order).contains(parent.txid(), child.txid());
+        assertThat(order.indexOf(parent.txid())).isLessThan(order.indexOf(child.txid()));
+        assertThat(store.checkBlock(CHAIN, built.block(), built.certificates())).isNull();
+
+        List<Transaction> childFirst = new ArrayList<>(built.block().transactions());
+        Transaction builtParent = childFirst.remove(order.indexOf(parent.txid()));
+        childFirst.add(childFirst.stream().map(Transaction::txid).toList().indexOf(child.txid()) + 1, builtParent);
+        var h = built.block().header();
+        Block reordered = new Block(new org.timecoin.protocol.model.BlockHeader(CHAIN, 2, h.previousHash(), Block.merkleRoot(childFirst), h.timestampMillis(),
+                h.round(), h.proposer()), childFirst);
+        assertThat(store.checkBlock(CHAIN, reordered, null)).isEqualTo("UNCONFIRMED_INPUT");
     }
 
     static double orphansWaiting() {

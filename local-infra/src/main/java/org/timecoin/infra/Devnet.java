@@ -91,6 +91,27 @@ public final class Devnet implements AutoCloseable {
         return nodes;
     }
 
+    /** A running service: its node, name, base URL and process id. */
+    public record Service(int node, String name, String url, long pid) {
+    }
+
+    /** The services running now, node by node. */
+    public synchronized List<Service> services() {
+        return processes.stream().sorted(java.util.Comparator.comparingInt(ServiceProcess::node).thenComparing(ServiceProcess::service))
+                .map(p -> new Service(p.node(), p.service(), "http://127.0.0.1:" + p.httpPort(), jvmPid(p.process()))).toList();
+    }
+
+    /** The service's JVM under its watchdog shell ({@link Watchdog#wrap}); -1 when it is not running. */
+    static long jvmPid(Process watchdog) {
+        return watchdog.descendants().filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false)).mapToLong(ProcessHandle::pid)
+                .findFirst().orElse(-1);
+    }
+
+    /** Its folder: logs, infrastructure data and the state file {@code devnet.properties}. */
+    public Path dir() {
+        return dir;
+    }
+
     public DevnetGenesis genesis() {
         return genesis;
     }
@@ -138,11 +159,18 @@ public final class Devnet implements AutoCloseable {
 
     /** Starts a stopped service again and waits until it is ready. */
     public void restart(int node, String service) {
-        ServiceProcess p = launch(node, service, genesis);
+        restart(node, List.of(service));
+    }
+
+    /** Starts stopped services of one node again, all at once (as an orchestrator would), and waits until all are ready. */
+    public void restart(int node, List<String> services) {
+        List<ServiceProcess> started = new ArrayList<>();
+        for (String service : services) started.add(launch(node, service, genesis));
         synchronized (this) {
-            processes.add(p);
+            processes.addAll(started);
+            writeState(genesis); // their new pids
         }
-        awaitReady(List.of(p));
+        awaitReady(started);
     }
 
     public static void main(String[] args) throws Exception {
@@ -340,7 +368,7 @@ public final class Devnet implements AutoCloseable {
         return m.find() ? m.group(1) : "–";
     }
 
-    private void writeState(DevnetGenesis genesis) {
+    private synchronized void writeState(DevnetGenesis genesis) {
         Properties p = new Properties();
         p.setProperty("supervisor.pid", Long.toString(ProcessHandle.current().pid()));
         p.setProperty("nodes", Integer.toString(nodes));
@@ -348,7 +376,10 @@ public final class Devnet implements AutoCloseable {
         p.setProperty("genesis.hash", genesis.hash().hex());
         p.setProperty("kafka.bootstrap.servers", infra.kafka().bootstrapServers());
         p.setProperty("postgres", infra.postgres().host() + ":" + infra.postgres().port());
-        for (ServiceProcess s : processes) p.setProperty("node" + s.node() + "." + s.service() + ".http", Integer.toString(s.httpPort()));
+        for (ServiceProcess s : processes) {
+            p.setProperty("node" + s.node() + "." + s.service() + ".http", Integer.toString(s.httpPort()));
+            p.setProperty("node" + s.node() + "." + s.service() + ".pid", Long.toString(jvmPid(s.process()))); // the load generator reads RSS
+        }
         try (var out = Files.newBufferedWriter(dir.resolve("devnet.properties"), StandardCharsets.UTF_8)) {
             p.store(out, "written by bin/devnet up; removed by bin/devnet down");
         } catch (IOException e) {

@@ -26,8 +26,10 @@ import org.timecoin.protocol.stack.StackRecords;
  * Where a transaction's time goes on a devnet, from the records' own timestamps (each producer stamps CreateTime): for
  * every transaction and node, when it reached the node's {@code tx.submitted} (from the gateway or relayed by p2p), when
  * the ledger's verdict was written, when consensus sent its vote, and when the finality certificate was written. Prints
- * percentiles per stage and the verdicts that were rejections, by reason. Read-only: it reads every node's topics from
- * the beginning under no consumer group.
+ * percentiles per stage and the verdicts that were rejections, by reason. Blocks likewise: when each node's consensus
+ * wrote the committed block to {@code blocks.finalized} and when its ledger wrote {@code blocks.applied}, so the spread
+ * from the first commit anywhere to the last node's apply is the block's propagation to every node. Read-only: it reads
+ * every node's topics from the beginning under no consumer group.
  */
 final class TxTimeline {
     private static final int SUBMITTED = 0, VERDICT = 1, VOTE = 2, FINAL = 3;
@@ -38,6 +40,11 @@ final class TxTimeline {
     /** txid -> node -> stage -> first timestamp (ms). */
     private final Map<Hash, long[][]> times = new HashMap<>();
     private final Map<String, Integer> rejections = new TreeMap<>();
+    private static final int COMMITTED = 0, APPLIED = 1;
+    /** height -> node -> {blocks.finalized, blocks.applied} timestamp (ms). */
+    private final Map<Long, long[][]> blocks = new TreeMap<>();
+    /** height -> the proposer's timestamp in the block header. */
+    private final Map<Long, Long> proposed = new HashMap<>();
 
     private TxTimeline(int nodes, long sinceMillis) {
         this.nodes = nodes;
@@ -68,6 +75,12 @@ final class TxTimeline {
                 t.read(consumer, "node" + node + ".tx.finalized", (r, v) -> {
                     if (StackRecords.decodeTxOutcome(v) instanceof StackRecords.Finalized f) t.stamp(f.certificate().txid(), n, FINAL, r.timestamp());
                 });
+                t.read(consumer, "node" + node + ".blocks.finalized", (r, v) -> {
+                    var header = StackRecords.decodeFinalizedBlock(v).block().header();
+                    t.proposed.putIfAbsent(header.height(), header.timestampMillis());
+                    t.stampBlock(header.height(), n, COMMITTED, r.timestamp());
+                });
+                t.read(consumer, "node" + node + ".blocks.applied", (r, v) -> t.stampBlock(StackRecords.decodeBlockApplied(v).height(), n, APPLIED, r.timestamp()));
             }
         }
         t.report();
@@ -76,6 +89,11 @@ final class TxTimeline {
 
     private void stamp(Hash txid, int node, int stage, long millis) {
         long[][] byNode = times.computeIfAbsent(txid, k -> new long[nodes][4]);
+        if (byNode[node][stage] == 0) byNode[node][stage] = millis;
+    }
+
+    private void stampBlock(long height, int node, int stage, long millis) {
+        long[][] byNode = blocks.computeIfAbsent(height, k -> new long[nodes][2]);
         if (byNode[node][stage] == 0) byNode[node][stage] = millis;
     }
 
@@ -118,12 +136,41 @@ final class TxTimeline {
             if (allFinal) complete++;
         }
         System.out.printf("%d transactions, final on every node: %d%n", counted, complete);
-        System.out.printf("%-64s %8s %8s %8s %8s %8s%n", "stage (ms, from producer timestamps)", "count", "p50", "p90", "p99", "max");
+        table("stage (ms, from producer timestamps)", spans);
+        if (!rejections.isEmpty()) System.out.println("rejecting verdicts by reason: " + rejections);
+
+        Map<String, List<Long>> blockSpans = new java.util.LinkedHashMap<>();
+        int everywhere = 0;
+        for (var e : blocks.entrySet()) {
+            long first = Long.MAX_VALUE;
+            for (long[] n : e.getValue()) if (n[COMMITTED] > 0) first = Math.min(first, n[COMMITTED]);
+            if (first == Long.MAX_VALUE || first < sinceMillis || e.getKey() == 0) continue;
+            Long proposal = proposed.get(e.getKey());
+            if (proposal != null) add(blockSpans, "proposer's timestamp -> first node's blocks.finalized (round)", first - proposal);
+            long last = 0;
+            boolean all = true;
+            for (long[] n : e.getValue()) {
+                if (n[COMMITTED] > 0) add(blockSpans, "first blocks.finalized -> node's blocks.finalized", n[COMMITTED] - first);
+                if (n[APPLIED] > 0) add(blockSpans, "first blocks.finalized -> node's blocks.applied", n[APPLIED] - first);
+                if (n[APPLIED] > 0) last = Math.max(last, n[APPLIED]);
+                else all = false;
+            }
+            if (all) {
+                everywhere++;
+                add(blockSpans, "first blocks.finalized -> applied on every node (propagation)", last - first);
+            }
+        }
+        if (blockSpans.isEmpty()) return;
+        System.out.printf("%n%d blocks applied on every node%n", everywhere);
+        table("block stage (ms, from producer timestamps)", blockSpans);
+    }
+
+    private static void table(String heading, Map<String, List<Long>> spans) {
+        System.out.printf("%-64s %8s %8s %8s %8s %8s%n", heading, "count", "p50", "p90", "p99", "max");
         spans.forEach((name, v) -> {
             Collections.sort(v);
             System.out.printf("%-64s %8d %8d %8d %8d %8d%n", name, v.size(), pct(v, 0.50), pct(v, 0.90), pct(v, 0.99), v.get(v.size() - 1));
         });
-        if (!rejections.isEmpty()) System.out.println("rejecting verdicts by reason: " + rejections);
     }
 
     private static void add(Map<String, List<Long>> spans, String name, long millis) {

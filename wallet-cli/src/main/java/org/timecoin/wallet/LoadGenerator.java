@@ -4,11 +4,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.timecoin.protocol.codec.Hex;
@@ -49,8 +52,12 @@ final class LoadGenerator extends TimecoinCli.Sub {
     int funded;
     @Option(names = "--devnet-seed", defaultValue = "devnet")
     String seed;
-    @Option(names = "--metrics", split = ",", description = "service base URLs whose /q/metrics heap use is sampled at start and end")
+    @Option(names = "--metrics", split = ",", description = "service base URLs whose heap use (/q/metrics) is sampled over the run")
     List<String> metrics = List.of();
+    @Option(names = "--devnet-dir", description = "a local devnet's folder (bin/devnet: .devnet): sample heap and RSS of every one of its services")
+    Path devnetDir;
+    @Option(names = "--sample-seconds", defaultValue = "10", description = "memory sampling interval")
+    int sampleSeconds;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -88,7 +95,16 @@ final class LoadGenerator extends TimecoinCli.Sub {
         ConcurrentLinkedQueue<Lane> idle = new ConcurrentLinkedQueue<>();
         for (int i = 0; i < lanes; i++) idle.add(new Lane(laneKeys.get(i), new OutPoint(split.txid(), i), perLane, gateways.get(i % gateways.size())));
 
-        long[] heapBefore = heap();
+        List<MemorySampler.Target> targets = new ArrayList<>();
+        if (devnetDir != null) targets.addAll(MemorySampler.devnet(devnetDir));
+        for (String m : metrics) targets.add(new MemorySampler.Target(m, m, -1));
+        MemorySampler memory = new MemorySampler(targets);
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "memory-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+        if (!memory.isEmpty()) sampler.scheduleAtFixedRate(memory::sample, 0, sampleSeconds, TimeUnit.SECONDS);
         JsonNode chainBefore = g.get("/v1/chain");
         AtomicLong offered = new AtomicLong();
         AtomicLong notOffered = new AtomicLong();
@@ -149,43 +165,25 @@ final class LoadGenerator extends TimecoinCli.Sub {
         long waitUntil = System.nanoTime() + 30_000_000_000L; // let the last ones finish (they count, their latency is real)
         while (finalized.get() + failed.get() < offered.get() && System.nanoTime() < waitUntil) Thread.sleep(50);
         JsonNode chainAfter = g.get("/v1/chain");
-        long[] heapAfter = heap();
+        sampler.shutdownNow();
+        sampler.awaitTermination(10, TimeUnit.SECONDS);
+        if (!memory.isEmpty()) memory.sample();
         long[] lat = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         long blocks = chainAfter.path("height").asLong() - chainBefore.path("height").asLong();
         double blockSeconds = blocks == 0 ? 0 : (chainAfter.path("tipTimestampMillis").asLong() - chainBefore.path("tipTimestampMillis").asLong()) / 1000.0 / blocks;
         java.util.Map<String, Object> result = TimecoinCli.map("offeredPerSecond", Math.round(offered.get() / seconds), "finalizedPerSecond",
                 Math.round(finalized.get() / seconds), "offered", offered.get(), "finalized", finalized.get(), "notOffered", notOffered.get(), "failed",
                 failed.get(), "latencyP50Millis", pct(lat, 0.50), "latencyP99Millis", pct(lat, 0.99), "latencyMaxMillis", pct(lat, 1.0), "blocks", blocks,
-                "secondsPerBlock", Math.round(blockSeconds * 100) / 100.0, "heapBytesBefore", Arrays.toString(heapBefore), "heapBytesAfter",
-                Arrays.toString(heapAfter));
+                "secondsPerBlock", Math.round(blockSeconds * 100) / 100.0, "memory", memory.report());
         cli.print(result, String.format("offered %.0f tx/s, finalized %.0f tx/s (%d of %d; %d not offered for want of an idle lane, %d failed); "
-                        + "finality p50 %d ms, p99 %d ms, max %d ms; %d blocks, %.2f s per block; heap before %s after %s (bytes, per --metrics service)",
+                        + "finality p50 %d ms, p99 %d ms, max %d ms; %d blocks, %.2f s per block%n%s",
                 offered.get() / seconds, finalized.get() / seconds, finalized.get(), offered.get(), notOffered.get(), failed.get(), pct(lat, 0.5),
-                pct(lat, 0.99), pct(lat, 1.0), blocks, blockSeconds, Arrays.toString(heapBefore), Arrays.toString(heapAfter)));
+                pct(lat, 0.99), pct(lat, 1.0), blocks, blockSeconds, memory.isEmpty() ? "(no memory sampled: --devnet-dir or --metrics)" : memory.table()));
         return TimecoinCli.OK;
     }
 
     private static long pct(long[] sorted, double p) {
         if (sorted.length == 0) return -1;
         return sorted[Math.min(sorted.length - 1, (int) (sorted.length * p))] / 1_000_000;
-    }
-
-    /** Heap used per service (sum over pools), from Prometheus metrics; -1 when unreachable. */
-    private long[] heap() {
-        long[] out = new long[metrics.size()];
-        for (int i = 0; i < metrics.size(); i++) {
-            try {
-                String text = http.send(HttpRequest.newBuilder(URI.create(metrics.get(i) + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-                double sum = 0;
-                for (String line : text.split("\n")) {
-                    if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                }
-                out[i] = (long) sum;
-            } catch (Exception e) {
-                out[i] = -1;
-            }
-        }
-        return out;
     }
 }

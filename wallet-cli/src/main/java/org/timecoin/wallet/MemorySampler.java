@@ -1,0 +1,130 @@
+package org.timecoin.wallet;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Memory of the services under load, sampled over time: heap in use (the JVM's own figure, from each service's
+ * {@code /q/metrics}) and resident set size (from {@code /proc/<pid>/status}, when the process is local and its pid
+ * known — a devnet's state file records them). A figure that cannot be read is -1.
+ */
+final class MemorySampler {
+    /** One service: a name for the report, its base URL, its pid (-1: not local). */
+    record Target(String name, String url, long pid) {
+    }
+
+    private final List<Target> targets;
+    private final HttpClient http;
+    /** Per target, samples of {heap, rss} in bytes, in time order. */
+    private final List<List<long[]>> series = new ArrayList<>();
+
+    MemorySampler(List<Target> targets) {
+        this.targets = List.copyOf(targets);
+        // its own client (HTTP/1.1, no upgrade attempts), apart from the one carrying the load
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        for (int i = 0; i < targets.size(); i++) series.add(new ArrayList<>());
+    }
+
+    /** Every service of a devnet started by {@code bin/devnet up} (its {@code devnet.properties}). */
+    static List<Target> devnet(Path dir) throws IOException {
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(dir.resolve("devnet.properties"))) {
+            p.load(in);
+        }
+        List<Target> out = new ArrayList<>();
+        int nodes = Integer.parseInt(p.getProperty("nodes"));
+        for (int i = 0; i < nodes; i++) {
+            for (String s : List.of("ledger", "consensus", "p2p", "gateway")) {
+                String port = p.getProperty("node" + i + "." + s + ".http");
+                if (port == null) continue;
+                out.add(new Target("node" + i + " " + s, "http://127.0.0.1:" + port, Long.parseLong(p.getProperty("node" + i + "." + s + ".pid", "-1"))));
+            }
+        }
+        return out;
+    }
+
+    boolean isEmpty() {
+        return targets.isEmpty();
+    }
+
+    /** One sample of every service, all asked at once (a slow service delays the sample by at most the timeout). */
+    synchronized void sample() {
+        List<java.util.concurrent.CompletableFuture<Long>> heaps = new ArrayList<>();
+        for (Target t : targets) {
+            heaps.add(http.sendAsync(HttpRequest.newBuilder(URI.create(t.url() + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString()).thenApply(r -> r.statusCode() == 200 ? heapInUse(r.body()) : -1L).exceptionally(x -> -1L));
+        }
+        for (int i = 0; i < targets.size(); i++) series.get(i).add(new long[] {heaps.get(i).join(), rss(targets.get(i).pid())});
+    }
+
+    /** Sum of {@code jvm_memory_used_bytes} over the heap pools, from a Prometheus text exposition. */
+    static long heapInUse(String metrics) {
+        double sum = 0;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+        return (long) sum;
+    }
+
+    static long rss(long pid) {
+        if (pid <= 0) return -1;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** Per service: first, last and highest heap and RSS (bytes) and the heap/RSS series in MiB, for the JSON report. */
+    synchronized List<Map<String, Object>> report() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            List<long[]> s = series.get(i);
+            if (s.isEmpty()) continue;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("service", targets.get(i).name());
+            for (int k = 0; k < 2; k++) {
+                String what = k == 0 ? "heap" : "rss";
+                int kk = k;
+                m.put(what + "FirstBytes", s.get(0)[k]);
+                m.put(what + "LastBytes", s.get(s.size() - 1)[k]);
+                m.put(what + "MaxBytes", s.stream().mapToLong(v -> v[kk]).max().orElse(-1));
+                m.put(what + "MiB", s.stream().map(v -> v[kk] < 0 ? -1 : v[kk] >> 20).toList());
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** A table for people: one line per service, MiB. */
+    synchronized String table() {
+        StringBuilder b = new StringBuilder(String.format("%-20s %28s %28s%n", "memory (MiB)", "heap first / last / max", "RSS first / last / max"));
+        for (Map<String, Object> m : report()) {
+            b.append(String.format("%-20s %28s %28s%n", m.get("service"), triple(m, "heap"), triple(m, "rss")));
+        }
+        return b.toString();
+    }
+
+    private static String triple(Map<String, Object> m, String what) {
+        return mib(m.get(what + "FirstBytes")) + " / " + mib(m.get(what + "LastBytes")) + " / " + mib(m.get(what + "MaxBytes"));
+    }
+
+    private static String mib(Object bytes) {
+        long b = (Long) bytes;
+        return b < 0 ? "–" : Long.toString(b >> 20);
+    }
+}
