@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 
@@ -103,8 +104,28 @@ public final class Devnet implements AutoCloseable {
 
     /** The service's JVM under its watchdog shell ({@link Watchdog#wrap}); -1 when it is not running. */
     static long jvmPid(Process watchdog) {
-        return watchdog.descendants().filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false)).mapToLong(ProcessHandle::pid)
-                .findFirst().orElse(-1);
+        return jvm(watchdog).map(ProcessHandle::pid).orElse(-1L);
+    }
+
+    private static Optional<ProcessHandle> jvm(Process watchdog) {
+        return watchdog.descendants().filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false)).findFirst();
+    }
+
+    /**
+     * Each ready service's JVM, remembered so that stopping never leaves one behind even if its watchdog shell died
+     * first (a signal meant for the JVM — jcmd's attach, say — sent to the shell ends it and orphans the JVM).
+     */
+    private final Map<Process, ProcessHandle> jvms = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void stopJvmOf(ServiceProcess p) {
+        ProcessHandle jvm = jvms.remove(p.process());
+        if (jvm == null || !jvm.isAlive()) return;
+        jvm.destroy();
+        try {
+            jvm.onExit().get(20, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            jvm.destroyForcibly();
+        }
     }
 
     /** Its folder: logs, infrastructure data and the state file {@code devnet.properties}. */
@@ -136,6 +157,8 @@ public final class Devnet implements AutoCloseable {
     /** kill -9 of the service's JVM (a crash: no shutdown hook, nothing flushed). */
     public void kill(int node, String service) {
         ServiceProcess p = process(node, service);
+        ProcessHandle jvm = jvms.remove(p.process());
+        if (jvm != null) jvm.destroyForcibly();
         p.process().descendants().forEach(ProcessHandle::destroyForcibly);
         Watchdog.stop(p.process(), p.pipe(), Duration.ofSeconds(20));
         synchronized (this) {
@@ -147,6 +170,7 @@ public final class Devnet implements AutoCloseable {
     public void stop(int node, String service) {
         ServiceProcess p = process(node, service);
         Watchdog.stop(p.process(), p.pipe(), Duration.ofSeconds(30));
+        stopJvmOf(p);
         synchronized (this) {
             processes.remove(p);
         }
@@ -377,6 +401,7 @@ public final class Devnet implements AutoCloseable {
         p.setProperty("kafka.bootstrap.servers", infra.kafka().bootstrapServers());
         p.setProperty("postgres", infra.postgres().host() + ":" + infra.postgres().port());
         for (ServiceProcess s : processes) {
+            jvm(s.process()).ifPresent(h -> jvms.putIfAbsent(s.process(), h));
             p.setProperty("node" + s.node() + "." + s.service() + ".http", Integer.toString(s.httpPort()));
             p.setProperty("node" + s.node() + "." + s.service() + ".pid", Long.toString(jvmPid(s.process()))); // the load generator reads RSS
         }
@@ -439,7 +464,10 @@ public final class Devnet implements AutoCloseable {
                 // already closed: the watchdog is stopping that service
             }
         }
-        for (ServiceProcess p : processes) Watchdog.stop(p.process(), null, Duration.ofSeconds(20));
+        for (ServiceProcess p : processes) {
+            Watchdog.stop(p.process(), null, Duration.ofSeconds(20));
+            stopJvmOf(p);
+        }
         processes.clear();
         if (infra != null) {
             infra.close();
