@@ -114,17 +114,22 @@ final class SharedDevnet {
      * that they agree on tip, UTXO commitment and supply (genesis + 100 TIME per block: fees move, nothing else is made).
      */
     static void agreeing(List<Integer> nodes, int heights, Duration timeout) {
+        agreeing(get(), nodes, heights, timeout);
+    }
+
+    /** As {@link #agreeing(List, int, Duration)}, on any devnet. */
+    static void agreeing(Devnet devnet, List<Integer> nodes, int heights, Duration timeout) {
         java.util.Set<Long> seen = new java.util.HashSet<>();
         await().atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
             List<JsonPath> chains = new ArrayList<>();
-            for (int i : nodes) chains.add(chain(i));
+            for (int i : nodes) chains.add(given().baseUri(devnet.url("gateway", i)).get("/v1/chain").then().statusCode(200).extract().jsonPath());
             long h = chains.get(0).getLong("height");
             if (chains.stream().anyMatch(c -> c.getLong("height") != h)) return false;
             for (JsonPath c : chains) {
                 org.assertj.core.api.Assertions.assertThat(c.getString("tipHash")).isEqualTo(chains.get(0).getString("tipHash"));
                 org.assertj.core.api.Assertions.assertThat(c.getString("utxoCommitment")).isEqualTo(chains.get(0).getString("utxoCommitment"));
                 org.assertj.core.api.Assertions.assertThat(c.getLong("confirmedSupplySat"))
-                        .isEqualTo(genesis().initialSupply().plus(org.timecoin.protocol.rules.RewardSplit.BLOCK_SUBSIDY.multiply(h)).sat());
+                        .isEqualTo(devnet.genesis().initialSupply().plus(org.timecoin.protocol.rules.RewardSplit.BLOCK_SUBSIDY.multiply(h)).sat());
             }
             seen.add(h);
             return seen.size() >= heights;

@@ -13,12 +13,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.timecoin.infra.Devnet;
+import org.timecoin.infra.JvmHeap;
 import org.timecoin.wallet.TimecoinCli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.restassured.path.json.JsonPath;
 
 /**
  * Soak (not in the default run): a devnet of its own under steady load for a long time. Every payment offered must
@@ -76,7 +75,7 @@ class SoakIT {
 
             assertThat(report.path("failed").asLong()).as("payments whose finality was not seen").isZero();
             assertThat(finalized).isEqualTo(report.path("offered").asLong()).isPositive();
-            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).until(() -> agree(devnet, nodes));
+            SharedDevnet.agreeing(devnet, java.util.stream.IntStream.range(0, nodes).boxed().toList(), 1, Duration.ofMinutes(2));
         }
     }
 
@@ -85,34 +84,11 @@ class SoakIT {
         return true;
     }
 
-    /** Same height, tip, UTXO commitment and supply on every node. */
-    static boolean agree(Devnet devnet, int nodes) {
-        List<JsonPath> chains = new ArrayList<>();
-        for (int i = 0; i < nodes; i++) chains.add(io.restassured.RestAssured.given().baseUri(devnet.url("gateway", i)).get("/v1/chain").jsonPath());
-        for (JsonPath c : chains) {
-            for (String field : List.of("height", "tipHash", "utxoCommitment", "confirmedSupplySat")) {
-                if (!String.valueOf(c.getString(field)).equals(chains.get(0).getString(field))) return false;
-            }
-        }
-        return true;
-    }
-
-    /** Heap in use per service right after {@code jcmd GC.run}, in {@link Devnet#services()} order. */
+    /** Heap in use per service right after a full GC, in {@link Devnet#services()} order. */
     static long[] heapAfterFullGc(Devnet devnet) throws Exception {
         List<Devnet.Service> services = devnet.services();
         long[] out = new long[services.size()];
-        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-        for (int i = 0; i < services.size(); i++) {
-            Process p = new ProcessBuilder(jcmd, Long.toString(services.get(i).pid()), "GC.run").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0).as("jcmd %s GC.run", services.get(i).pid()).isTrue();
-            String metrics = io.restassured.RestAssured.given().baseUri(services.get(i).url()).get("/q/metrics").asString();
-            double sum = 0;
-            for (String line : metrics.split("\n")) {
-                if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-            out[i] = (long) sum;
-        }
+        for (int i = 0; i < services.size(); i++) out[i] = JvmHeap.afterFullGc(services.get(i).pid(), services.get(i).url());
         return out;
     }
 }

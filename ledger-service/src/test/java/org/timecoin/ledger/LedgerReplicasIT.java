@@ -262,14 +262,7 @@ class LedgerReplicasIT {
 
     /** Heap in use after a full GC, summed over the heap pools, read from the replica's own metrics. */
     static double heapAfterGc(int replica) throws Exception {
-        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(replicas.get(replica).pid()),
-                "GC.run").redirectErrorStream(true).start();
-        assertThat(jcmd.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        double sum = 0;
-        for (String l : get(replica, "/q/metrics").split("\n")) {
-            if (l.startsWith("jvm_memory_used_bytes{area=\"heap\"")) sum += Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1));
-        }
-        return sum;
+        return org.timecoin.infra.JvmHeap.afterFullGc(replicas.get(replica).pid(), "http://127.0.0.1:" + ports[replica]);
     }
 
     @Test

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 
@@ -99,23 +98,22 @@ public final class Devnet implements AutoCloseable {
     /** The services running now, node by node. */
     public synchronized List<Service> services() {
         return processes.stream().sorted(java.util.Comparator.comparingInt(ServiceProcess::node).thenComparing(ServiceProcess::service))
-                .map(p -> new Service(p.node(), p.service(), "http://127.0.0.1:" + p.httpPort(), jvmPid(p.process()))).toList();
-    }
-
-    /** The service's JVM under its watchdog shell ({@link Watchdog#wrap}); -1 when it is not running. */
-    static long jvmPid(Process watchdog) {
-        return jvm(watchdog).map(ProcessHandle::pid).orElse(-1L);
-    }
-
-    private static Optional<ProcessHandle> jvm(Process watchdog) {
-        return watchdog.descendants().filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false)).findFirst();
+                .map(p -> new Service(p.node(), p.service(), "http://127.0.0.1:" + p.httpPort(), jvmPid(p))).toList();
     }
 
     /**
-     * Each ready service's JVM, remembered so that stopping never leaves one behind even if its watchdog shell died
-     * first (a signal meant for the JVM — jcmd's attach, say — sent to the shell ends it and orphans the JVM).
+     * Each service's JVM under its watchdog shell ({@link Watchdog#wrap}), remembered once found so that stopping never
+     * leaves one behind even if the shell died first (a signal meant for the JVM — jcmd's attach, say — sent to the
+     * shell ends it and orphans the JVM).
      */
     private final Map<Process, ProcessHandle> jvms = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The service's JVM pid; -1 while it has not started. */
+    private long jvmPid(ServiceProcess s) {
+        ProcessHandle jvm = jvms.computeIfAbsent(s.process(), watchdog -> watchdog.descendants()
+                .filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false)).findFirst().orElse(null));
+        return jvm == null ? -1 : jvm.pid();
+    }
 
     private void stopJvmOf(ServiceProcess p) {
         ProcessHandle jvm = jvms.remove(p.process());
@@ -401,9 +399,8 @@ public final class Devnet implements AutoCloseable {
         p.setProperty("kafka.bootstrap.servers", infra.kafka().bootstrapServers());
         p.setProperty("postgres", infra.postgres().host() + ":" + infra.postgres().port());
         for (ServiceProcess s : processes) {
-            jvm(s.process()).ifPresent(h -> jvms.putIfAbsent(s.process(), h));
             p.setProperty("node" + s.node() + "." + s.service() + ".http", Integer.toString(s.httpPort()));
-            p.setProperty("node" + s.node() + "." + s.service() + ".pid", Long.toString(jvmPid(s.process()))); // the load generator reads RSS
+            p.setProperty("node" + s.node() + "." + s.service() + ".pid", Long.toString(jvmPid(s))); // the load generator reads RSS
         }
         try (var out = Files.newBufferedWriter(dir.resolve("devnet.properties"), StandardCharsets.UTF_8)) {
             p.store(out, "written by bin/devnet up; removed by bin/devnet down");

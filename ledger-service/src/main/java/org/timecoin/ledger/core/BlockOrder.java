@@ -53,7 +53,7 @@ public final class BlockOrder {
         }
         // Kahn's algorithm, smallest txid first among the ready ones
         Map<Hash, Integer> waitingOn = new HashMap<>();
-        PriorityQueue<Hash> ready = new PriorityQueue<>(BlockOrder::compare);
+        PriorityQueue<Hash> ready = new PriorityQueue<>();
         for (var e : parents.entrySet()) {
             if (dropped.contains(e.getKey())) continue;
             waitingOn.put(e.getKey(), e.getValue().size());
@@ -69,9 +69,5 @@ public final class BlockOrder {
             }
         }
         return out; // a cycle cannot exist (a txid commits to its inputs); anything left waiting would be left out
-    }
-
-    private static int compare(Hash a, Hash b) {
-        return java.util.Arrays.compareUnsigned(a.toByteArray(), b.toByteArray());
     }
 }

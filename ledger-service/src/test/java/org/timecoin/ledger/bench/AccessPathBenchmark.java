@@ -116,7 +116,17 @@ class AccessPathBenchmark {
 
     /** One statement per row, each sent and answered before the next (the naive path of the issue). */
     static void jdbcRowByRow(LocalPostgres pg, String db, Changes c) throws Exception {
-        try (Connection con = dataSource(pg, db, false).getConnection()) {
+        jdbcPerRow(pg, db, c, false);
+    }
+
+    /** JDBC batches ({@code addBatch}/{@code executeBatch}); pgjdbc rewrites the inserts into multi-row VALUES. */
+    static void jdbcBatch(LocalPostgres pg, String db, Changes c) throws Exception {
+        jdbcPerRow(pg, db, c, true);
+    }
+
+    /** The three per-row statements, bound once per row: executed at once, or added to a batch sent per statement. */
+    private static void jdbcPerRow(LocalPostgres pg, String db, Changes c, boolean batched) throws Exception {
+        try (Connection con = dataSource(pg, db, batched).getConnection()) {
             con.setAutoCommit(false);
             try (PreparedStatement ins = con.prepareStatement(INSERT_OUTPUT); PreparedStatement spend = con.prepareStatement(SPEND);
                  PreparedStatement tx = con.prepareStatement(INSERT_TX)) {
@@ -125,54 +135,32 @@ class AccessPathBenchmark {
                     ins.setInt(2, c.oIdx.get(i));
                     ins.setLong(3, c.oAmount.get(i));
                     ins.setBytes(4, c.oKey.get(i));
-                    ins.executeUpdate();
+                    row(ins, batched);
                 }
                 for (int i = 0; i < c.sTxid.size(); i++) {
                     spend.setBytes(1, c.sBy.get(i));
                     spend.setBytes(2, c.sTxid.get(i));
                     spend.setInt(3, c.sIdx.get(i));
-                    spend.executeUpdate();
+                    row(spend, batched);
                 }
                 for (int i = 0; i < c.tTxid.size(); i++) {
                     tx.setBytes(1, c.tTxid.get(i));
                     tx.setBytes(2, c.tBody.get(i));
-                    tx.executeUpdate();
+                    row(tx, batched);
+                }
+                if (batched) {
+                    ins.executeBatch();
+                    spend.executeBatch();
+                    tx.executeBatch();
                 }
             }
             con.commit();
         }
     }
 
-    /** JDBC batches ({@code addBatch}/{@code executeBatch}); pgjdbc rewrites the inserts into multi-row VALUES. */
-    static void jdbcBatch(LocalPostgres pg, String db, Changes c) throws Exception {
-        try (Connection con = dataSource(pg, db, true).getConnection()) {
-            con.setAutoCommit(false);
-            try (PreparedStatement ins = con.prepareStatement(INSERT_OUTPUT); PreparedStatement spend = con.prepareStatement(SPEND);
-                 PreparedStatement tx = con.prepareStatement(INSERT_TX)) {
-                for (int i = 0; i < c.oTxid.size(); i++) {
-                    ins.setBytes(1, c.oTxid.get(i));
-                    ins.setInt(2, c.oIdx.get(i));
-                    ins.setLong(3, c.oAmount.get(i));
-                    ins.setBytes(4, c.oKey.get(i));
-                    ins.addBatch();
-                }
-                ins.executeBatch();
-                for (int i = 0; i < c.sTxid.size(); i++) {
-                    spend.setBytes(1, c.sBy.get(i));
-                    spend.setBytes(2, c.sTxid.get(i));
-                    spend.setInt(3, c.sIdx.get(i));
-                    spend.addBatch();
-                }
-                spend.executeBatch();
-                for (int i = 0; i < c.tTxid.size(); i++) {
-                    tx.setBytes(1, c.tTxid.get(i));
-                    tx.setBytes(2, c.tBody.get(i));
-                    tx.addBatch();
-                }
-                tx.executeBatch();
-            }
-            con.commit();
-        }
+    private static void row(PreparedStatement ps, boolean batched) throws java.sql.SQLException {
+        if (batched) ps.addBatch();
+        else ps.executeUpdate();
     }
 
     /** One statement per kind of change over arrays ({@code unnest}): the ledger service's path. */

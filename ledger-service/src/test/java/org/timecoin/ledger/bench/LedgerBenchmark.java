@@ -130,47 +130,6 @@ class LedgerBenchmark {
         return out;
     }
 
-    /** The same changes as a block apply, one row per statement, inside one database transaction (no checks at all). */
-    static void applyNaively(PGSimpleDataSource ds, Block block) throws Exception {
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement ins = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state, created_height) VALUES (?, ?, ?, ?, 0, 1)");
-                 PreparedStatement spend = c.prepareStatement("UPDATE utxo SET state = 4, spent_height = 1, spent_by = ? WHERE txid = ? AND idx = ?");
-                 PreparedStatement tx = c.prepareStatement("INSERT INTO tx (txid, body, status, block_height) VALUES (?, ?, 3, 1)")) {
-                for (Transaction t : block.transactions()) {
-                    for (int i = 0; i < t.outputs().size(); i++) {
-                        ins.setBytes(1, t.txid().toByteArray());
-                        ins.setInt(2, i);
-                        ins.setLong(3, t.outputs().get(i).amount().sat());
-                        ins.setBytes(4, t.outputs().get(i).keyHash().toByteArray());
-                        ins.executeUpdate();
-                    }
-                    for (TxInput in : t.inputs()) {
-                        spend.setBytes(1, t.txid().toByteArray());
-                        spend.setBytes(2, in.previous().txid().toByteArray());
-                        spend.setInt(3, in.previous().index());
-                        spend.executeUpdate();
-                    }
-                    if (!t.isReward()) {
-                        tx.setBytes(1, t.txid().toByteArray());
-                        tx.setBytes(2, t.toBytes());
-                        tx.executeUpdate();
-                    }
-                }
-            }
-            try (PreparedStatement tip = c.prepareStatement("UPDATE chain_state SET applied_height = 1")) {
-                tip.executeUpdate();
-            }
-            c.commit();
-        }
-    }
-
-    static long changes(Block b) {
-        long n = 0;
-        for (Transaction t : b.transactions()) n += t.outputs().size() + t.inputs().size() + (t.isReward() ? 0 : 1);
-        return n;
-    }
-
     @Test
     void printFigures() throws Exception {
         Assumptions.assumeTrue(Boolean.getBoolean("timecoin.bench"), "run with -Dtimecoin.bench=true");
@@ -181,7 +140,8 @@ class LedgerBenchmark {
             long fee = TransactionRules.minimumFee(Amount.sat(100_000_000)).sat();
             Block block = block(txs, fee * k);
             CommitCertificate cert = certify(block);
-            System.out.printf("block: %d transactions, %d UTXO changes (outputs + inputs + transaction rows), %d bytes%n", k, changes(block),
+            AccessPathBenchmark.Changes changes = AccessPathBenchmark.Changes.of(block, G.fundedKeys().get(0).keyHash().toByteArray());
+            System.out.printf("block: %d transactions, %d UTXO changes (outputs + inputs + transaction rows), %d bytes%n", k, changes.count(),
                     block.toBytes().length);
 
             // 1. apply: batched (the ledger's path, checks included) vs one row per statement (no checks), same data, on
@@ -191,12 +151,12 @@ class LedgerBenchmark {
             long naiveNs = Long.MAX_VALUE;
             for (int round = 0; round < rounds; round++) {
                 Db batched = database(pg, "bench_batched");
-                Db naive = database(pg, "bench_naive");
+                database(pg, "bench_naive");
                 long t0 = System.nanoTime();
                 batched.store().applyBlock(CHAIN, block, cert);
                 long b = System.nanoTime() - t0;
                 t0 = System.nanoTime();
-                applyNaively(naive.ds(), block);
+                AccessPathBenchmark.jdbcRowByRow(pg, "bench_naive", changes);
                 long n = System.nanoTime() - t0;
                 System.out.printf("apply round %d: batched %.0f ms, one row per statement %.0f ms%n", round + 1, b / 1e6, n / 1e6);
                 if (round > 0 || rounds == 1) {
@@ -204,8 +164,8 @@ class LedgerBenchmark {
                     naiveNs = Math.min(naiveNs, n);
                 }
             }
-            System.out.printf("apply, batched (unnest, with all checks): %.0f ms = %.0f changes/s%n", batchedNs / 1e6, changes(block) / (batchedNs / 1e9));
-            System.out.printf("apply, one row per statement (no checks): %.0f ms = %.0f changes/s%n", naiveNs / 1e6, changes(block) / (naiveNs / 1e9));
+            System.out.printf("apply, batched (unnest, with all checks): %.0f ms = %.0f changes/s%n", batchedNs / 1e6, changes.count() / (batchedNs / 1e9));
+            System.out.printf("apply, one row per statement (no checks): %.0f ms = %.0f changes/s%n", naiveNs / 1e6, changes.count() / (naiveNs / 1e9));
             System.out.printf("batched / naive speed-up: %.1fx%n", (double) naiveNs / batchedNs);
 
             if (Boolean.getBoolean("bench.applyOnly")) return;

@@ -3,7 +3,6 @@ package org.timecoin.ledger.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -22,7 +21,6 @@ import org.timecoin.protocol.model.TxOutput;
 
 class BlockOrderTest {
     static final KeyPair KEY = Ed25519Keys.deterministic("block-order", "key", 0);
-    static final Comparator<Hash> UNSIGNED = (a, b) -> Arrays.compareUnsigned(a.toByteArray(), b.toByteArray());
 
     static Transaction spend(OutPoint from, long sat) {
         return Transaction.transfer(List.of(from), List.of(new TxOutput(Amount.sat(sat), KEY.keyHash()))).signed(1, List.of(KEY));
@@ -37,7 +35,7 @@ class BlockOrderTest {
         Transaction parent = spend(confirmed(0), 1_000_000);
         for (long sat = 900_000; ; sat--) {
             Transaction child = spend(new OutPoint(parent.txid(), 0), sat);
-            if (UNSIGNED.compare(child.txid(), parent.txid()) < 0) return new Transaction[] {parent, child};
+            if (child.txid().compareTo(parent.txid()) < 0) return new Transaction[] {parent, child};
         }
     }
 
@@ -47,7 +45,7 @@ class BlockOrderTest {
         Transaction grandchild = spend(new OutPoint(pc[1].txid(), 0), 800_000);
         Transaction other = spend(confirmed(1), 5_000);
         List<Transaction> byTxid = new ArrayList<>(List.of(pc[0], pc[1], grandchild, other));
-        byTxid.sort(Comparator.comparing(Transaction::txid, UNSIGNED));
+        byTxid.sort(Comparator.comparing(Transaction::txid));
 
         List<Hash> order = BlockOrder.arrange(byTxid, Function.identity(), Set.of()).stream().map(Transaction::txid).toList();
 
