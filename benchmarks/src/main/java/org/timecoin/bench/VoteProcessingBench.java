@@ -24,6 +24,7 @@ import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
 import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.crypto.HashTag;
 import org.timecoin.protocol.crypto.Hashes;
+import org.timecoin.protocol.model.OutPoint;
 import org.timecoin.protocol.model.Tier;
 import org.timecoin.protocol.model.TxVerdict;
 import org.timecoin.protocol.model.TxVoteBatch;
@@ -62,7 +63,7 @@ public class VoteProcessingBench {
         for (int i = 0; i < 4; i++) {
             KeyPair k = Ed25519Keys.deterministic("bench", "validator", i);
             keys.add(k);
-            ms.add(new ValidatorSet.Member(k.publicKey(), Tier.BRONZE, k.keyHash()));
+            ms.add(new ValidatorSet.Member(k.publicKey(), Tier.BRONZE, k.keyHash(), OutPoint.NULL));
         }
         set = new ValidatorSet(1, ms);
         List<VoteEntry> entries = new ArrayList<>();

@@ -38,6 +38,7 @@ import org.timecoin.protocol.model.Amount;
 import org.timecoin.protocol.model.Block;
 import org.timecoin.protocol.model.BlockHeader;
 import org.timecoin.protocol.model.ConsensusMessage;
+import org.timecoin.protocol.model.OutPoint;
 import org.timecoin.protocol.model.SignedConsensusMessage;
 import org.timecoin.protocol.model.Tier;
 import org.timecoin.protocol.model.Transaction;
@@ -82,7 +83,7 @@ class ConsensusServiceTest {
         for (int i = 0; i < 4; i++) {
             KeyPair k = Ed25519Keys.deterministic("consensus-test", "masternode", i);
             validators.add(k);
-            members.add(new ValidatorSet.Member(k.publicKey(), Tier.BRONZE, k.keyHash()));
+            members.add(new ValidatorSet.Member(k.publicKey(), Tier.BRONZE, k.keyHash(), OutPoint.NULL));
         }
         set = new ValidatorSet(1, members);
         topics = new TopicProbe(bootstrap, prefix, List.of("consensus.out", "proposals.requests", "blocks.finalized", "tx.finalized"));

@@ -375,28 +375,51 @@ public class LedgerService {
 
     // ---- blocks.finalized ----
 
+    /**
+     * One poll of finalized blocks (at most the channel's max.poll.records), applied in one database transaction: a
+     * catching-up node gets them in runs, and one commit per run instead of per block is what lets its ledger keep up.
+     * If any is refused, they are applied one by one, so only that one is parked with its reason.
+     */
     @Incoming("blocks-finalized")
     @Blocking
-    public void onFinalizedBlock(byte[] value) {
-        StackRecords.FinalizedBlock f;
+    public void onFinalizedBlocks(List<byte[]> values) {
+        List<StackRecords.FinalizedBlock> blocks = new ArrayList<>();
+        List<byte[]> records = new ArrayList<>();
+        for (byte[] value : values) {
+            try {
+                blocks.add(StackRecords.decodeFinalizedBlock(value));
+                records.add(value);
+            } catch (ProtocolException e) {
+                rejected("blocks.finalized", e.reason().name(), value);
+            }
+        }
+        if (blocks.isEmpty()) return;
+        List<LedgerStore.Applied> applied;
         try {
-            f = StackRecords.decodeFinalizedBlock(value);
-        } catch (ProtocolException e) {
-            rejected("blocks.finalized", e.reason().name(), value);
+            applied = durably(() -> store.applyBlocks(chainId(), blocks));
+        } catch (LedgerStore.InvalidBlockException e) {
+            for (int i = 0; i < blocks.size(); i++) applyOne(blocks.get(i), records.get(i));
             return;
         }
+        for (int i = 0; i < blocks.size(); i++) afterApplied(blocks.get(i), applied.get(i));
+    }
+
+    private void applyOne(StackRecords.FinalizedBlock f, byte[] record) {
         try {
-            LedgerStore.Applied a = durably(() -> store.applyBlock(chainId(), f.block(), f.certificate()));
-            if (!a.alreadyApplied()) {
-                registry.counter("timecoin_ledger_blocks_applied").increment();
-                announce(a);
-            }
-            // a transaction this node never saw a certificate for becomes known through the block
-            for (Transaction tx : f.block().transactions()) parentFinal(tx.txid());
+            afterApplied(f, durably(() -> store.applyBlock(chainId(), f.block(), f.certificate())));
         } catch (LedgerStore.InvalidBlockException e) {
-            rejected("blocks.finalized", e.getMessage(), value);
+            rejected("blocks.finalized", e.getMessage(), record);
             LOG.warnf("finalized block %d (%s) not applied: %s", f.block().height(), f.block().hash(), e.getMessage());
         }
+    }
+
+    private void afterApplied(StackRecords.FinalizedBlock f, LedgerStore.Applied a) {
+        if (!a.alreadyApplied()) {
+            registry.counter("timecoin_ledger_blocks_applied").increment();
+            announce(a);
+        }
+        // a transaction this node never saw a certificate for becomes known through the block
+        for (Transaction tx : f.block().transactions()) parentFinal(tx.txid());
     }
 
     /** Cache coherence: every replica (own consumer group) drops what each applied block changed. */

@@ -36,6 +36,7 @@ import org.timecoin.protocol.model.TxInput;
 import org.timecoin.protocol.model.TxOutput;
 import org.timecoin.protocol.rules.RejectReason;
 import org.timecoin.protocol.rules.ValidatorSet;
+import org.timecoin.protocol.stack.StackRecords;
 
 /**
  * Every read and write of the ledger's PostgreSQL state. Each public method is one database transaction. Writes of a
@@ -178,9 +179,12 @@ public class LedgerStore {
 
     private static ValidatorSet validatorSet(Connection c, long height, long epoch) throws SQLException {
         List<ValidatorSet.Member> members = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT node_key, tier, reward_key_hash FROM masternode ORDER BY node_key");
+        try (PreparedStatement ps = c.prepareStatement("SELECT node_key, tier, reward_key_hash, collateral_txid, collateral_idx FROM masternode ORDER BY node_key");
              ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) members.add(new ValidatorSet.Member(new PublicKey(rs.getBytes(1)), Tier.byCode(rs.getInt(2)), new KeyHash(rs.getBytes(3))));
+            while (rs.next()) {
+                members.add(new ValidatorSet.Member(new PublicKey(rs.getBytes(1)), Tier.byCode(rs.getInt(2)), new KeyHash(rs.getBytes(3)),
+                        new OutPoint(new Hash(rs.getBytes(4)), rs.getInt(5))));
+            }
         }
         return new ValidatorSet(height, Math.min(epoch, height), members);
     }
@@ -288,146 +292,160 @@ public class LedgerStore {
      * (null only for genesis, which must be the first block).
      */
     public Applied applyBlock(int chainId, Block block, CommitCertificate certificate) {
+        return inTransaction(c -> apply(c, chainId, block, certificate));
+    }
+
+    /**
+     * Applies finalized blocks in order in one database transaction, each as {@link #applyBlock} would — one commit for
+     * a run of blocks, as a catching-up node receives them; all or nothing.
+     */
+    public List<Applied> applyBlocks(int chainId, List<StackRecords.FinalizedBlock> blocks) {
         return inTransaction(c -> {
-            // one block at a time across every replica (and one genesis): held until this transaction ends
-            try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(7243)")) {
-                lock.execute();
-            }
-            Optional<Tip> tip = tip(c, true);
-            long h = block.height();
-            if (tip.isPresent() && h <= tip.get().height()) {
-                Tip t = tip.get();
-                return new Applied(t.height(), t.hash(), t.timestampMillis(), t.utxoCommitment(), validatorSet(c, t.height() + 1, t.epoch()), true);
-            }
-            List<Transaction> txs = block.transactions();
-            List<Transaction> spending = txs.subList(1, txs.size());
-            Map<OutPoint, Stored> resolved = resolve(c, spentBy(spending), true);
-            if (tip.isPresent()) {
-                Tip t = tip.get();
-                ValidatorSet set = validatorSet(c, h, t.epoch());
-                if (certificate == null || certificate.verify(chainId, block, set) != null) throw new InvalidBlockException("BAD_COMMIT_CERTIFICATE");
-                String why = check(c, chainId, block, t, set, resolved);
-                if (why != null) throw new InvalidBlockException(why);
-            } else if (h != 0) {
-                throw new InvalidBlockException("NO_GENESIS");
-            }
-            for (Transaction tx : txs) addOutputs(resolved, tx); // spends of outputs created earlier in this block
-            UtxoCommitment commitment = new UtxoCommitment(tip.map(Tip::utxoCommitment).orElse(UtxoCommitment.EMPTY));
-
-            // outputs created (or confirmed, when finality already created them)
-            List<byte[]> oTxid = new ArrayList<>();
-            List<Integer> oIdx = new ArrayList<>();
-            List<Long> oAmount = new ArrayList<>();
-            List<byte[]> oKey = new ArrayList<>();
-            for (Transaction tx : txs) {
-                for (int i = 0; i < tx.outputs().size(); i++) {
-                    TxOutput o = tx.outputs().get(i);
-                    oTxid.add(tx.txid().toByteArray());
-                    oIdx.add(i);
-                    oAmount.add(o.amount().sat());
-                    oKey.add(o.keyHash().toByteArray());
-                    commitment.add(new OutPoint(tx.txid(), i), o);
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state, created_height) "
-                    + "SELECT t, i, a, k, 0, ? FROM unnest(?::bytea[], ?::int4[], ?::int8[], ?::bytea[]) AS x(t, i, a, k) "
-                    + "ON CONFLICT (txid, idx) DO UPDATE SET created_height = EXCLUDED.created_height")) {
-                ps.setLong(1, h);
-                ps.setArray(2, bytea(c, oTxid));
-                ps.setArray(3, ints(c, oIdx));
-                ps.setArray(4, longs(c, oAmount));
-                ps.setArray(5, bytea(c, oKey));
-                ps.executeUpdate();
-            }
-
-            // inputs spent; locks that other transactions held on them are released with those transactions
-            List<byte[]> sTxid = new ArrayList<>();
-            List<Integer> sIdx = new ArrayList<>();
-            List<byte[]> sBy = new ArrayList<>();
-            Set<Hash> conflicting = new HashSet<>();
-            for (Transaction tx : spending) {
-                for (TxInput in : tx.inputs()) {
-                    Stored s = resolved.get(in.previous());
-                    sTxid.add(in.previous().txid().toByteArray());
-                    sIdx.add(in.previous().index());
-                    sBy.add(tx.txid().toByteArray());
-                    commitment.remove(in.previous(), s.output());
-                    if (s.state() == LOCKED && !tx.txid().equals(s.lockTxid())) conflicting.add(s.lockTxid());
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE utxo u SET state = 4, spent_height = ?, spent_by = x.b, lock_txid = NULL, locked_at = NULL "
-                    + "FROM unnest(?::bytea[], ?::int4[], ?::bytea[]) AS x(t, i, b) WHERE u.txid = x.t AND u.idx = x.i")) {
-                ps.setLong(1, h);
-                ps.setArray(2, bytea(c, sTxid));
-                ps.setArray(3, ints(c, sIdx));
-                ps.setArray(4, bytea(c, sBy));
-                ps.executeUpdate();
-            }
-            releaseConflicting(c, conflicting);
-
-            // transactions confirmed
-            List<byte[]> tIds = new ArrayList<>();
-            List<byte[]> tBodies = new ArrayList<>();
-            for (Transaction tx : spending) {
-                tIds.add(tx.txid().toByteArray());
-                tBodies.add(tx.toBytes());
-            }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (txid, body, status, block_height) SELECT t, b, 3, ? "
-                    + "FROM unnest(?::bytea[], ?::bytea[]) AS x(t, b) ON CONFLICT (txid) DO UPDATE SET status = 3, block_height = EXCLUDED.block_height, "
-                    + "body = COALESCE(tx.body, EXCLUDED.body), reason = NULL, updated_at = now()")) {
-                ps.setLong(1, h);
-                ps.setArray(2, bytea(c, tIds));
-                ps.setArray(3, bytea(c, tBodies));
-                ps.executeUpdate();
-            }
-
-            // masternodes: removed when their collateral is spent, added when registered
-            boolean setChanged;
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM masternode m USING unnest(?::bytea[], ?::int4[]) AS x(t, i) "
-                    + "WHERE m.collateral_txid = x.t AND m.collateral_idx = x.i")) {
-                ps.setArray(1, bytea(c, sTxid));
-                ps.setArray(2, ints(c, sIdx));
-                setChanged = ps.executeUpdate() > 0;
-            }
-            for (Transaction tx : spending) {
-                if (!(tx.payload() instanceof MasternodeRegistration r)) continue;
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO masternode (node_key, tier, host, port, reward_key_hash, collateral_txid, "
-                        + "collateral_idx, registered_height) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (node_key) DO NOTHING")) {
-                    ps.setBytes(1, r.nodeKey().toByteArray());
-                    ps.setInt(2, r.tier().code());
-                    ps.setString(3, r.host());
-                    ps.setInt(4, r.port());
-                    ps.setBytes(5, r.rewardKeyHash().toByteArray());
-                    ps.setBytes(6, r.collateral().txid().toByteArray());
-                    ps.setInt(7, r.collateral().index());
-                    ps.setLong(8, h);
-                    setChanged |= ps.executeUpdate() > 0;
-                }
-            }
-
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO block (height, hash, body, certificate) VALUES (?, ?, ?, ?)")) {
-                ps.setLong(1, h);
-                ps.setBytes(2, block.hash().toByteArray());
-                ps.setBytes(3, block.toBytes());
-                ps.setBytes(4, certificate == null ? null : certificate.toBytes());
-                ps.executeUpdate();
-            }
-            long epoch = setChanged ? h + 1 : tip.get().epoch();
-            Hash newCommitment = commitment.value();
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO chain_state (id, applied_height, tip_hash, tip_timestamp, set_epoch, utxo_commitment) "
-                    + "VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET applied_height = EXCLUDED.applied_height, tip_hash = EXCLUDED.tip_hash, "
-                    + "tip_timestamp = EXCLUDED.tip_timestamp, set_epoch = EXCLUDED.set_epoch, utxo_commitment = EXCLUDED.utxo_commitment")) {
-                ps.setLong(1, h);
-                ps.setBytes(2, block.hash().toByteArray());
-                ps.setLong(3, block.header().timestampMillis());
-                ps.setLong(4, epoch);
-                ps.setBytes(5, newCommitment.toByteArray());
-                ps.executeUpdate();
-            }
-            Applied applied = new Applied(h, block.hash(), block.header().timestampMillis(), newCommitment, validatorSet(c, h + 1, epoch), false);
-            maybeHalt(h);
+            List<Applied> applied = new ArrayList<>(blocks.size());
+            for (StackRecords.FinalizedBlock f : blocks) applied.add(apply(c, chainId, f.block(), f.certificate()));
             return applied;
         });
+    }
+
+    private Applied apply(Connection c, int chainId, Block block, CommitCertificate certificate) throws SQLException {
+        // one block at a time across every replica (and one genesis): held until this transaction ends
+        try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(7243)")) {
+            lock.execute();
+        }
+        Optional<Tip> tip = tip(c, true);
+        long h = block.height();
+        if (tip.isPresent() && h <= tip.get().height()) {
+            Tip t = tip.get();
+            return new Applied(t.height(), t.hash(), t.timestampMillis(), t.utxoCommitment(), validatorSet(c, t.height() + 1, t.epoch()), true);
+        }
+        List<Transaction> txs = block.transactions();
+        List<Transaction> spending = txs.subList(1, txs.size());
+        Map<OutPoint, Stored> resolved = resolve(c, spentBy(spending), true);
+        if (tip.isPresent()) {
+            Tip t = tip.get();
+            ValidatorSet set = validatorSet(c, h, t.epoch());
+            if (certificate == null || certificate.verify(chainId, block, set) != null) throw new InvalidBlockException("BAD_COMMIT_CERTIFICATE");
+            String why = check(c, chainId, block, t, set, resolved);
+            if (why != null) throw new InvalidBlockException(why);
+        } else if (h != 0) {
+            throw new InvalidBlockException("NO_GENESIS");
+        }
+        for (Transaction tx : txs) addOutputs(resolved, tx); // spends of outputs created earlier in this block
+        UtxoCommitment commitment = new UtxoCommitment(tip.map(Tip::utxoCommitment).orElse(UtxoCommitment.EMPTY));
+
+        // outputs created (or confirmed, when finality already created them)
+        List<byte[]> oTxid = new ArrayList<>();
+        List<Integer> oIdx = new ArrayList<>();
+        List<Long> oAmount = new ArrayList<>();
+        List<byte[]> oKey = new ArrayList<>();
+        for (Transaction tx : txs) {
+            for (int i = 0; i < tx.outputs().size(); i++) {
+                TxOutput o = tx.outputs().get(i);
+                oTxid.add(tx.txid().toByteArray());
+                oIdx.add(i);
+                oAmount.add(o.amount().sat());
+                oKey.add(o.keyHash().toByteArray());
+                commitment.add(new OutPoint(tx.txid(), i), o);
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state, created_height) "
+                + "SELECT t, i, a, k, 0, ? FROM unnest(?::bytea[], ?::int4[], ?::int8[], ?::bytea[]) AS x(t, i, a, k) "
+                + "ON CONFLICT (txid, idx) DO UPDATE SET created_height = EXCLUDED.created_height")) {
+            ps.setLong(1, h);
+            ps.setArray(2, bytea(c, oTxid));
+            ps.setArray(3, ints(c, oIdx));
+            ps.setArray(4, longs(c, oAmount));
+            ps.setArray(5, bytea(c, oKey));
+            ps.executeUpdate();
+        }
+
+        // inputs spent; locks that other transactions held on them are released with those transactions
+        List<byte[]> sTxid = new ArrayList<>();
+        List<Integer> sIdx = new ArrayList<>();
+        List<byte[]> sBy = new ArrayList<>();
+        Set<Hash> conflicting = new HashSet<>();
+        for (Transaction tx : spending) {
+            for (TxInput in : tx.inputs()) {
+                Stored s = resolved.get(in.previous());
+                sTxid.add(in.previous().txid().toByteArray());
+                sIdx.add(in.previous().index());
+                sBy.add(tx.txid().toByteArray());
+                commitment.remove(in.previous(), s.output());
+                if (s.state() == LOCKED && !tx.txid().equals(s.lockTxid())) conflicting.add(s.lockTxid());
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE utxo u SET state = 4, spent_height = ?, spent_by = x.b, lock_txid = NULL, locked_at = NULL "
+                + "FROM unnest(?::bytea[], ?::int4[], ?::bytea[]) AS x(t, i, b) WHERE u.txid = x.t AND u.idx = x.i")) {
+            ps.setLong(1, h);
+            ps.setArray(2, bytea(c, sTxid));
+            ps.setArray(3, ints(c, sIdx));
+            ps.setArray(4, bytea(c, sBy));
+            ps.executeUpdate();
+        }
+        releaseConflicting(c, conflicting);
+
+        // transactions confirmed
+        List<byte[]> tIds = new ArrayList<>();
+        List<byte[]> tBodies = new ArrayList<>();
+        for (Transaction tx : spending) {
+            tIds.add(tx.txid().toByteArray());
+            tBodies.add(tx.toBytes());
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (txid, body, status, block_height) SELECT t, b, 3, ? "
+                + "FROM unnest(?::bytea[], ?::bytea[]) AS x(t, b) ON CONFLICT (txid) DO UPDATE SET status = 3, block_height = EXCLUDED.block_height, "
+                + "body = COALESCE(tx.body, EXCLUDED.body), reason = NULL, updated_at = now()")) {
+            ps.setLong(1, h);
+            ps.setArray(2, bytea(c, tIds));
+            ps.setArray(3, bytea(c, tBodies));
+            ps.executeUpdate();
+        }
+
+        // masternodes: removed when their collateral is spent, added when registered
+        boolean setChanged;
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM masternode m USING unnest(?::bytea[], ?::int4[]) AS x(t, i) "
+                + "WHERE m.collateral_txid = x.t AND m.collateral_idx = x.i")) {
+            ps.setArray(1, bytea(c, sTxid));
+            ps.setArray(2, ints(c, sIdx));
+            setChanged = ps.executeUpdate() > 0;
+        }
+        for (Transaction tx : spending) {
+            if (!(tx.payload() instanceof MasternodeRegistration r)) continue;
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO masternode (node_key, tier, host, port, reward_key_hash, collateral_txid, "
+                    + "collateral_idx, registered_height) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (node_key) DO NOTHING")) {
+                ps.setBytes(1, r.nodeKey().toByteArray());
+                ps.setInt(2, r.tier().code());
+                ps.setString(3, r.host());
+                ps.setInt(4, r.port());
+                ps.setBytes(5, r.rewardKeyHash().toByteArray());
+                ps.setBytes(6, r.collateral().txid().toByteArray());
+                ps.setInt(7, r.collateral().index());
+                ps.setLong(8, h);
+                setChanged |= ps.executeUpdate() > 0;
+            }
+        }
+
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO block (height, hash, body, certificate) VALUES (?, ?, ?, ?)")) {
+            ps.setLong(1, h);
+            ps.setBytes(2, block.hash().toByteArray());
+            ps.setBytes(3, block.toBytes());
+            ps.setBytes(4, certificate == null ? null : certificate.toBytes());
+            ps.executeUpdate();
+        }
+        long epoch = setChanged ? h + 1 : tip.get().epoch();
+        Hash newCommitment = commitment.value();
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO chain_state (id, applied_height, tip_hash, tip_timestamp, set_epoch, utxo_commitment) "
+                + "VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET applied_height = EXCLUDED.applied_height, tip_hash = EXCLUDED.tip_hash, "
+                + "tip_timestamp = EXCLUDED.tip_timestamp, set_epoch = EXCLUDED.set_epoch, utxo_commitment = EXCLUDED.utxo_commitment")) {
+            ps.setLong(1, h);
+            ps.setBytes(2, block.hash().toByteArray());
+            ps.setLong(3, block.header().timestampMillis());
+            ps.setLong(4, epoch);
+            ps.setBytes(5, newCommitment.toByteArray());
+            ps.executeUpdate();
+        }
+        Applied applied = new Applied(h, block.hash(), block.header().timestampMillis(), newCommitment, validatorSet(c, h + 1, epoch), false);
+        maybeHalt(h);
+        return applied;
     }
 
     private static void releaseConflicting(Connection c, Set<Hash> txids) throws SQLException {

@@ -2,6 +2,7 @@ package org.timecoin.ledger;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 
@@ -294,15 +295,20 @@ class LedgerServiceTest {
         assertThat(given().get("/q/metrics").asString()).containsPattern("cache_gets_total\\{cache=\"utxo\",result=\"hit\"\\} [1-9]");
     }
 
+    /** A block after {@code previous} with only its reward. */
+    static Block rewardOnly(Block previous) {
+        long height = previous.height() + 1;
+        var proposer = GENESIS.masternodes().get(0).nodeKey();
+        List<Transaction> txs = List.of(Transaction.reward(height, RewardSplit.split(RewardSplit.blockReward(Amount.ZERO), GENESIS.validatorSet(),
+                proposer.publicKey())));
+        return new Block(new org.timecoin.protocol.model.BlockHeader(CHAIN, height, previous.hash(), Block.merkleRoot(txs),
+                previous.header().timestampMillis() + 1, 0, proposer.publicKey()), txs);
+    }
+
     @Test
     @Order(6)
     void aBlockWithoutAValidCommitCertificateIsNotApplied() {
-        Block tip = store.block(1).orElseThrow().block();
-        var proposer = GENESIS.masternodes().get(0).nodeKey();
-        List<Transaction> txs = List.of(Transaction.reward(2, RewardSplit.split(RewardSplit.blockReward(Amount.ZERO), GENESIS.validatorSet(),
-                proposer.publicKey())));
-        Block next = new Block(new org.timecoin.protocol.model.BlockHeader(CHAIN, 2, tip.hash(), Block.merkleRoot(txs),
-                tip.header().timestampMillis() + 1, 0, proposer.publicKey()), txs);
+        Block next = rewardOnly(store.block(1).orElseThrow().block());
         CommitCertificate good = commit(next);
         CommitCertificate tooFew = new CommitCertificate(CHAIN, 2, 0, next.hash(), good.seals().subList(0, 2));
         publish("blocks.finalized", StackRecords.encode(new StackRecords.FinalizedBlock(next, tooFew)));
@@ -440,6 +446,47 @@ class LedgerServiceTest {
         Block reordered = new Block(new org.timecoin.protocol.model.BlockHeader(CHAIN, 2, h.previousHash(), Block.merkleRoot(childFirst), h.timestampMillis(),
                 h.round(), h.proposer()), childFirst);
         assertThat(store.checkBlock(CHAIN, reordered, null)).isEqualTo("UNCONFIRMED_INPUT");
+    }
+
+    /**
+     * A poll of finalized blocks is applied in one database transaction, all or nothing; a refused block among them
+     * does not hold up the others, and is parked with its reason.
+     */
+    @Test
+    @Order(30)
+    void aRunOfFinalizedBlocksIsAppliedAllOrNothingAndARefusedOneDoesNotHoldUpTheOthers() {
+        long height = given().get("/v1/ledger/chain").then().extract().jsonPath().getLong("height");
+        Block b1 = rewardOnly(store.block(height).orElseThrow().block());
+        Block b2 = rewardOnly(b1);
+        Block b3 = rewardOnly(b2);
+        CommitCertificate tooFew = new CommitCertificate(CHAIN, b2.height(), 0, b2.hash(), commit(b2).seals().subList(0, 2));
+        assertThatThrownBy(() -> store.applyBlocks(CHAIN, List.of(new StackRecords.FinalizedBlock(b1, commit(b1)), new StackRecords.FinalizedBlock(b2, tooFew))))
+                .isInstanceOf(LedgerStore.InvalidBlockException.class).hasMessage("BAD_COMMIT_CERTIFICATE");
+        given().get("/v1/ledger/chain").then().body("height", is((int) height)); // the first one was undone with it
+
+        double refusedBefore = refused("BAD_COMMIT_CERTIFICATE");
+        List<byte[][]> run = new ArrayList<>();
+        for (StackRecords.FinalizedBlock f : List.of(new StackRecords.FinalizedBlock(b1, commit(b1)), new StackRecords.FinalizedBlock(b2, tooFew),
+                new StackRecords.FinalizedBlock(b2, commit(b2)), new StackRecords.FinalizedBlock(b3, commit(b3)), new StackRecords.FinalizedBlock(b1, commit(b1)))) {
+            run.add(new byte[][] {null, StackRecords.encode(f)});
+        }
+        topics.publishAll("blocks.finalized", run); // in bulk: one poll, most likely
+        Block b4 = rewardOnly(b3); // consumed after the whole run (one partition, in order)
+        publish("blocks.finalized", StackRecords.encode(new StackRecords.FinalizedBlock(b4, commit(b4))));
+        Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/v1/ledger/chain").then().body("height", is((int) height + 4))
+                .body("tipHash", equalTo(b4.hash().hex())));
+        assertThat(refused("BAD_COMMIT_CERTIFICATE")).isEqualTo(refusedBefore + 1);
+        // each block announced once: the late copy of the first one was a no-op
+        Function<byte[], Hash> hash = r -> StackRecords.decodeBlockApplied(r).hash();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> topics.collect("blocks.applied", hash, 1, Duration.ofSeconds(10)).contains(b4.hash()));
+        List<Hash> announced = topics.collect("blocks.applied", hash, 1, Duration.ofSeconds(10));
+        for (Block b : List.of(b1, b2, b3, b4)) assertThat(announced).as("announcements of block %d", b.height()).containsOnlyOnce(b.hash());
+    }
+
+    static double refused(String reason) {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(l -> l.startsWith("timecoin_ledger_records_rejected_total{") && l.contains("reason=\"" + reason + "\"")
+                && l.contains("topic=\"blocks.finalized\"")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     static double orphansWaiting() {

@@ -100,8 +100,12 @@ public class P2pService implements PeerNetwork.Stack {
         vertx.deployVerticle(net).toCompletionStage().toCompletableFuture().join();
         // a record the consumer delivers later with a higher height wins (blockApplied keeps the highest)
         store.lastApplied().ifPresent(bytes -> {
-            StackRecords.BlockApplied a = StackRecords.decodeBlockApplied(bytes);
-            net.blockApplied(a.height(), a.nextSet());
+            try {
+                StackRecords.BlockApplied a = StackRecords.decodeBlockApplied(bytes);
+                net.blockApplied(a.height(), a.nextSet());
+            } catch (ProtocolException e) { // written by an older version: the ledger's next blocks.applied replaces it
+                LOG.warnf("stored last applied block not readable (%s); waiting for the ledger's next one", e.getMessage());
+            }
         });
         network0 = net;
         started.complete(net);

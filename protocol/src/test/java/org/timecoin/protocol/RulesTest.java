@@ -15,6 +15,8 @@ import org.timecoin.protocol.crypto.HashTag;
 import org.timecoin.protocol.crypto.Hashes;
 import org.timecoin.protocol.crypto.PublicKey;
 import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.Block;
+import org.timecoin.protocol.model.BlockHeader;
 import org.timecoin.protocol.model.OutPoint;
 import org.timecoin.protocol.model.Tier;
 import org.timecoin.protocol.model.Transaction;
@@ -115,9 +117,24 @@ class RulesTest {
         List<ValidatorSet.Member> ms = new ArrayList<>();
         for (int i = 0; i < tiers.length; i++) {
             KeyPair k = Fixtures.key("validator", i);
-            ms.add(new ValidatorSet.Member(k.publicKey(), tiers[i], k.keyHash()));
+            ms.add(new ValidatorSet.Member(k.publicKey(), tiers[i], k.keyHash(), OutPoint.NULL));
         }
         return new ValidatorSet(7, ms);
+    }
+
+    @Test
+    void onlyARegistrationOrASpentCollateralCanChangeTheValidatorSet() {
+        ValidatorSet set = Fixtures.GENESIS.validatorSet();
+        assertThat(set.unchangedBy(Fixtures.GENESIS.block())).isFalse(); // it registers the masternodes
+        assertThat(set.unchangedBy(Fixtures.block1())).isTrue(); // an ordinary payment
+        OutPoint collateral = set.members().get(2).collateral();
+        assertThat(collateral).isNotEqualTo(OutPoint.NULL);
+        Transaction spend = Transaction.transfer(List.of(collateral), List.of(new TxOutput(Amount.time(999), Fixtures.key("payee", 1).keyHash())));
+        Block b = Fixtures.block1();
+        List<Transaction> txs = List.of(b.transactions().get(0), spend);
+        Block spending = new Block(new BlockHeader(Fixtures.CHAIN, 1, b.header().previousHash(), Block.merkleRoot(txs), b.header().timestampMillis(), 0,
+                b.header().proposer()), txs);
+        assertThat(set.unchangedBy(spending)).isFalse();
     }
 
     @Test

@@ -64,7 +64,7 @@ class StackRecordsTest {
     /** Re-encodes the member list of a BlockApplied record with its first member twice. */
     private static byte[] withDuplicateMember(byte[] bytes) {
         int listAt = 8 + 32 + 8 + 32 + 8;
-        int memberSize = 32 + 1 + 20;
+        int memberSize = 32 + 1 + 20 + 36; // key, tier, reward key hash, collateral
         int count = ((bytes[listAt] & 0xFF) << 24) | ((bytes[listAt + 1] & 0xFF) << 16) | ((bytes[listAt + 2] & 0xFF) << 8) | (bytes[listAt + 3] & 0xFF);
         byte[] out = new byte[bytes.length + memberSize];
         System.arraycopy(bytes, 0, out, 0, bytes.length);

@@ -62,6 +62,7 @@ public final class ConsensusCore {
     private int round;
     private boolean started;
     private boolean finalized;
+    private Block finalizedBlock;
     private MessageStore store = new MessageStore();
     private final Map<Integer, Proposal> proposalByRound = new HashMap<>();
     private final Map<Hash, Proposal> proposalByHash = new HashMap<>();
@@ -69,7 +70,7 @@ public final class ConsensusCore {
     private final Set<Integer> proposedRounds = new HashSet<>();
     private Prepared prepared;
 
-    // Sync: the highest height any validator's message named, and what we last asked peers for
+    // Sync: the highest height any validator's message or synced block named, and what we last asked peers for
     private long highestSeen = -1;
     private long syncAskedAt = -1;
     private long syncAskedSeen = -1;
@@ -148,14 +149,21 @@ public final class ConsensusCore {
     // ---- heights ----
 
     private void onBlockApplied(Event.BlockApplied e, List<Action> out) {
-        if (e.height() + 1 <= height) return; // already there: applied events are delivered at least once
-        height = e.height() + 1;
-        previousHash = e.hash();
-        previousTimestamp = e.timestampMillis();
-        set = e.nextSet();
+        // already there: applied events are delivered at least once, and a catching-up node runs ahead of its ledger
+        if (e.height() + 1 <= height) return;
+        startHeight(e.height() + 1, e.hash(), e.timestampMillis(), e.nextSet(), out);
+        afterHeightStarted(out);
+    }
+
+    private void startHeight(long newHeight, Hash previous, long previousTimestampMillis, ValidatorSet nextSet, List<Action> out) {
+        height = newHeight;
+        previousHash = previous;
+        previousTimestamp = previousTimestampMillis;
+        set = nextSet;
         round = 0;
         started = false;
         finalized = false;
+        finalizedBlock = null;
         store = new MessageStore();
         proposalByRound.clear();
         proposalByHash.clear();
@@ -166,9 +174,15 @@ public final class ConsensusCore {
         signed.keySet().removeIf(k -> k.height() < height);
         txFinality.onValidatorSet(set);
         out.add(new Action.ScheduleTimer(Timer.proposalDue(height), config.blockIntervalMillis()));
+    }
+
+    /** Takes the synced blocks buffered for the new height (and the ones after, while it may run ahead), then live messages. */
+    private void afterHeightStarted(List<Action> out) {
         syncedAhead.headMap(height).clear();
-        Event.BlockSynced next = syncedAhead.remove(height);
-        if (next != null) onBlockSynced(next, out);
+        Event.BlockSynced next;
+        while ((next = syncedAhead.remove(height)) != null && acceptSynced(next, out) && runAhead(next.block(), out)) {
+            // each pass finalized one synced block and started the height after it
+        }
         if (!finalized) replayFuture(out);
         maybeSync(out);
     }
@@ -204,17 +218,44 @@ public final class ConsensusCore {
 
     private void onBlockSynced(Event.BlockSynced e, List<Action> out) {
         Block b = e.block();
-        if (set == null) return;
-        if (b.height() > height) { // checked when we get there (its validator set is not known yet)
+        // peers have this height: if its block is lost (buffer full, restart) we ask again once we run out
+        highestSeen = Math.max(highestSeen, b.height());
+        // checked when we get there (its validator set is not known yet) — before the first applied event too: p2p may
+        // deliver a restarted node's sync before its ledger has announced the tip, and would not send those blocks again
+        if (b.height() > height || set == null) {
             if (syncedAhead.size() < MAX_SYNCED_AHEAD || b.height() < syncedAhead.lastKey()) {
                 syncedAhead.put(b.height(), e);
                 if (syncedAhead.size() > MAX_SYNCED_AHEAD) syncedAhead.pollLastEntry();
             }
+            // the block after the one just finalized: go on without the ledger if that one left the set as it was
+            if (set != null && finalized && b.height() == height + 1 && runAhead(finalizedBlock, out)) afterHeightStarted(out);
+            else if (set != null) maybeSync(out); // a later block while this height's is missing: it was lost, ask again
             return;
         }
-        if (finalized || b.height() != height || !b.header().previousHash().equals(previousHash)) return;
-        if (e.certificate().verify(chainId, b, set) != null) return;
+        if (acceptSynced(e, out) && runAhead(b, out)) afterHeightStarted(out);
+    }
+
+    /** Finalizes a synced block of the current height whose certificate holds against this height's set. */
+    private boolean acceptSynced(Event.BlockSynced e, List<Action> out) {
+        Block b = e.block();
+        if (finalized || b.height() != height || !b.header().previousHash().equals(previousHash)) return false;
+        if (e.certificate().verify(chainId, b, set) != null) return false;
         finalize(b, e.certificate(), out);
+        return true;
+    }
+
+    /**
+     * Catch-up: when the next height's block is already here (synced) and the block just finalized cannot change the
+     * validator set ({@link ValidatorSet#unchangedBy}), the next height's set is this one, so that height starts at once
+     * instead of waiting for the ledger's blocks.applied (two Kafka hops and a database commit per block). The ledger
+     * applies the finalized blocks in order behind us; p2p's sync window (counted from the ledger's applied height)
+     * bounds how far ahead this runs. The last synced block waits for the ledger, so a node never takes part in a live
+     * height its ledger has not reached. False: wait for blocks.applied.
+     */
+    private boolean runAhead(Block b, List<Action> out) {
+        if (!syncedAhead.containsKey(b.height() + 1) || !set.unchangedBy(b)) return false;
+        startHeight(b.height() + 1, b.hash(), b.header().timestampMillis(), set.atHeight(b.height() + 1), out);
+        return true;
     }
 
     // ---- messages ----
@@ -375,6 +416,7 @@ public final class ConsensusCore {
 
     private void finalize(Block block, CommitCertificate certificate, List<Action> out) {
         finalized = true;
+        finalizedBlock = block;
         for (Transaction tx : block.transactions()) txFinality.markFinal(tx.txid());
         out.add(new Action.BlockFinalized(block, certificate));
     }

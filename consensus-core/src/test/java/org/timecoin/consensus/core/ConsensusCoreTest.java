@@ -15,10 +15,13 @@ import org.timecoin.protocol.crypto.PublicKey;
 import org.timecoin.protocol.model.Amount;
 import org.timecoin.protocol.model.Block;
 import org.timecoin.protocol.model.BlockHeader;
+import org.timecoin.protocol.model.CommitCertificate;
 import org.timecoin.protocol.model.ConsensusMessage;
+import org.timecoin.protocol.model.OutPoint;
 import org.timecoin.protocol.model.SignedConsensusMessage;
 import org.timecoin.protocol.model.Tier;
 import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxOutput;
 import org.timecoin.protocol.model.TxVerdict;
 import org.timecoin.protocol.model.TxVoteBatch;
 import org.timecoin.protocol.model.VoteEntry;
@@ -37,7 +40,7 @@ class ConsensusCoreTest {
         for (int i = 0; i < 4; i++) {
             KeyPair k = Ed25519Keys.deterministic("core-test", "v", i);
             keys.add(k);
-            ms.add(new ValidatorSet.Member(k.publicKey(), Tier.BRONZE, k.keyHash()));
+            ms.add(new ValidatorSet.Member(k.publicKey(), Tier.BRONZE, k.keyHash(), OutPoint.NULL));
         }
         set = new ValidatorSet(1, ms);
     }
@@ -356,5 +359,111 @@ class ConsensusCoreTest {
         core.handle(new Event.LocalVerdicts(List.of(new Event.LocalVerdict(TX, TxVerdict.APPROVE))));
         core.handle(new Event.VotesVerified(vote(keys.get(1), TxVerdict.APPROVE)));
         assertThat(only(core.handle(new Event.VotesVerified(vote(keys.get(2), TxVerdict.APPROVE))), Action.TxFinalized.class)).hasSize(1);
+    }
+
+    // ---- catch-up ----
+
+    /** The same four validators, each with a collateral output (spending one deregisters that validator). */
+    ValidatorSet withCollateral() {
+        List<ValidatorSet.Member> ms = new ArrayList<>();
+        for (int i = 0; i < 4; i++) ms.add(new ValidatorSet.Member(keys.get(i).publicKey(), Tier.BRONZE, keys.get(i).keyHash(), collateral(i)));
+        return new ValidatorSet(1, ms);
+    }
+
+    static OutPoint collateral(int i) {
+        return new OutPoint(Hashes.tagged(HashTag.TX, new byte[] {9, (byte) i}), 0);
+    }
+
+    /** Blocks 1..n on GENESIS as a syncing node receives them, each sealed by three of the four; {@code extra} goes into block {@code extraAt}. */
+    List<Event.BlockSynced> syncedChain(ValidatorSet s, int n, int extraAt, Transaction extra) {
+        List<Event.BlockSynced> out = new ArrayList<>();
+        Hash previous = GENESIS;
+        for (int h = 1; h <= n; h++) {
+            List<Transaction> txs = new ArrayList<>(List.of(Transaction.reward(h, RewardSplit.split(RewardSplit.blockReward(Amount.ZERO), s, keys.get(0).publicKey()))));
+            if (h == extraAt) txs.add(extra);
+            Block b = new Block(new BlockHeader(CHAIN, h, previous, Block.merkleRoot(txs), 1_000 + h, 0, keys.get(0).publicKey()), txs);
+            List<CommitCertificate.Seal> seals = new ArrayList<>();
+            for (KeyPair k : keys.subList(0, 3)) {
+                seals.add(new CommitCertificate.Seal(k.publicKey(), SignedConsensusMessage.sign(new ConsensusMessage.Commit(CHAIN, h, 0, k.publicKey(), b.hash()), k).signature()));
+            }
+            out.add(new Event.BlockSynced(b, new CommitCertificate(CHAIN, h, 0, b.hash(), seals)));
+            previous = b.hash();
+        }
+        return out;
+    }
+
+    static List<Long> finalizedHeights(List<Action> actions) {
+        return only(actions, Action.BlockFinalized.class).stream().map(f -> f.block().height()).toList();
+    }
+
+    /** Hands the synced blocks over from the highest down, so each but the last is buffered; returns every action. */
+    static List<Action> deliverNewestFirst(ConsensusCore core, List<Event.BlockSynced> blocks) {
+        List<Action> all = new ArrayList<>();
+        for (int i = blocks.size() - 1; i >= 0; i--) all.addAll(core.handle(blocks.get(i)));
+        return all;
+    }
+
+    @Test
+    void aCatchingUpNodeFinalizesSyncedBlocksWithoutWaitingForItsLedgerWhileTheSetCannotChange() {
+        ValidatorSet s = withCollateral();
+        ConsensusCore core = new ConsensusCore(CHAIN, keys.get(3), CoreConfig.devnet());
+        core.handle(new Event.BlockApplied(0, GENESIS, 1_000, s));
+        List<Event.BlockSynced> chain = syncedChain(s, 5, 0, null);
+        List<Action> got = deliverNewestFirst(core, chain);
+        assertThat(finalizedHeights(got)).containsExactly(1L, 2L, 3L, 4L, 5L);
+        // the last synced block waits for the ledger: this node is not in a live height its ledger has not reached
+        assertThat(core.height()).isEqualTo(5);
+        assertThat(core.phase()).isEqualTo(ConsensusCore.Phase.FINALIZED);
+        // the ledger's applied events come behind it and change nothing until the last one
+        for (long h = 1; h <= 4; h++) assertThat(core.handle(new Event.BlockApplied(h, chain.get((int) h - 1).block().hash(), 1_000 + h, s.atHeight(h + 1)))).isEmpty();
+        core.handle(new Event.BlockApplied(5, chain.get(4).block().hash(), 1_005, s.atHeight(6)));
+        assertThat(core.height()).isEqualTo(6);
+    }
+
+    @Test
+    void blocksSyncedBeforeTheLedgerAnnouncedItsTipAreKeptForWhenItDoes() {
+        // a restarted node: p2p delivers the sync before the ledger's first applied event, and does not send it again
+        ValidatorSet s = withCollateral();
+        ConsensusCore core = new ConsensusCore(CHAIN, keys.get(3), CoreConfig.devnet());
+        for (Event.BlockSynced b : syncedChain(s, 3, 0, null)) assertThat(core.handle(b)).isEmpty();
+        assertThat(finalizedHeights(core.handle(new Event.BlockApplied(0, GENESIS, 1_000, s)))).containsExactly(1L, 2L, 3L);
+    }
+
+    @Test
+    void aSyncedBlockPastAMissingOneAsksForTheMissingOneAgain() {
+        // the missing block was dropped (buffer full) or lost with a restart; p2p believes it delivered it
+        ValidatorSet s = withCollateral();
+        ConsensusCore core = new ConsensusCore(CHAIN, keys.get(3), CoreConfig.devnet());
+        core.handle(new Event.BlockApplied(0, GENESIS, 1_000, s));
+        List<Event.BlockSynced> chain = syncedChain(s, 3, 0, null);
+        assertThat(only(core.handle(chain.get(2)), Action.SyncNeeded.class)).containsExactly(new Action.SyncNeeded(1));
+        assertThat(only(core.handle(chain.get(1)), Action.SyncNeeded.class)).isEmpty(); // asked once for what it knows
+        assertThat(finalizedHeights(core.handle(chain.get(0)))).containsExactly(1L, 2L, 3L);
+    }
+
+    @Test
+    void aSyncedBlockThatSpendsACollateralOrRegistersWaitsForTheLedgersNextSet() {
+        ValidatorSet s = withCollateral();
+        Transaction spendsCollateral = Transaction.transfer(List.of(collateral(2)), List.of(new TxOutput(Amount.sat(1_000_000), keys.get(2).keyHash())));
+        ConsensusCore core = new ConsensusCore(CHAIN, keys.get(3), CoreConfig.devnet());
+        core.handle(new Event.BlockApplied(0, GENESIS, 1_000, s));
+        List<Event.BlockSynced> chain = syncedChain(s, 5, 2, spendsCollateral);
+        assertThat(finalizedHeights(deliverNewestFirst(core, chain))).containsExactly(1L, 2L);
+        assertThat(core.height()).isEqualTo(2);
+        // the ledger applies 1, then 2 with the set it computed: the run goes on from there
+        core.handle(new Event.BlockApplied(1, chain.get(0).block().hash(), 1_001, s.atHeight(2)));
+        assertThat(core.height()).isEqualTo(2);
+        List<Action> rest = core.handle(new Event.BlockApplied(2, chain.get(1).block().hash(), 1_002, s.atHeight(3)));
+        assertThat(finalizedHeights(rest)).containsExactly(3L, 4L, 5L);
+
+        // a transfer that spends no member's collateral does not stop the run; the same set without collaterals (Free
+        // nodes) neither
+        Transaction ordinary = Transaction.transfer(List.of(new OutPoint(Hashes.tagged(HashTag.TX, new byte[] {1}), 0)),
+                List.of(new TxOutput(Amount.sat(1_000_000), keys.get(2).keyHash())));
+        ConsensusCore other = new ConsensusCore(CHAIN, keys.get(3), CoreConfig.devnet());
+        other.handle(new Event.BlockApplied(0, GENESIS, 1_000, s));
+        assertThat(finalizedHeights(deliverNewestFirst(other, syncedChain(s, 4, 2, ordinary)))).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(s.unchangedBy(chain.get(1).block())).isFalse();
+        assertThat(set.unchangedBy(chain.get(1).block())).isTrue();
     }
 }

@@ -93,7 +93,7 @@ final class Simulation {
         for (int i = 0; i < config.tiers().size(); i++) {
             KeyPair k = Ed25519Keys.deterministic("sim", "validator", i);
             keys.add(k);
-            members.add(new ValidatorSet.Member(k.publicKey(), config.tiers().get(i), k.keyHash()));
+            members.add(new ValidatorSet.Member(k.publicKey(), config.tiers().get(i), k.keyHash(), OutPoint.NULL));
         }
         validators = new ValidatorSet(1, members);
         Transaction reward = Transaction.reward(0, List.of(new TxOutput(Amount.time(1), keys.get(0).keyHash())));

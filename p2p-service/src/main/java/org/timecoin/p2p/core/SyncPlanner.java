@@ -52,9 +52,13 @@ public final class SyncPlanner {
         return best.values().stream().mapToLong(Long::longValue).max().orElse(-1);
     }
 
-    /** The consensus service saw validators ahead: restart from what is applied (earlier deliveries may be lost). */
-    public void restartFromApplied() {
-        deliveredUpTo = applied;
+    /**
+     * The consensus service saw validators ahead and needs blocks from {@code fromHeight} on: deliver again from there
+     * (deliveries past it may be lost). While catching up it may be ahead of the applied height; what it already has
+     * is not fetched again.
+     */
+    public void restartFrom(long fromHeight) {
+        deliveredUpTo = Math.max(applied, fromHeight - 1);
     }
 
     public Optional<Request> next(long now) {

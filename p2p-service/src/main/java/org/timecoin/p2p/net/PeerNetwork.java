@@ -234,7 +234,7 @@ public final class PeerNetwork extends AbstractVerticle {
 
     /** The consensus service asks for blocks from this height on. */
     public void syncRequested(long fromHeight) {
-        context.runOnContext(v -> sync.restartFromApplied());
+        context.runOnContext(v -> sync.restartFrom(fromHeight));
     }
 
     public void broadcastConsensus(SignedConsensusMessage m) {
@@ -517,6 +517,7 @@ public final class PeerNetwork extends AbstractVerticle {
         ValidatorSet set = validators;
         int chainId = config.network().chainId();
         vertx.executeBlocking(() -> acceptedPrefix(b.blocks(), request, set, chainId), false).onSuccess(accepted -> {
+            LOG.debugf("sync: %d blocks from %s starting at %d, %d accepted", b.blocks().size(), c.remoteIp, request.fromHeight(), accepted);
             if (accepted < 0) {
                 sync.refused();
                 count("timecoin_p2p_sync_refused_total", "peer", "any");
@@ -567,7 +568,10 @@ public final class PeerNetwork extends AbstractVerticle {
         }
         sync.next(now).ifPresent(r -> {
             for (Conn c : conns.values()) {
-                if (c.syncId().equals(r.peer()) && c.ready()) send(c, new WireMessage.GetBlocks(r.fromHeight(), r.count()));
+                if (c.syncId().equals(r.peer()) && c.ready()) {
+                    LOG.debugf("sync: asking %s for %d blocks from %d", c.remoteIp, r.count(), r.fromHeight());
+                    send(c, new WireMessage.GetBlocks(r.fromHeight(), r.count()));
+                }
             }
         });
         if (bookDirty) {

@@ -38,6 +38,26 @@ class CoreTest {
     }
 
     @Test
+    void aSyncRequestRedeliversFromWhereConsensusStandsNotFromTheLedgersHeight() {
+        SyncPlanner s = new SyncPlanner(100, 250, 1_000);
+        s.applied(10);
+        s.peerHeight("p1", 1_000);
+        s.next(0).orElseThrow();
+        s.answered(100); // 11..110 delivered
+        // consensus ran ahead of its ledger to 111 and asks from there: 11..110 are not fetched again
+        s.restartFrom(111);
+        assertThat(s.next(1)).map(SyncPlanner.Request::fromHeight).contains(111L);
+        s.answered(100); // 111..210
+        // consensus lost what it was given past 151 (its buffer, a restart): delivered again from there
+        s.restartFrom(152);
+        assertThat(s.next(2)).map(SyncPlanner.Request::fromHeight).contains(152L);
+        s.answered(50);
+        // never below what the ledger applied
+        s.restartFrom(3);
+        assertThat(s.next(3)).map(SyncPlanner.Request::fromHeight).contains(11L);
+    }
+
+    @Test
     void aSlowPeerTimesOutAndARefusedOneIsDropped() {
         SyncPlanner s = new SyncPlanner(10, 100, 1_000);
         s.applied(0);

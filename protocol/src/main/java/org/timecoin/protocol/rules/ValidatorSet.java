@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.timecoin.protocol.codec.Writer;
 import org.timecoin.protocol.crypto.Hash;
@@ -13,7 +15,11 @@ import org.timecoin.protocol.crypto.HashTag;
 import org.timecoin.protocol.crypto.Hashes;
 import org.timecoin.protocol.crypto.KeyHash;
 import org.timecoin.protocol.crypto.PublicKey;
+import org.timecoin.protocol.model.Block;
 import org.timecoin.protocol.model.MasternodeRegistration;
+import org.timecoin.protocol.model.OutPoint;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxInput;
 import org.timecoin.protocol.model.Tier;
 
 /**
@@ -25,7 +31,8 @@ import org.timecoin.protocol.model.Tier;
  */
 public final class ValidatorSet {
 
-    public record Member(PublicKey nodeKey, Tier tier, KeyHash rewardKeyHash) {
+    /** {@code collateral} is {@link OutPoint#NULL} for a Free node; spending it deregisters the node. */
+    public record Member(PublicKey nodeKey, Tier tier, KeyHash rewardKeyHash, OutPoint collateral) {
     }
 
     private final long height;
@@ -33,6 +40,7 @@ public final class ValidatorSet {
     private final List<Member> members;
     private final List<Member> voters;
     private final Map<PublicKey, Member> byKey;
+    private final Set<OutPoint> collaterals = new HashSet<>();
     private final long totalVotingWeight;
     private final long totalRewardWeight;
     // The consensus core asks for the leader on most messages of a height: keep the last order computed.
@@ -55,6 +63,7 @@ public final class ValidatorSet {
         this.byKey = new HashMap<>();
         for (Member m : sorted) {
             if (byKey.put(m.nodeKey(), m) != null) throw new IllegalArgumentException("node key registered twice: " + m.nodeKey());
+            if (!m.collateral().equals(OutPoint.NULL)) collaterals.add(m.collateral());
         }
         this.voters = sorted.stream().filter(m -> m.tier().votingWeight() > 0).toList();
         this.totalVotingWeight = voters.stream().mapToLong(m -> m.tier().votingWeight()).sum();
@@ -63,7 +72,7 @@ public final class ValidatorSet {
 
     public static ValidatorSet fromRegistrations(long height, Collection<MasternodeRegistration> registrations) {
         return new ValidatorSet(height, registrations.stream()
-                .map(r -> new Member(r.nodeKey(), r.tier(), r.rewardKeyHash())).toList());
+                .map(r -> new Member(r.nodeKey(), r.tier(), r.rewardKeyHash(), r.collateral())).toList());
     }
 
     public long height() {
@@ -112,6 +121,20 @@ public final class ValidatorSet {
     /** The same membership for a later height (the set changes only when a block registers or deregisters a node). */
     public ValidatorSet atHeight(long newHeight) {
         return new ValidatorSet(newHeight, epoch, members);
+    }
+
+    /**
+     * True when applying {@code block} cannot change this membership: it carries no registration and spends no
+     * member's collateral — the only two things that add or remove a masternode. The set for the next height is then
+     * {@code atHeight(block.height() + 1)}, known without the UTXO set (what lets a catching-up node run ahead of its
+     * ledger). False does not mean the set changes (a registration may be a duplicate), only that the ledger decides.
+     */
+    public boolean unchangedBy(Block block) {
+        for (Transaction tx : block.transactions()) {
+            if (tx.payload() instanceof MasternodeRegistration) return false;
+            for (TxInput in : tx.inputs()) if (collaterals.contains(in.previous())) return false;
+        }
+        return true;
     }
 
     /**

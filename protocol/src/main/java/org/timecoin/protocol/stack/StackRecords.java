@@ -13,6 +13,7 @@ import org.timecoin.protocol.model.Block;
 import org.timecoin.protocol.model.CommitCertificate;
 import org.timecoin.protocol.model.FinalityCertificate;
 import org.timecoin.protocol.model.Limits;
+import org.timecoin.protocol.model.OutPoint;
 import org.timecoin.protocol.model.SignedConsensusMessage;
 import org.timecoin.protocol.model.Tier;
 import org.timecoin.protocol.model.TxVerdict;
@@ -159,7 +160,7 @@ public final class StackRecords {
 
     /**
      * u64 height ‖ hash ‖ u64 timestamp ‖ UTXO-set commitment hash ‖ validator set for height+1:
-     * u64 epoch ‖ u32 n ‖ n × (key ‖ u8 tier ‖ reward keyhash).
+     * u64 epoch ‖ u32 n ‖ n × (key ‖ u8 tier ‖ reward keyhash ‖ collateral outpoint).
      */
     public record BlockApplied(long height, Hash hash, long timestampMillis, Hash utxoCommitment, ValidatorSet nextSet) {
     }
@@ -175,6 +176,7 @@ public final class StackRecords {
             m.nodeKey().write(ww);
             ww.u8(m.tier().code());
             m.rewardKeyHash().write(ww);
+            m.collateral().write(ww);
         });
         return w.toByteArray();
     }
@@ -188,7 +190,7 @@ public final class StackRecords {
             long epoch = r.u63("epoch");
             if (epoch > height + 1) throw new ProtocolException(Reason.INVALID_VALUE, "epoch after the set's height");
             List<ValidatorSet.Member> members = r.list(Limits.MAX_VALIDATORS,
-                    rr -> new ValidatorSet.Member(PublicKey.read(rr), Tier.byCode(rr.u8()), KeyHash.read(rr)));
+                    rr -> new ValidatorSet.Member(PublicKey.read(rr), Tier.byCode(rr.u8()), KeyHash.read(rr), OutPoint.read(rr)));
             try {
                 return new BlockApplied(height, hash, ts, commitment, new ValidatorSet(height + 1, epoch, members));
             } catch (IllegalArgumentException e) {
