@@ -230,13 +230,18 @@ class TransactionFlowIT {
         assertThat(report.path("offered").asLong()).isGreaterThanOrEqualTo(20);
         assertThat(report.path("failed").asLong()).isZero();
         assertThat(report.path("finalized").asLong()).isEqualTo(report.path("offered").asLong());
-        // memory of every service of the devnet, over time: heap from its metrics, RSS from /proc by the pid the devnet recorded
-        assertThat(report.path("memory")).hasSize(SharedDevnet.NODES * Devnet.SERVICES.size());
-        for (var service : report.path("memory")) {
+        // memory and CPU of every service of the devnet, over time: heap from its metrics, RSS and CPU time from /proc by
+        // the pid the devnet recorded; the machine's CPU time covers them all
+        assertThat(report.path("services")).hasSize(SharedDevnet.NODES * Devnet.SERVICES.size());
+        double services = 0;
+        for (var service : report.path("services")) {
             assertThat(service.path("heapLastBytes").asLong()).as(service.toString()).isPositive();
             assertThat(service.path("rssLastBytes").asLong()).as(service.toString()).isGreaterThan(service.path("heapLastBytes").asLong());
             assertThat(service.path("rssMiB").size()).as("samples over the run").isGreaterThanOrEqualTo(4);
+            assertThat(service.path("cpuSeconds").asDouble()).as(service.toString()).isPositive();
+            services += service.path("cpuSeconds").asDouble();
         }
+        assertThat(report.path("machineCpuSeconds").asDouble()).isGreaterThan(services);
     }
 
     public record Result(int code, String out) {

@@ -56,7 +56,7 @@ final class LoadGenerator extends TimecoinCli.Sub {
     List<String> metrics = List.of();
     @Option(names = "--devnet-dir", description = "a local devnet's folder (bin/devnet: .devnet): sample heap and RSS of every one of its services")
     Path devnetDir;
-    @Option(names = "--sample-seconds", defaultValue = "10", description = "memory sampling interval")
+    @Option(names = "--sample-seconds", defaultValue = "10", description = "interval of the memory and CPU samples")
     int sampleSeconds;
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -95,16 +95,16 @@ final class LoadGenerator extends TimecoinCli.Sub {
         ConcurrentLinkedQueue<Lane> idle = new ConcurrentLinkedQueue<>();
         for (int i = 0; i < lanes; i++) idle.add(new Lane(laneKeys.get(i), new OutPoint(split.txid(), i), perLane, gateways.get(i % gateways.size())));
 
-        List<MemorySampler.Target> targets = new ArrayList<>();
-        if (devnetDir != null) targets.addAll(MemorySampler.devnet(devnetDir));
-        for (String m : metrics) targets.add(new MemorySampler.Target(m, m, -1));
-        MemorySampler memory = new MemorySampler(targets);
+        List<ResourceSampler.Target> targets = new ArrayList<>();
+        if (devnetDir != null) targets.addAll(ResourceSampler.devnet(devnetDir));
+        for (String m : metrics) targets.add(new ResourceSampler.Target(m, m, -1));
+        ResourceSampler resources = new ResourceSampler(targets);
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "memory-sampler");
+            Thread t = new Thread(r, "resource-sampler");
             t.setDaemon(true);
             return t;
         });
-        if (!memory.isEmpty()) sampler.scheduleAtFixedRate(memory::sample, 0, sampleSeconds, TimeUnit.SECONDS);
+        if (!resources.isEmpty()) sampler.scheduleAtFixedRate(resources::sample, 0, sampleSeconds, TimeUnit.SECONDS);
         JsonNode chainBefore = g.get("/v1/chain");
         AtomicLong offered = new AtomicLong();
         AtomicLong notOffered = new AtomicLong();
@@ -167,18 +167,18 @@ final class LoadGenerator extends TimecoinCli.Sub {
         JsonNode chainAfter = g.get("/v1/chain");
         sampler.shutdownNow();
         sampler.awaitTermination(10, TimeUnit.SECONDS);
-        if (!memory.isEmpty()) memory.sample();
+        if (!resources.isEmpty()) resources.sample();
         long[] lat = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         long blocks = chainAfter.path("height").asLong() - chainBefore.path("height").asLong();
         double blockSeconds = blocks == 0 ? 0 : (chainAfter.path("tipTimestampMillis").asLong() - chainBefore.path("tipTimestampMillis").asLong()) / 1000.0 / blocks;
         java.util.Map<String, Object> result = TimecoinCli.map("offeredPerSecond", Math.round(offered.get() / seconds), "finalizedPerSecond",
                 Math.round(finalized.get() / seconds), "offered", offered.get(), "finalized", finalized.get(), "notOffered", notOffered.get(), "failed",
                 failed.get(), "latencyP50Millis", pct(lat, 0.50), "latencyP99Millis", pct(lat, 0.99), "latencyMaxMillis", pct(lat, 1.0), "blocks", blocks,
-                "secondsPerBlock", Math.round(blockSeconds * 100) / 100.0, "memory", memory.report());
+                "secondsPerBlock", Math.round(blockSeconds * 100) / 100.0, "services", resources.report(), "machineCpuSeconds", resources.machineCpuSeconds());
         cli.print(result, String.format("offered %.0f tx/s, finalized %.0f tx/s (%d of %d; %d not offered for want of an idle lane, %d failed); "
                         + "finality p50 %d ms, p99 %d ms, max %d ms; %d blocks, %.2f s per block%n%s",
                 offered.get() / seconds, finalized.get() / seconds, finalized.get(), offered.get(), notOffered.get(), failed.get(), pct(lat, 0.5),
-                pct(lat, 0.99), pct(lat, 1.0), blocks, blockSeconds, memory.isEmpty() ? "(no memory sampled: --devnet-dir or --metrics)" : memory.table()));
+                pct(lat, 0.99), pct(lat, 1.0), blocks, blockSeconds, resources.isEmpty() ? "(no resources sampled: --devnet-dir or --metrics)" : resources.table(finalized.get())));
         return TimecoinCli.OK;
     }
 

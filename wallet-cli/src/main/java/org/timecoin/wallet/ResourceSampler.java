@@ -15,21 +15,26 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * Memory of the services under load, sampled over time: heap in use (the JVM's own figure, from each service's
- * {@code /q/metrics}) and resident set size (from {@code /proc/<pid>/status}, when the process is local and its pid
- * known — a devnet's state file records them). A figure that cannot be read is -1.
+ * Memory and CPU of the services under load, sampled over time: heap in use (the JVM's own figure, from each
+ * service's {@code /q/metrics}), resident set size and CPU time (from {@code /proc/<pid>/status} and {@code stat}, when
+ * the process is local and its pid known — a devnet's state file records them), and the whole machine's CPU time
+ * (broker, database and this generator included). A figure that cannot be read is -1.
  */
-final class MemorySampler {
+final class ResourceSampler {
+    /** Linux reports CPU time in clock ticks of 1/100 s (USER_HZ) on every architecture the JDK runs on. */
+    static final double TICKS_PER_SECOND = 100;
     /** One service: a name for the report, its base URL, its pid (-1: not local). */
     record Target(String name, String url, long pid) {
     }
 
     private final List<Target> targets;
     private final HttpClient http;
-    /** Per target, samples of {heap, rss} in bytes, in time order. */
+    /** Per target, samples of {heap, rss} in bytes and CPU ticks, in time order. */
     private final List<List<long[]>> series = new ArrayList<>();
+    /** The machine's busy CPU ticks (all CPUs) at each sample. */
+    private final List<Long> machine = new ArrayList<>();
 
-    MemorySampler(List<Target> targets) {
+    ResourceSampler(List<Target> targets) {
         this.targets = List.copyOf(targets);
         // its own client (HTTP/1.1, no upgrade attempts), apart from the one carrying the load
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
@@ -65,7 +70,35 @@ final class MemorySampler {
             heaps.add(http.sendAsync(HttpRequest.newBuilder(URI.create(t.url() + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.ofString()).thenApply(r -> r.statusCode() == 200 ? heapInUse(r.body()) : -1L).exceptionally(x -> -1L));
         }
-        for (int i = 0; i < targets.size(); i++) series.get(i).add(new long[] {heaps.get(i).join(), rss(targets.get(i).pid())});
+        for (int i = 0; i < targets.size(); i++) {
+            long pid = targets.get(i).pid();
+            series.get(i).add(new long[] {heaps.get(i).join(), rss(pid), cpuTicks(pid)});
+        }
+        machine.add(machineBusyTicks());
+    }
+
+    /** utime + stime of a process (fields 14 and 15 of {@code /proc/<pid>/stat}, counted after the command name). */
+    static long cpuTicks(long pid) {
+        if (pid <= 0) return -1;
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** All CPUs' ticks except idle and iowait, from the first line of {@code /proc/stat}. */
+    static long machineBusyTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i < f.length && i <= 8; i++) if (i != 4 && i != 5) busy += Long.parseLong(f[i]);
+            return busy;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** Sum of {@code jvm_memory_used_bytes} over the heap pools, from a Prometheus text exposition. */
@@ -89,7 +122,20 @@ final class MemorySampler {
         return -1;
     }
 
-    /** Per service: first, last and highest heap and RSS (bytes) and the heap/RSS series in MiB, for the JSON report. */
+    /** CPU seconds between the first and the last sample, or -1. */
+    private static double cpuSeconds(long first, long last) {
+        return first < 0 || last < 0 ? -1 : (last - first) / TICKS_PER_SECOND;
+    }
+
+    /** The machine's busy CPU seconds (every process, all CPUs) over the samples, or -1. */
+    synchronized double machineCpuSeconds() {
+        return machine.size() < 2 ? -1 : cpuSeconds(machine.get(0), machine.get(machine.size() - 1));
+    }
+
+    /**
+     * Per service: first, last and highest heap and RSS (bytes), the heap/RSS series in MiB, and the CPU seconds used
+     * between the first and the last sample, for the JSON report.
+     */
     synchronized List<Map<String, Object>> report() {
         List<Map<String, Object>> out = new ArrayList<>();
         for (int i = 0; i < targets.size(); i++) {
@@ -105,16 +151,28 @@ final class MemorySampler {
                 m.put(what + "MaxBytes", s.stream().mapToLong(v -> v[kk]).max().orElse(-1));
                 m.put(what + "MiB", s.stream().map(v -> v[kk] < 0 ? -1 : v[kk] >> 20).toList());
             }
+            m.put("cpuSeconds", cpuSeconds(s.get(0)[2], s.get(s.size() - 1)[2]));
             out.add(m);
         }
         return out;
     }
 
-    /** A table for people: one line per service, MiB. */
-    synchronized String table() {
-        StringBuilder b = new StringBuilder(String.format("%-20s %28s %28s%n", "memory (MiB)", "heap first / last / max", "RSS first / last / max"));
+    /** A table for people: one line per service, MiB, and CPU time per finalized transaction. */
+    synchronized String table(long finalized) {
+        StringBuilder b = new StringBuilder(String.format("%-20s %28s %28s %10s %12s%n", "service", "heap MiB first / last / max", "RSS MiB first / last / max",
+                "CPU s", "CPU ms/tx"));
+        double services = 0;
         for (Map<String, Object> m : report()) {
-            b.append(String.format("%-20s %28s %28s%n", m.get("service"), triple(m, "heap"), triple(m, "rss")));
+            double cpu = (Double) m.get("cpuSeconds");
+            services += Math.max(0, cpu);
+            b.append(String.format("%-20s %28s %28s %10s %12s%n", m.get("service"), triple(m, "heap"), triple(m, "rss"), cpu < 0 ? "–" : String.format("%.1f", cpu),
+                    cpu < 0 || finalized == 0 ? "–" : String.format("%.1f", cpu * 1000 / finalized)));
+        }
+        double all = machineCpuSeconds();
+        if (all >= 0) {
+            b.append(String.format("%-20s %58s %10.1f %12s%n", "services", "", services, finalized == 0 ? "–" : String.format("%.1f", services * 1000 / finalized)));
+            b.append(String.format("%-20s %58s %10.1f %12s%n", "whole machine", "(broker, database, generator too)", all,
+                    finalized == 0 ? "–" : String.format("%.1f", all * 1000 / finalized)));
         }
         return b.toString();
     }
