@@ -89,12 +89,12 @@ final class ResourceSampler {
         }
     }
 
-    /** All CPUs' ticks except idle and iowait, from the first line of {@code /proc/stat}. */
+    /** All CPUs' ticks in user, nice, system, irq and softirq (not idle, iowait, or steal: the hypervisor's), from {@code /proc/stat}. */
     static long machineBusyTicks() {
         try {
             String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
             long busy = 0;
-            for (int i = 1; i < f.length && i <= 8; i++) if (i != 4 && i != 5) busy += Long.parseLong(f[i]);
+            for (int i = 1; i < f.length && i <= 7; i++) if (i != 4 && i != 5) busy += Long.parseLong(f[i]);
             return busy;
         } catch (IOException | RuntimeException e) {
             return -1;
