@@ -326,9 +326,6 @@ public final class Devnet implements AutoCloseable {
                 "-Dtimecoin.genesis.seed=" + genesis.seed(),
                 "-Dtimecoin.genesis.nodes=" + nodes,
                 "-Dvertx.cacheDirBase=" + dir.resolve("vertx-cache")));
-        // extra JVM options for every service, after the defaults (a later -XX flag wins): e.g. full tiered compilation
-        String extra = System.getenv("TIMECOIN_DEVNET_JAVA_OPTS");
-        if (extra != null && !extra.isBlank()) cmd.addAll(cmd.indexOf("-XX:TieredStopAtLevel=1") + 1, List.of(extra.trim().split("\\s+")));
         if (service.equals("gateway")) {
             cmd.add("-Dtimecoin.gateway.ledger-url=http://127.0.0.1:" + portOf("ledger", node));
             cmd.add("-Dtimecoin.gateway.consensus-url=http://127.0.0.1:" + portOf("consensus", node));
@@ -353,6 +350,9 @@ public final class Devnet implements AutoCloseable {
             cmd.add("-Dquarkus.datasource.password=" + infra.postgres().password());
         }
         properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        // extra JVM options for every service, after the defaults (a later flag wins): e.g. full tiered compilation
+        String extra = System.getenv("TIMECOIN_DEVNET_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
         cmd.addAll(List.of("-jar", quarkusJar(service).toString()));
         try {
             Process p = new ProcessBuilder(Watchdog.wrap(cmd)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

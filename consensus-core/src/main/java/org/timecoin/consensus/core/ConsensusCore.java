@@ -61,8 +61,7 @@ public final class ConsensusCore {
     private ValidatorSet set;
     private int round;
     private boolean started;
-    private boolean finalized;
-    private Block finalizedBlock;
+    private Block finalizedBlock; // this height's block, once final
     private MessageStore store = new MessageStore();
     private final Map<Integer, Proposal> proposalByRound = new HashMap<>();
     private final Map<Hash, Proposal> proposalByHash = new HashMap<>();
@@ -140,7 +139,7 @@ public final class ConsensusCore {
 
     public Phase phase() {
         if (set == null) return Phase.WAITING_FOR_CHAIN;
-        if (finalized) return Phase.FINALIZED;
+        if (finalized()) return Phase.FINALIZED;
         if (prepared != null && prepared.round() == round) return Phase.PREPARED;
         if (proposalByRound.containsKey(round)) return Phase.PRE_PREPARED;
         return started ? Phase.WAITING_FOR_PROPOSAL : Phase.WAITING_FOR_INTERVAL;
@@ -162,7 +161,6 @@ public final class ConsensusCore {
         set = nextSet;
         round = 0;
         started = false;
-        finalized = false;
         finalizedBlock = null;
         store = new MessageStore();
         proposalByRound.clear();
@@ -183,7 +181,7 @@ public final class ConsensusCore {
         while ((next = syncedAhead.remove(height)) != null && acceptSynced(next, out) && runAhead(next.block(), out)) {
             // each pass finalized one synced block and started the height after it
         }
-        if (!finalized) replayFuture(out);
+        if (!finalized()) replayFuture(out);
         maybeSync(out);
     }
 
@@ -192,7 +190,7 @@ public final class ConsensusCore {
      * time a still later height shows up (a request may have reached only peers that were behind as well).
      */
     private void maybeSync(List<Action> out) {
-        if (height < 0 || highestSeen <= height || finalized) return;
+        if (height < 0 || highestSeen <= height || finalized()) return;
         if (syncAskedAt == height && highestSeen <= syncAskedSeen) return;
         syncAskedAt = height;
         syncAskedSeen = highestSeen;
@@ -228,7 +226,7 @@ public final class ConsensusCore {
                 if (syncedAhead.size() > MAX_SYNCED_AHEAD) syncedAhead.pollLastEntry();
             }
             // the block after the one just finalized: go on without the ledger if that one left the set as it was
-            if (set != null && finalized && b.height() == height + 1 && runAhead(finalizedBlock, out)) afterHeightStarted(out);
+            if (set != null && finalized() && b.height() == height + 1 && runAhead(finalizedBlock, out)) afterHeightStarted(out);
             else if (set != null) maybeSync(out); // a later block while this height's is missing: it was lost, ask again
             return;
         }
@@ -238,7 +236,7 @@ public final class ConsensusCore {
     /** Finalizes a synced block of the current height whose certificate holds against this height's set. */
     private boolean acceptSynced(Event.BlockSynced e, List<Action> out) {
         Block b = e.block();
-        if (finalized || b.height() != height || !b.header().previousHash().equals(previousHash)) return false;
+        if (finalized() || b.height() != height || !b.header().previousHash().equals(previousHash)) return false;
         if (e.certificate().verify(chainId, b, set) != null) return false;
         finalize(b, e.certificate(), out);
         return true;
@@ -267,7 +265,7 @@ public final class ConsensusCore {
             bufferFuture(m, out);
             return;
         }
-        if (c.height() < height || finalized && !(c instanceof Commit)) return;
+        if (c.height() < height || finalized() && !(c instanceof Commit)) return;
         if (!set.isVoter(c.signer())) return; // only registered validators take part (checked end to end here)
         if (c.round() > round + config.maxFutureRounds()) return;
         if (c instanceof PrePrepare p) {
@@ -371,7 +369,7 @@ public final class ConsensusCore {
     }
 
     private void onProposalChecked(Event.ProposalChecked e, List<Action> out) {
-        if (e.height() != height || finalized || !e.valid()) return;
+        if (e.height() != height || finalized() || !e.valid()) return;
         validHashes.add(e.blockHash());
         Proposal p = proposalByRound.get(round);
         if (e.round() == round && p != null && p.block().hash().equals(e.blockHash())) sendPrepare(round, e.blockHash(), out);
@@ -384,7 +382,7 @@ public final class ConsensusCore {
     }
 
     private void tryPrepared(int r, List<Action> out) {
-        if (r != round || finalized) return;
+        if (r != round || finalized()) return;
         Proposal p = proposalByRound.get(r);
         if (p == null) return;
         Hash hash = p.block().hash();
@@ -397,7 +395,7 @@ public final class ConsensusCore {
     }
 
     private void tryFinalize(int r, Hash hash, List<Action> out) {
-        if (finalized) return;
+        if (finalized()) return;
         List<SignedConsensusMessage> commits = store.forHash(r, ConsensusMessage.TYPE_COMMIT, hash);
         if (!set.isQuorum(MessageStore.weight(commits, set))) return;
         Proposal p = proposalByHash.get(hash);
@@ -414,8 +412,11 @@ public final class ConsensusCore {
         finalize(p.block(), new CommitCertificate(chainId, height, r, hash, seals), out);
     }
 
+    private boolean finalized() {
+        return finalizedBlock != null;
+    }
+
     private void finalize(Block block, CommitCertificate certificate, List<Action> out) {
-        finalized = true;
         finalizedBlock = block;
         for (Transaction tx : block.transactions()) txFinality.markFinal(tx.txid());
         out.add(new Action.BlockFinalized(block, certificate));
@@ -426,7 +427,7 @@ public final class ConsensusCore {
     private void onTimer(Timer t, List<Action> out) {
         switch (t.kind()) {
             case PROPOSAL_DUE -> {
-                if (t.height() != height || started || finalized) return;
+                if (t.height() != height || started || finalized()) return;
                 started = true;
                 if (round == 0) {
                     out.add(new Action.ScheduleTimer(Timer.roundTimeout(height, 0), config.roundTimeoutMillis(0)));
@@ -434,7 +435,7 @@ public final class ConsensusCore {
                 }
             }
             case ROUND_TIMEOUT -> {
-                if (t.height() == height && t.round() == round && !finalized) moveToRound(round + 1, true, out);
+                if (t.height() == height && t.round() == round && !finalized()) moveToRound(round + 1, true, out);
             }
             case TX_LOCK -> txFinality.onLockTimeout(t.txid(), out);
         }
@@ -469,7 +470,7 @@ public final class ConsensusCore {
 
     /** With a quorum of RoundChanges for the current round, its leader proposes. */
     private void afterRoundChanges(List<Action> out) {
-        if (round == 0 || finalized || !leader(round).equals(self.publicKey())) return;
+        if (round == 0 || finalized() || !leader(round).equals(self.publicKey())) return;
         List<SignedConsensusMessage> rcs = store.messages(round, ConsensusMessage.TYPE_ROUND_CHANGE);
         if (set.isQuorum(MessageStore.weight(rcs, set))) propose(round, out);
     }
@@ -486,7 +487,7 @@ public final class ConsensusCore {
     }
 
     private void onProposalBuilt(Event.ProposalBuilt e, List<Action> out) {
-        if (e.height() != height || e.round() != round || finalized || !leader(round).equals(self.publicKey())) return;
+        if (e.height() != height || e.round() != round || finalized() || !leader(round).equals(self.publicKey())) return;
         if (round > 0 && highestPrepared(store.messages(round, ConsensusMessage.TYPE_ROUND_CHANGE)) != null) return;
         signProposal(round, e.block(), e.certificates(), out);
     }

@@ -59,8 +59,13 @@ class ConsensusCoreTest {
     }
 
     ConsensusCore started(KeyPair self) {
+        return started(self, set);
+    }
+
+    /** A validator's core at height 1, after the ledger announced GENESIS with validator set {@code s}. */
+    static ConsensusCore started(KeyPair self, ValidatorSet s) {
         ConsensusCore core = new ConsensusCore(CHAIN, self, CoreConfig.devnet());
-        core.handle(new Event.BlockApplied(0, GENESIS, 1_000, set));
+        core.handle(new Event.BlockApplied(0, GENESIS, 1_000, s));
         return core;
     }
 
@@ -406,8 +411,7 @@ class ConsensusCoreTest {
     @Test
     void aCatchingUpNodeFinalizesSyncedBlocksWithoutWaitingForItsLedgerWhileTheSetCannotChange() {
         ValidatorSet s = withCollateral();
-        ConsensusCore core = new ConsensusCore(CHAIN, keys.get(3), CoreConfig.devnet());
-        core.handle(new Event.BlockApplied(0, GENESIS, 1_000, s));
+        ConsensusCore core = started(keys.get(3), s);
         List<Event.BlockSynced> chain = syncedChain(s, 5, 0, null);
         List<Action> got = deliverNewestFirst(core, chain);
         assertThat(finalizedHeights(got)).containsExactly(1L, 2L, 3L, 4L, 5L);
@@ -433,8 +437,7 @@ class ConsensusCoreTest {
     void aSyncedBlockPastAMissingOneAsksForTheMissingOneAgain() {
         // the missing block was dropped (buffer full) or lost with a restart; p2p believes it delivered it
         ValidatorSet s = withCollateral();
-        ConsensusCore core = new ConsensusCore(CHAIN, keys.get(3), CoreConfig.devnet());
-        core.handle(new Event.BlockApplied(0, GENESIS, 1_000, s));
+        ConsensusCore core = started(keys.get(3), s);
         List<Event.BlockSynced> chain = syncedChain(s, 3, 0, null);
         assertThat(only(core.handle(chain.get(2)), Action.SyncNeeded.class)).containsExactly(new Action.SyncNeeded(1));
         assertThat(only(core.handle(chain.get(1)), Action.SyncNeeded.class)).isEmpty(); // asked once for what it knows
@@ -445,8 +448,7 @@ class ConsensusCoreTest {
     void aSyncedBlockThatSpendsACollateralOrRegistersWaitsForTheLedgersNextSet() {
         ValidatorSet s = withCollateral();
         Transaction spendsCollateral = Transaction.transfer(List.of(collateral(2)), List.of(new TxOutput(Amount.sat(1_000_000), keys.get(2).keyHash())));
-        ConsensusCore core = new ConsensusCore(CHAIN, keys.get(3), CoreConfig.devnet());
-        core.handle(new Event.BlockApplied(0, GENESIS, 1_000, s));
+        ConsensusCore core = started(keys.get(3), s);
         List<Event.BlockSynced> chain = syncedChain(s, 5, 2, spendsCollateral);
         assertThat(finalizedHeights(deliverNewestFirst(core, chain))).containsExactly(1L, 2L);
         assertThat(core.height()).isEqualTo(2);
@@ -460,8 +462,7 @@ class ConsensusCoreTest {
         // nodes) neither
         Transaction ordinary = Transaction.transfer(List.of(new OutPoint(Hashes.tagged(HashTag.TX, new byte[] {1}), 0)),
                 List.of(new TxOutput(Amount.sat(1_000_000), keys.get(2).keyHash())));
-        ConsensusCore other = new ConsensusCore(CHAIN, keys.get(3), CoreConfig.devnet());
-        other.handle(new Event.BlockApplied(0, GENESIS, 1_000, s));
+        ConsensusCore other = started(keys.get(3), s);
         assertThat(finalizedHeights(deliverNewestFirst(other, syncedChain(s, 4, 2, ordinary)))).containsExactly(1L, 2L, 3L, 4L);
         assertThat(s.unchangedBy(chain.get(1).block())).isFalse();
         assertThat(set.unchangedBy(chain.get(1).block())).isTrue();
