@@ -2,6 +2,7 @@ package org.timecoin.gateway;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,6 +39,7 @@ public class Events {
     private final BroadcastProcessor<Event> stream = BroadcastProcessor.create();
     private final Map<Hash, CompletableFuture<Event>> waiters = new ConcurrentHashMap<>();
     private final Map<Hash, Long> submittedAt;
+    private final Map<Hash, Event> recentOutcomes;
     private final Timer finality;
     private final Timer ledgerCatchUp;
     private final MeterRegistry registry;
@@ -47,16 +49,21 @@ public class Events {
     public Events(MeterRegistry registry, GatewaySettings settings) {
         this.registry = registry;
         int capacity = settings.recentSubmissions();
-        this.submittedAt = java.util.Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Hash, Long> eldest) {
-                return size() > capacity;
-            }
-        });
+        this.submittedAt = bounded(capacity);
+        this.recentOutcomes = bounded(settings.recentOutcomes());
         this.finality = Timer.builder("timecoin_gateway_finality").description("submit (here) to finality certificate")
                 .publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
         this.ledgerCatchUp = Timer.builder("timecoin_gateway_ledger_catch_up").description("finality event here to this node's ledger reporting it final")
                 .publishPercentiles(0.5, 0.99).register(registry);
+    }
+
+    private static <V> Map<Hash, V> bounded(int capacity) {
+        return java.util.Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Hash, V> eldest) {
+                return size() > capacity;
+            }
+        });
     }
 
     public Timer ledgerCatchUpTimer() {
@@ -83,23 +90,38 @@ public class Events {
         return finality;
     }
 
-    /** Completes with the transaction's outcome event, or null after {@code timeoutMillis}. */
+    /**
+     * Completes with the transaction's outcome event, or null after {@code timeoutMillis}. An outcome that came before
+     * the wait began (a wallet asks a moment after submitting; under load the certificate can be faster) is answered
+     * from the recent outcomes: the wait is registered first, then they are read, so no outcome falls in between.
+     */
     public CompletableFuture<Event> await(Hash txid, long timeoutMillis) {
         if (waiters.size() >= maxWaiters && !waiters.containsKey(txid)) {
             throw new ApiException(503, "TOO_MANY_WAITERS", "too many finality waits in progress; poll the status instead");
         }
         CompletableFuture<Event> f = waiters.computeIfAbsent(txid, k -> new CompletableFuture<>());
+        Event already = recentOutcomes.get(txid);
+        if (already != null) {
+            waiters.remove(txid, f);
+            f.complete(already);
+        }
         return f.copy().completeOnTimeout(null, timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
     private void outcome(Hash txid, Event e) {
+        recentOutcomes.put(txid, e);
         CompletableFuture<Event> f = waiters.remove(txid);
         if (f != null) f.complete(e);
         stream.onNext(e);
     }
 
+    /** One poll of outcomes (the channel is in batch mode: under load a poll holds many, at no cost per record). */
     @Incoming("tx-finalized")
-    public void onOutcome(byte[] value) {
+    public void onOutcomes(List<byte[]> values) {
+        for (byte[] value : values) onOutcome(value);
+    }
+
+    private void onOutcome(byte[] value) {
         StackRecords.TxOutcome o;
         try {
             o = StackRecords.decodeTxOutcome(value);
@@ -119,7 +141,11 @@ public class Events {
 
     /** This node's ledger refused it: an answer for a waiting wallet at once (other nodes would refuse it too). */
     @Incoming("tx-verdicts")
-    public void onVerdict(byte[] value) {
+    public void onVerdicts(List<byte[]> values) {
+        for (byte[] value : values) onVerdict(value);
+    }
+
+    private void onVerdict(byte[] value) {
         try {
             StackRecords.Verdict v = StackRecords.decodeVerdict(value);
             if (v.verdict() == TxVerdict.REJECT && !"INPUT_LOCKED".equals(v.reason())) {

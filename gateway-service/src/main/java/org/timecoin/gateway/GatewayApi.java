@@ -178,14 +178,27 @@ public class GatewayApi {
 
     static final long LEDGER_CATCH_UP_MILLIS = 3_000;
 
+    /**
+     * The ledger's own word once it has applied the certificate: it answers as soon as it commits the change (a wait of
+     * at most {@value #LEDGER_WAIT_STEP_MILLIS} ms per request, so a change applied by another ledger replica, which
+     * does not wake this request, is seen soon too); the event's word if the ledger has not caught up by the deadline.
+     */
     private CompletableFuture<JsonNode> ledgerAgrees(String txidHex, long t0, long deadlineNanos, JsonNode event) {
-        return transaction(txidHex).handle((status, x) -> status).thenCompose(status -> {
-            if (status != null && settled(status)) return CompletableFuture.completedFuture(withWait(status, t0));
-            if (System.nanoTime() > deadlineNanos) return CompletableFuture.completedFuture(withWait(event, t0));
-            return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS))
-                    .thenCompose(v -> ledgerAgrees(txidHex, t0, deadlineNanos, event));
-        });
+        long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        if (left <= 0) return CompletableFuture.completedFuture(withWait(event, t0));
+        return backends.ledger("/v1/ledger/transactions/" + txidHex + "?settledWithinMillis=" + Math.min(left, LEDGER_WAIT_STEP_MILLIS))
+                .handle((status, x) -> status).thenCompose(status -> {
+                    if (status != null && settled(status)) return CompletableFuture.completedFuture(withWait(status, t0));
+                    if (status == null) { // the ledger did not answer: no busy loop against it
+                        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(LEDGER_RETRY_MILLIS, TimeUnit.MILLISECONDS))
+                                .thenCompose(v -> ledgerAgrees(txidHex, t0, deadlineNanos, event));
+                    }
+                    return ledgerAgrees(txidHex, t0, deadlineNanos, event);
+                });
     }
+
+    static final long LEDGER_WAIT_STEP_MILLIS = 500;
+    static final long LEDGER_RETRY_MILLIS = 100;
 
     private static JsonNode withWait(JsonNode n, long t0) {
         ObjectNode o = n.deepCopy();

@@ -25,6 +25,13 @@ public interface GatewaySettings {
     @WithDefault("100000")
     int recentSubmissions();
 
+    /**
+     * Outcomes remembered (with their certificates, ~2 KB each) for a finality wait that begins after its outcome came;
+     * a few seconds' worth at the highest rate is enough.
+     */
+    @WithDefault("4096")
+    int recentOutcomes();
+
     /** Clients tracked by the rate limiter (least recently seen forgotten first). */
     @WithDefault("100000")
     int trackedClients();

@@ -1,6 +1,9 @@
 package org.timecoin.ledger;
 
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -18,6 +21,7 @@ import org.timecoin.protocol.model.Address;
 import org.timecoin.protocol.model.OutPoint;
 
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * Reads for the gateway (any replica). JDBC on worker threads ({@link Blocking}), never on the event loop. Paging is
@@ -34,10 +38,12 @@ public class LedgerResource {
     private final LedgerStore store;
     private final UtxoCache cache;
     private final char addressDigit;
+    private final SettleWaiters waiters;
 
-    public LedgerResource(LedgerStore store, UtxoCache cache, @org.eclipse.microprofile.config.inject.ConfigProperty(name = "timecoin.network") String network) {
+    public LedgerResource(LedgerStore store, UtxoCache cache, SettleWaiters waiters, @org.eclipse.microprofile.config.inject.ConfigProperty(name = "timecoin.network") String network) {
         this.store = store;
         this.cache = cache;
+        this.waiters = waiters;
         this.addressDigit = org.timecoin.protocol.model.Network.byName(network).addressDigit();
     }
 
@@ -166,11 +172,29 @@ public class LedgerResource {
         return Response.ok(store.certifiedBlocks(from, limit, 8 * 1024 * 1024)).build();
     }
 
+    /**
+     * A transaction's status here. With {@code settledWithinMillis} (at most {@value #MAX_SETTLE_WAIT_MILLIS}), a
+     * transaction not yet final, confirmed, rejected or released is answered when that changes on this replica (right
+     * after the commit), or when the wait ends: one request instead of polling.
+     */
     @GET
     @Path("/transactions/{txid}")
-    public Response transaction(@PathParam("txid") String txid) {
-        return store.transaction(Hash.fromHex(txid)).map(t -> Response.ok(new TxStatus(t.txid().hex(), TX_STATES[t.status()], t.reason(), t.fee(),
-                        t.blockHeight(), t.certificate() == null ? null : Hex.encode(t.certificate()), t.body() == null ? null : Hex.encode(t.body()))).build())
+    public CompletionStage<Response> transaction(@PathParam("txid") String txid, @QueryParam("settledWithinMillis") @DefaultValue("0") long waitMillis) {
+        if (waitMillis < 0 || waitMillis > MAX_SETTLE_WAIT_MILLIS) {
+            return CompletableFuture.completedFuture(ProblemMapper.problem(400, "BAD_REQUEST", "settledWithinMillis is 0.." + MAX_SETTLE_WAIT_MILLIS));
+        }
+        Hash id = Hash.fromHex(txid);
+        CompletableFuture<Void> changed = waitMillis == 0 ? null : waiters.await(id, waitMillis); // before the read: no change missed
+        Optional<LedgerStore.TxView> now = store.transaction(id);
+        if (changed == null || now.isPresent() && now.get().status() >= LedgerStore.TX_FINAL) return CompletableFuture.completedFuture(txStatus(txid, now));
+        return changed.thenApplyAsync(v -> txStatus(txid, store.transaction(id)), Infrastructure.getDefaultWorkerPool());
+    }
+
+    static final long MAX_SETTLE_WAIT_MILLIS = 5_000;
+
+    private static Response txStatus(String txid, Optional<LedgerStore.TxView> t) {
+        return t.map(r -> Response.ok(new TxStatus(r.txid().hex(), TX_STATES[r.status()], r.reason(), r.fee(),
+                        r.blockHeight(), r.certificate() == null ? null : Hex.encode(r.certificate()), r.body() == null ? null : Hex.encode(r.body()))).build())
                 .orElseGet(() -> ProblemMapper.problem(404, "UNKNOWN_TRANSACTION", "no transaction " + txid));
     }
 }

@@ -15,6 +15,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -39,6 +42,10 @@ import org.timecoin.protocol.rules.ValidatorSet;
 import org.timecoin.protocol.stack.StackRecords;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.smallrye.reactive.messaging.TracingMetadata;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -56,6 +63,7 @@ public class LedgerService {
 
     private final LedgerStore store;
     private final UtxoCache cache;
+    private final SettleWaiters waiters;
     private final MeterRegistry registry;
     private final Network network;
     private final String genesisSeed;
@@ -80,8 +88,10 @@ public class LedgerService {
     @Inject
     @Channel("dead-letters")
     Emitter<byte[]> deadLetters;
+    @Inject
+    OpenTelemetry openTelemetry;
 
-    public LedgerService(LedgerStore store, UtxoCache cache, MeterRegistry registry, @ConfigProperty(name = "timecoin.network") String network,
+    public LedgerService(LedgerStore store, UtxoCache cache, SettleWaiters waiters, MeterRegistry registry, @ConfigProperty(name = "timecoin.network") String network,
                          @ConfigProperty(name = "timecoin.genesis.seed", defaultValue = "devnet") String genesisSeed,
                          @ConfigProperty(name = "timecoin.genesis.nodes", defaultValue = "4") int genesisNodes,
                          @ConfigProperty(name = "timecoin.ledger.max-block-transactions", defaultValue = "5000") int maxBlockTransactions,
@@ -91,6 +101,7 @@ public class LedgerService {
                          @ConfigProperty(name = "timecoin.ledger.max-block-bytes", defaultValue = "8388608") int maxBlockBytes) {
         this.store = store;
         this.cache = cache;
+        this.waiters = waiters;
         this.registry = registry;
         this.network = Network.byName(network);
         this.genesisSeed = genesisSeed;
@@ -168,31 +179,83 @@ public class LedgerService {
 
     // ---- tx.submitted ----
 
+    /**
+     * One poll of submitted transactions: stateless rules and signatures checked in parallel, then the survivors'
+     * inputs checked and locked in one database transaction. Polls grow with the load (the next one is taken when this
+     * one is done), so a busy ledger pays one commit and one round trip per kind of statement for many transactions.
+     */
     @Incoming("tx-submitted")
-    @Blocking(ordered = false)
-    public void onSubmitted(byte[] value) {
-        Transaction tx;
-        try {
-            tx = Transaction.decode(value);
-        } catch (ProtocolException e) {
-            rejected("tx.submitted", e.reason().name(), value);
-            return;
+    @Blocking
+    public void onSubmitted(ConsumerRecords<byte[], byte[]> poll) {
+        List<Transaction> decoded = new ArrayList<>();
+        List<byte[]> records = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : poll) {
+            try {
+                Transaction tx = Transaction.decode(record.value());
+                decoded.add(tx);
+                records.add(record.value());
+                traces.put(tx.txid(), traceOf(record));
+            } catch (ProtocolException e) {
+                rejected("tx.submitted", e.reason().name(), record.value());
+            }
         }
         try {
-            validate(tx);
+            validateAll(decoded, records);
+        } finally {
+            for (Transaction tx : decoded) traces.remove(tx.txid());
+        }
+    }
+
+    private void validateAll(List<Transaction> decoded, List<byte[]> records) {
+        List<Optional<RejectReason>> stateless = decoded.parallelStream()
+                .map(tx -> TransactionRules.checkStateless(tx).or(() -> TransactionRules.checkSignatures(tx, chainId()))).toList();
+        List<Transaction> valid = new ArrayList<>();
+        List<byte[]> validRecords = new ArrayList<>();
+        for (int i = 0; i < decoded.size(); i++) {
+            if (stateless.get(i).isPresent()) {
+                publishVerdict(decoded.get(i), new LedgerStore.Verdict(false, stateless.get(i).get(), null));
+            } else {
+                valid.add(decoded.get(i));
+                validRecords.add(records.get(i));
+            }
+        }
+        if (valid.isEmpty()) return;
+        List<LedgerStore.Verdict> verdicts;
+        try {
+            verdicts = durably(() -> store.validateAndLockAll(valid));
+        } catch (LedgerStore.DatabaseUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // one transaction's fault must not cost the others their verdicts: one by one, so only it is set aside
+            for (int i = 0; i < valid.size(); i++) validateAlone(valid.get(i), validRecords.get(i));
+            return;
+        }
+        // outputs that finality made just now (the certificate had come before the body): their waiting children first
+        List<Hash> madeFinal = new ArrayList<>();
+        for (int i = 0; i < valid.size(); i++) if (verdicts.get(i).completedFinality()) madeFinal.add(valid.get(i).txid());
+        if (!madeFinal.isEmpty()) {
+            registry.counter("timecoin_ledger_finality_completed_by_body").increment(madeFinal.size());
+            waiters.changed(madeFinal);
+            madeFinal.forEach(this::parentFinal);
+        }
+        for (int i = 0; i < valid.size(); i++) afterValidation(valid.get(i), verdicts.get(i));
+    }
+
+    private void validateAlone(Transaction tx, byte[] record) {
+        try {
+            afterValidation(tx, durably(() -> store.validateAndLock(tx)));
         } catch (LedgerStore.DatabaseUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
             // a fault of this ledger's, not of the record: without a verdict from here the network still decides, but a
             // failure must never stop the topic (the connector's fail-stop would end all validation on this node)
             LOG.errorf(e, "validating %s failed; the record goes to dead-letters", tx.txid());
-            rejected("tx.submitted", "INTERNAL_ERROR", value);
+            rejected("tx.submitted", "INTERNAL_ERROR", record);
         }
     }
 
-    private void validate(Transaction tx) {
-        Optional<RejectReason> reject = TransactionRules.checkStateless(tx).or(() -> TransactionRules.checkSignatures(tx, chainId()));
-        LedgerStore.Verdict verdict = reject.isPresent() ? new LedgerStore.Verdict(false, reject.get(), null) : durably(() -> store.validateAndLock(tx));
+    /** A verdict reached: published, unless the transaction spends outputs not known here yet (then it waits for them). */
+    private void afterValidation(Transaction tx, LedgerStore.Verdict verdict) {
         if (orphaned(verdict)) {
             boolean parked;
             synchronized (orphans) {
@@ -215,8 +278,33 @@ public class LedgerService {
     private void publishVerdict(Transaction tx, LedgerStore.Verdict verdict) {
         if (verdict.approved()) cache.invalidate(LedgerStore.touched(tx));
         registry.counter("timecoin_ledger_verdicts", "verdict", verdict.approved() ? "APPROVE" : verdict.reason().name()).increment();
-        send(verdicts, tx.txid().toByteArray(), StackRecords.encode(new StackRecords.Verdict(tx.txid(),
-                verdict.approved() ? TxVerdict.APPROVE : TxVerdict.REJECT, verdict.approved() ? "" : verdict.reason().name())));
+        Message<byte[]> m = Message.of(StackRecords.encode(new StackRecords.Verdict(tx.txid(), verdict.approved() ? TxVerdict.APPROVE : TxVerdict.REJECT,
+                verdict.approved() ? "" : verdict.reason().name()))).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(tx.txid().toByteArray()).build());
+        // the verdict continues the submission's trace (a poll mixes many; an orphan's verdict comes later, untraced)
+        Context trace = traces.get(tx.txid());
+        verdicts.send(trace == null ? m : m.addMetadata(TracingMetadata.withCurrent(trace)));
+    }
+
+    /** Trace contexts of the transactions of the poll being validated, by txid (W3C traceparent of their records). */
+    private final java.util.concurrent.ConcurrentHashMap<Hash, Context> traces = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static final TextMapGetter<ConsumerRecord<byte[], byte[]>> HEADERS = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(ConsumerRecord<byte[], byte[]> record) {
+            List<String> keys = new ArrayList<>();
+            for (Header h : record.headers()) keys.add(h.key());
+            return keys;
+        }
+
+        @Override
+        public String get(ConsumerRecord<byte[], byte[]> record, String key) {
+            Header h = record == null ? null : record.headers().lastHeader(key);
+            return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    };
+
+    private Context traceOf(ConsumerRecord<byte[], byte[]> record) {
+        return openTelemetry.getPropagators().getTextMapPropagator().extract(Context.root(), record, HEADERS);
     }
 
     /** A transaction is now final here: the orphans waiting for its outputs are validated again. */
@@ -289,13 +377,19 @@ public class LedgerService {
             }
         }
         if (!certificates.isEmpty()) {
-            cache.invalidate(durably(() -> store.applyFinalities(certificates)));
-            for (FinalityCertificate c : certificates) parentFinal(c.txid());
+            List<org.timecoin.protocol.model.OutPoint> changed = durably(() -> store.applyFinalities(certificates));
+            cache.invalidate(changed);
+            waiters.changed(certificates.stream().map(FinalityCertificate::txid).toList());
+            // children wait for outputs, which exist only where the body is known (else they come with the body or the block)
+            java.util.Set<Hash> withOutputs = new java.util.HashSet<>();
+            for (var p : changed) withOutputs.add(p.txid());
+            for (FinalityCertificate c : certificates) if (withOutputs.contains(c.txid())) parentFinal(c.txid());
         }
         for (StackRecords.Released r : releases) { // a release never undoes a finality: the order within a poll does not matter
             durably(() -> store.release(r.txid(), r.reason()));
             cache.invalidate(durably(() -> store.outPointsOf(r.txid())));
         }
+        waiters.changed(releases.stream().map(StackRecords.Released::txid).toList());
     }
 
     private void sweepLocks() {
@@ -418,6 +512,7 @@ public class LedgerService {
             registry.counter("timecoin_ledger_blocks_applied").increment();
             announce(a);
         }
+        waiters.changed(f.block().transactions().stream().map(Transaction::txid).toList());
         // a transaction this node never saw a certificate for becomes known through the block
         for (Transaction tx : f.block().transactions()) parentFinal(tx.txid());
     }

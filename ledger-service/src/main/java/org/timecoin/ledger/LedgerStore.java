@@ -66,7 +66,14 @@ public class LedgerStore {
     public record Applied(long height, Hash hash, long timestampMillis, Hash utxoCommitment, ValidatorSet nextSet, boolean alreadyApplied) {
     }
 
-    public record Verdict(boolean approved, RejectReason reason, Amount fee) {
+    /**
+     * A validation's outcome. {@code completedFinality}: the transaction was already final here by its certificate alone
+     * (the certificate came before the body) and its body, now known, has just spent its inputs and made its outputs.
+     */
+    public record Verdict(boolean approved, RejectReason reason, Amount fee, boolean completedFinality) {
+        public Verdict(boolean approved, RejectReason reason, Amount fee) {
+            this(approved, reason, fee, false);
+        }
     }
 
     private final DataSource dataSource;
@@ -472,60 +479,146 @@ public class LedgerStore {
      * again returns the verdict it got.
      */
     public Verdict validateAndLock(Transaction tx) {
+        return validateAndLockAll(List.of(tx)).get(0);
+    }
+
+    /**
+     * {@link #validateAndLock} for a poll of transactions in one database transaction (one round trip per kind of
+     * statement, one commit): the verdicts, in order, are those the transactions would get one after the other — a
+     * later one spending an input an earlier one locked loses with INPUT_LOCKED, a repeated one gets the first's verdict.
+     */
+    public List<Verdict> validateAndLockAll(List<Transaction> txs) {
         return inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT status, fee FROM tx WHERE txid = ?")) {
-                ps.setBytes(1, tx.txid().toByteArray());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        int status = rs.getInt(1);
-                        if (status == TX_PENDING || status == TX_FINAL || status == TX_CONFIRMED) return new Verdict(true, null, Amount.sat(rs.getLong(2)));
+            Set<Hash> bodyless = new HashSet<>();
+            Map<Hash, Verdict> known = knownVerdicts(c, txs, bodyless);
+            List<Transaction> fresh = txs.stream().filter(tx -> !known.containsKey(tx.txid()) || bodyless.contains(tx.txid())).toList();
+            Map<OutPoint, Stored> resolved = resolve(c, spentBy(fresh), true);
+            Map<OutPoint, Hash> lockedHere = new HashMap<>();
+            Map<Hash, Verdict> decided = new HashMap<>(known);
+            List<Verdict> verdicts = new ArrayList<>(txs.size());
+            List<byte[]> lockTxids = new ArrayList<>();
+            List<byte[]> lockPrevTxids = new ArrayList<>();
+            List<Integer> lockIdxs = new ArrayList<>();
+            List<byte[]> rowTxids = new ArrayList<>();
+            List<byte[]> rowBodies = new ArrayList<>();
+            List<Long> rowFees = new ArrayList<>();
+            for (Transaction tx : txs) {
+                Verdict v = bodyless.remove(tx.txid()) ? completeFinality(c, tx, resolved, lockedHere) : decided.get(tx.txid());
+                if (v != null && v.completedFinality()) decided.put(tx.txid(), new Verdict(true, null, v.fee()));
+                if (v == null) {
+                    Checked checked = stateful(tx, resolved, lockedHere);
+                    v = checked.verdict();
+                    decided.put(tx.txid(), v);
+                    if (checked.lock()) {
+                        for (TxInput in : tx.inputs()) {
+                            lockedHere.put(in.previous(), tx.txid());
+                            lockTxids.add(tx.txid().toByteArray());
+                            lockPrevTxids.add(in.previous().txid().toByteArray());
+                            lockIdxs.add(in.previous().index());
+                        }
+                        rowTxids.add(tx.txid().toByteArray());
+                        rowBodies.add(tx.toBytes());
+                        rowFees.add(v.fee().sat());
                     }
                 }
+                verdicts.add(v);
             }
-            Map<OutPoint, Stored> resolved = resolve(c, spentBy(List.of(tx)), true);
-            List<TxOutput> spent = new ArrayList<>();
-            int lockedByItself = 0; // another copy of it (relayed and submitted both) validated meanwhile: same verdict
-            for (TxInput in : tx.inputs()) {
-                Stored s = resolved.get(in.previous());
-                if (s == null) return new Verdict(false, RejectReason.UNKNOWN_INPUT, null);
-                if (s.state() == LOCKED && tx.txid().equals(s.lockTxid())) lockedByItself++;
-                else if (s.state() == LOCKED) return new Verdict(false, RejectReason.INPUT_LOCKED, null);
-                else if (s.state() != UNSPENT) return new Verdict(false, RejectReason.INPUT_SPENT, null);
-                spent.add(s.output());
+            if (!lockIdxs.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE utxo u SET state = 1, lock_txid = x.l, locked_at = now() "
+                        + "FROM unnest(?::bytea[], ?::int4[], ?::bytea[]) AS x(t, i, l) WHERE u.txid = x.t AND u.idx = x.i AND u.state = 0")) {
+                    ps.setArray(1, bytea(c, lockPrevTxids));
+                    ps.setArray(2, ints(c, lockIdxs));
+                    ps.setArray(3, bytea(c, lockTxids));
+                    if (ps.executeUpdate() != lockIdxs.size()) throw new IllegalStateException("inputs changed under their row locks");
+                }
+                // a transaction released earlier (its lock expired, or consensus gave up on it) and seen again is pending again
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (txid, body, status, fee) SELECT t, b, 1, f FROM unnest(?::bytea[], ?::bytea[], ?::int8[]) AS x(t, b, f) "
+                        + "ON CONFLICT (txid) DO UPDATE SET status = 1, body = EXCLUDED.body, fee = EXCLUDED.fee, reason = NULL, updated_at = now() WHERE tx.status IN (4, 5)")) {
+                    ps.setArray(1, bytea(c, rowTxids));
+                    ps.setArray(2, bytea(c, rowBodies));
+                    ps.setArray(3, longs(c, rowFees));
+                    ps.executeUpdate();
+                }
             }
-            TxOutput collateral = null;
-            if (tx.payload() instanceof MasternodeRegistration r && !r.collateral().equals(OutPoint.NULL)) {
-                Stored s = resolved.get(r.collateral());
-                if (s == null || s.state() >= SPENT_FINAL) return new Verdict(false, RejectReason.INVALID_REGISTRATION, null);
-                collateral = s.output();
-            }
-            SpendCheck.Result result = SpendCheck.check(tx, spent, collateral);
-            if (!result.ok()) return new Verdict(false, result.reject(), null);
-            if (lockedByItself == tx.inputs().size()) return new Verdict(true, null, result.fee());
-            if (lockedByItself > 0) throw new IllegalStateException("some inputs of " + tx.txid() + " locked by it, some not");
-            List<byte[]> txids = new ArrayList<>();
-            List<Integer> idxs = new ArrayList<>();
-            for (TxInput in : tx.inputs()) {
-                txids.add(in.previous().txid().toByteArray());
-                idxs.add(in.previous().index());
-            }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE utxo u SET state = 1, lock_txid = ?, locked_at = now() "
-                    + "FROM unnest(?::bytea[], ?::int4[]) AS x(t, i) WHERE u.txid = x.t AND u.idx = x.i AND u.state = 0")) {
-                ps.setBytes(1, tx.txid().toByteArray());
-                ps.setArray(2, bytea(c, txids));
-                ps.setArray(3, ints(c, idxs));
-                if (ps.executeUpdate() != tx.inputs().size()) throw new IllegalStateException("inputs changed under their row locks");
-            }
-            // a transaction released earlier (its lock expired, or consensus gave up on it) and seen again is pending again
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (txid, body, status, fee) VALUES (?, ?, 1, ?) ON CONFLICT (txid) DO UPDATE "
-                    + "SET status = 1, body = EXCLUDED.body, fee = EXCLUDED.fee, reason = NULL, updated_at = now() WHERE tx.status IN (4, 5)")) {
-                ps.setBytes(1, tx.txid().toByteArray());
-                ps.setBytes(2, tx.toBytes());
-                ps.setLong(3, result.fee().sat());
-                ps.executeUpdate();
-            }
-            return new Verdict(true, null, result.fee());
+            return verdicts;
         });
+    }
+
+    /** A verdict, and whether its inputs are to be locked now (not when another copy of it locked them already). */
+    private record Checked(Verdict verdict, boolean lock) {
+        static Checked reject(RejectReason reason) {
+            return new Checked(new Verdict(false, reason, null), false);
+        }
+    }
+
+    /**
+     * Transactions this ledger already approved (pending, final or confirmed): approved again, with their fee. Those
+     * final by a certificate whose body this ledger had not seen go into {@code bodyless}.
+     */
+    private static Map<Hash, Verdict> knownVerdicts(Connection c, List<Transaction> txs, Set<Hash> bodyless) throws SQLException {
+        Map<Hash, Verdict> known = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT txid, fee, body IS NULL FROM tx WHERE txid = ANY(?::bytea[]) AND status IN (1, 2, 3) FOR UPDATE")) {
+            ps.setArray(1, bytea(c, txs.stream().map(tx -> tx.txid().toByteArray()).toList()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Hash txid = new Hash(rs.getBytes(1));
+                    known.put(txid, new Verdict(true, null, Amount.sat(rs.getLong(2))));
+                    if (rs.getBoolean(3)) bodyless.add(txid);
+                }
+            }
+        }
+        return known;
+    }
+
+    /**
+     * The body of a transaction already final here by its certificate: its finality takes effect now (inputs spent,
+     * outputs made), rather than when its block comes, so that its children need not wait for the block.
+     */
+    private static Verdict completeFinality(Connection c, Transaction tx, Map<OutPoint, Stored> resolved, Map<OutPoint, Hash> lockedHere) throws SQLException {
+        spendAndCreate(c, tx, resolved);
+        Long fee = null;
+        long in = 0;
+        for (TxInput i : tx.inputs()) {
+            Stored s = resolved.get(i.previous());
+            if (s == null) break;
+            in += s.output().amount().sat();
+            lockedHere.put(i.previous(), tx.txid()); // spent now: a later spend in this poll loses
+        }
+        long out = tx.outputs().stream().mapToLong(o -> o.amount().sat()).sum();
+        if (tx.inputs().stream().allMatch(i -> resolved.containsKey(i.previous())) && in >= out) fee = in - out;
+        try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET body = ?, fee = COALESCE(fee, ?), updated_at = now() WHERE txid = ? AND body IS NULL")) {
+            ps.setBytes(1, tx.toBytes());
+            if (fee == null) ps.setNull(2, java.sql.Types.BIGINT);
+            else ps.setLong(2, fee);
+            ps.setBytes(3, tx.txid().toByteArray());
+            ps.executeUpdate();
+        }
+        return new Verdict(true, null, fee == null ? Amount.ZERO : Amount.sat(fee), true);
+    }
+
+    /** The checks of one transaction against the inputs as stored, and those locked earlier in the same poll. */
+    private static Checked stateful(Transaction tx, Map<OutPoint, Stored> resolved, Map<OutPoint, Hash> lockedHere) {
+        List<TxOutput> spent = new ArrayList<>();
+        int lockedByItself = 0; // another copy of it (relayed and submitted both) validated meanwhile: same verdict
+        for (TxInput in : tx.inputs()) {
+            Stored s = resolved.get(in.previous());
+            if (s == null) return Checked.reject(RejectReason.UNKNOWN_INPUT);
+            if (lockedHere.containsKey(in.previous())) return Checked.reject(RejectReason.INPUT_LOCKED);
+            if (s.state() == LOCKED && tx.txid().equals(s.lockTxid())) lockedByItself++;
+            else if (s.state() == LOCKED) return Checked.reject(RejectReason.INPUT_LOCKED);
+            else if (s.state() != UNSPENT) return Checked.reject(RejectReason.INPUT_SPENT);
+            spent.add(s.output());
+        }
+        TxOutput collateral = null;
+        if (tx.payload() instanceof MasternodeRegistration r && !r.collateral().equals(OutPoint.NULL)) {
+            Stored s = resolved.get(r.collateral());
+            if (s == null || s.state() >= SPENT_FINAL) return Checked.reject(RejectReason.INVALID_REGISTRATION);
+            collateral = s.output();
+        }
+        SpendCheck.Result result = SpendCheck.check(tx, spent, collateral);
+        if (!result.ok()) return Checked.reject(result.reject());
+        if (lockedByItself > 0 && lockedByItself < tx.inputs().size()) throw new IllegalStateException("some inputs of " + tx.txid() + " locked by it, some not");
+        return new Checked(new Verdict(true, null, result.fee()), lockedByItself == 0);
     }
 
     /** Frees the inputs a transaction locked (approval impossible or timed out). Idempotent. */
@@ -596,7 +689,17 @@ public class LedgerStore {
             return List.of();
         }
         Transaction tx = Transaction.decode(body);
-        Map<OutPoint, Stored> resolved = resolve(c, spentBy(List.of(tx)), true);
+        spendAndCreate(c, tx, resolve(c, spentBy(List.of(tx)), true));
+        try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET status = 2, certificate = ?, reason = NULL, updated_at = now() WHERE txid = ?")) {
+            ps.setBytes(1, certificate.toBytes());
+            ps.setBytes(2, tx.txid().toByteArray());
+            ps.executeUpdate();
+        }
+        return touched(tx);
+    }
+
+    /** A final transaction's effects: its inputs spent by it (conflicting locks released), its outputs made. */
+    private static void spendAndCreate(Connection c, Transaction tx, Map<OutPoint, Stored> resolved) throws SQLException {
         Set<Hash> conflicting = new HashSet<>();
         List<byte[]> txids = new ArrayList<>();
         List<Integer> idxs = new ArrayList<>();
@@ -632,12 +735,6 @@ public class LedgerStore {
             ps.setArray(4, bytea(c, oKey));
             ps.executeUpdate();
         }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET status = 2, certificate = ?, reason = NULL, updated_at = now() WHERE txid = ?")) {
-            ps.setBytes(1, certificate.toBytes());
-            ps.setBytes(2, tx.txid().toByteArray());
-            ps.executeUpdate();
-        }
-        return touched(tx);
     }
 
     // ---- proposals ----

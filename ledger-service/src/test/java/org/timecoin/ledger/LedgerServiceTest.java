@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
 import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.crypto.HashTag;
+import org.timecoin.protocol.crypto.Hashes;
 import org.timecoin.protocol.genesis.DevnetGenesis;
 import org.timecoin.protocol.model.Address;
 import org.timecoin.protocol.model.Amount;
@@ -65,6 +67,8 @@ class LedgerServiceTest {
     String prefix;
     @Inject
     LedgerStore store;
+    @Inject
+    SettleWaiters waiters;
 
     TopicProbe topics;
 
@@ -220,10 +224,53 @@ class LedgerServiceTest {
         given().get("/v1/ledger/transactions/" + t.txid().hex()).then().statusCode(200).body("status", equalTo("PENDING"));
     }
 
+    /**
+     * A poll of transactions is validated in one database transaction with the verdicts they would get one after the
+     * other: a later spend of an input locked earlier in the poll loses, a repeated transaction and one approved before
+     * are approved again, an unknown input is reported — and only the approved ones lock anything or leave a row.
+     */
+    @Test
+    @Order(3)
+    void aPollOfTransactionsGetsTheVerdictsTheyWouldGetOneAfterTheOther() {
+        Transaction first = pay(8, PAYEE, Amount.time(20).sat());
+        Transaction conflicting = pay(8, PAYEE, Amount.time(21).sat());
+        Transaction other = pay(9, PAYEE, Amount.time(22).sat());
+        KeyPair from = GENESIS.fundedKeys().get(9);
+        Transaction unknownInput = Transaction.transfer(List.of(new OutPoint(new Hash(new byte[32]), 0)),
+                List.of(new TxOutput(Amount.time(1), PAYEE.keyHash()))).signed(CHAIN, List.of(from));
+
+        List<LedgerStore.Verdict> verdicts = store.validateAndLockAll(List.of(first, conflicting, first, payment, unknownInput, other));
+
+        assertThat(verdicts).extracting(LedgerStore.Verdict::approved).containsExactly(true, false, true, true, false, true);
+        assertThat(verdicts.get(1).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.INPUT_LOCKED);
+        assertThat(verdicts.get(4).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.UNKNOWN_INPUT);
+        assertThat(verdicts.get(2).fee()).isEqualTo(verdicts.get(0).fee());
+        assertThat(store.utxo(fundedOutput(8)).orElseThrow().state()).isEqualTo(1);
+        assertThat(store.utxo(fundedOutput(9)).orElseThrow().state()).isEqualTo(1);
+        given().get("/v1/ledger/transactions/" + first.txid().hex()).then().statusCode(200).body("status", equalTo("PENDING"));
+        given().get("/v1/ledger/transactions/" + conflicting.txid().hex()).then().statusCode(404);
+        given().get("/v1/ledger/transactions/" + unknownInput.txid().hex()).then().statusCode(404);
+        // each lock belongs to the transaction that won it: releasing the loser frees nothing
+        assertThat(store.release(conflicting.txid(), "TEST")).isFalse();
+        assertThat(store.utxo(fundedOutput(8)).orElseThrow().state()).isEqualTo(1);
+        assertThat(store.release(first.txid(), "TEST")).isTrue();
+        assertThat(store.release(other.txid(), "TEST")).isTrue();
+        assertThat(store.utxo(fundedOutput(8)).orElseThrow().state()).isZero();
+        assertThat(store.utxo(fundedOutput(9)).orElseThrow().state()).isZero();
+    }
+
     @Test
     @Order(4)
-    void aFinalityCertificateSpendsTheInputsAndMakesTheOutputsSpendable() {
+    void aFinalityCertificateSpendsTheInputsAndMakesTheOutputsSpendable() throws Exception {
+        // a reader waiting for the transaction to settle is answered when the certificate is applied, not when its wait ends
+        long t0 = System.nanoTime();
+        var settled = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().get("/v1/ledger/transactions/" + payment.txid().hex()
+                + "?settledWithinMillis=5000").then().statusCode(200).extract().path("status"));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> waiters.waiting() > 0);
         publish("tx.finalized", StackRecords.encode(new StackRecords.Finalized(certify(payment))));
+        assertThat(settled.get(10, TimeUnit.SECONDS)).isEqualTo("FINAL");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(4_500));
+        assertThat(waiters.waiting()).isZero();
         String payee = Address.of(Network.DEVNET, PAYEE.keyHash()).toString();
         Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/v1/ledger/addresses/" + payee + "/balance").then()
                 .statusCode(200).body("pendingSat", equalTo(Amount.time(1_500).sat())).body("confirmedSat", equalTo(0)));
@@ -234,6 +281,19 @@ class LedgerServiceTest {
         Transaction again = pay(0, PAYEE, Amount.time(3).sat());
         publish("tx.submitted", again.toBytes());
         assertThat(verdictFor(again).reason()).isEqualTo("INPUT_SPENT");
+    }
+
+    /** A wait for a transaction that does not change ends with its status as it is; a wait out of bounds is refused. */
+    @Test
+    @Order(4)
+    void aWaitForATransactionThatDoesNotSettleEndsWithItsStatusAndAnOutOfBoundsWaitIsRefused() {
+        long t0 = System.nanoTime();
+        given().get("/v1/ledger/transactions/" + Hashes.tagged(HashTag.TX, "nobody".getBytes()).hex() + "?settledWithinMillis=300")
+                .then().statusCode(404).contentType("application/problem+json").body("title", equalTo("UNKNOWN_TRANSACTION"));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+        given().get("/v1/ledger/transactions/" + payment.txid().hex() + "?settledWithinMillis=5001")
+                .then().statusCode(400).contentType("application/problem+json");
+        assertThat(waiters.waiting()).isZero();
     }
 
     @Test
@@ -446,6 +506,35 @@ class LedgerServiceTest {
         Block reordered = new Block(new org.timecoin.protocol.model.BlockHeader(CHAIN, 2, h.previousHash(), Block.merkleRoot(childFirst), h.timestampMillis(),
                 h.round(), h.proposer()), childFirst);
         assertThat(store.checkBlock(CHAIN, reordered, null)).isEqualTo("UNCONFIRMED_INPUT");
+    }
+
+    /**
+     * A certificate can come before the transaction's body (this node's ledger was behind on tx.submitted): the body,
+     * when it comes, spends the inputs and makes the outputs at once, and a child waiting for those outputs is approved
+     * then — not rejected when its wait ends because the outputs would only come with the block.
+     */
+    @Test
+    @Order(23)
+    void aBodyThatComesAfterItsCertificateMakesItsOutputsAtOnceAndWakesItsChildren() {
+        KeyPair payee = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "payee", 8);
+        Transaction parent = pay(8, payee, Amount.time(30).sat());
+        Transaction child = Transaction.transfer(List.of(new OutPoint(parent.txid(), 0)), List.of(new TxOutput(Amount.time(29), PAYEE.keyHash())))
+                .signed(CHAIN, List.of(payee));
+        publish("tx.finalized", StackRecords.encode(new StackRecords.Finalized(certify(parent))));
+        Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/v1/ledger/transactions/" + parent.txid().hex()).then()
+                .body("status", equalTo("FINAL")));
+        given().get("/v1/ledger/utxos/" + parent.txid().hex() + "/0").then().statusCode(404); // no body, no outputs yet
+
+        publish("tx.submitted", child.toBytes()); // waits for its parent's outputs
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> orphansWaiting() == 1);
+        publish("tx.submitted", parent.toBytes());
+
+        assertThat(verdictFor(parent).verdict()).isEqualTo(TxVerdict.APPROVE);
+        assertThat(verdictFor(child).verdict()).isEqualTo(TxVerdict.APPROVE);
+        given().get("/v1/ledger/utxos/" + fundedOutput(8).txid().hex() + "/8").then().body("state", equalTo("SPENT_FINAL"));
+        given().get("/v1/ledger/utxos/" + parent.txid().hex() + "/0").then().statusCode(200).body("state", equalTo("LOCKED"));
+        var status = given().get("/v1/ledger/transactions/" + parent.txid().hex()).then().body("status", equalTo("FINAL")).extract().jsonPath();
+        assertThat(status.getLong("feeSat")).isEqualTo(DevnetGenesis.FUNDED_AMOUNT.sat() - parent.outputs().stream().mapToLong(o -> o.amount().sat()).sum());
     }
 
     /**

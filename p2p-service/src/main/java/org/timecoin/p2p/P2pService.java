@@ -6,6 +6,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -144,14 +145,19 @@ public class P2pService implements PeerNetwork.Stack {
         else rejected("consensus.out", "UNEXPECTED_KIND");
     }
 
+    /** One poll of the stack's transactions (batch mode: one hop onto the network's event loop for all of them). */
     @Incoming("tx-submitted-in")
     @Blocking
-    public void onSubmitted(byte[] value) {
-        try {
-            await().relayTransaction(Transaction.decode(value));
-        } catch (ProtocolException e) {
-            rejected("tx.submitted", e.reason().name()); // the ledger rejects it with its reason too
+    public void onSubmitted(List<byte[]> values) {
+        List<Transaction> txs = new ArrayList<>();
+        for (byte[] value : values) {
+            try {
+                txs.add(Transaction.decode(value));
+            } catch (ProtocolException e) {
+                rejected("tx.submitted", e.reason().name()); // the ledger rejects it with its reason too
+            }
         }
+        if (!txs.isEmpty()) await().relayTransactions(txs);
     }
 
     @Incoming("blocks-applied")

@@ -252,10 +252,12 @@ public final class PeerNetwork extends AbstractVerticle {
         relay(w, null);
     }
 
-    public void relayTransaction(Transaction tx) {
+    public void relayTransactions(List<Transaction> txs) {
         context.runOnContext(v -> {
-            WireMessage w = new WireMessage.Tx(tx);
-            if (seen.firstTime(relayHash(w))) relay(w, null);
+            for (Transaction tx : txs) {
+                WireMessage w = new WireMessage.Tx(tx);
+                if (seen.firstTime(relayHash(w))) relay(w, null);
+            }
         });
     }
 

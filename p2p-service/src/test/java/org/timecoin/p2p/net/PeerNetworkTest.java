@@ -103,7 +103,7 @@ class PeerNetworkTest {
         assertThat(b.stack().consensus).isEmpty(); // its own message is not delivered back to it
 
         Transaction tx = TestChain.GENESIS.block().transactions().get(0);
-        d.net().relayTransaction(tx);
+        d.net().relayTransactions(List.of(tx));
         await().atMost(WAIT).untilAsserted(() -> {
             for (Node n : List.of(seed, b, c)) assertThat(n.stack().transactions).extracting(Transaction::txid).containsExactly(tx.txid());
         });

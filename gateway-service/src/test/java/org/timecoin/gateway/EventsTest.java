@@ -1,0 +1,68 @@
+package org.timecoin.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.crypto.HashTag;
+import org.timecoin.protocol.crypto.Hashes;
+import org.timecoin.protocol.model.TxVerdict;
+import org.timecoin.protocol.stack.StackRecords;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/** Finality waits against the outcomes read from the topics, whichever comes first. */
+class EventsTest {
+    static final GatewaySettings SETTINGS = new GatewaySettings() {
+        public String ledgerUrl() { return "http://127.0.0.1:1"; }
+        public String consensusUrl() { return "http://127.0.0.1:1"; }
+        public String p2pUrl() { return "http://127.0.0.1:1"; }
+        public double requestsPerSecond() { return 0; }
+        public long maxWaitMillis() { return 30_000; }
+        public int recentSubmissions() { return 100; }
+        public int recentOutcomes() { return 2; }
+        public int trackedClients() { return 100; }
+    };
+
+    final Events events = new Events(new SimpleMeterRegistry(), SETTINGS);
+
+    static Hash txid(String name) {
+        return Hashes.tagged(HashTag.TX, name.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aWaitThatBeginsAfterItsOutcomeIsAnsweredAtOnce() throws Exception {
+        Hash released = txid("released");
+        Hash rejected = txid("rejected");
+        events.onOutcomes(List.of(StackRecords.encode(new StackRecords.Released(released, "TIMEOUT"))));
+        events.onVerdicts(List.of(StackRecords.encode(new StackRecords.Verdict(rejected, TxVerdict.REJECT, "INPUT_SPENT"))));
+
+        assertThat(events.await(released, 20_000).get(5, TimeUnit.SECONDS).status()).isEqualTo("RELEASED");
+        Events.Event e = events.await(rejected, 20_000).get(5, TimeUnit.SECONDS);
+        assertThat(e.status()).isEqualTo("REJECTED");
+        assertThat(e.reason()).isEqualTo("INPUT_SPENT");
+    }
+
+    @Test
+    void aWaitThatBeginsFirstIsWokenByTheOutcomeAndAnUnknownOneEndsEmpty() throws Exception {
+        Hash txid = txid("later");
+        var waiting = events.await(txid, 20_000);
+        assertThat(waiting).isNotDone();
+        events.onOutcomes(List.of(StackRecords.encode(new StackRecords.Released(txid, "TIMEOUT"))));
+        assertThat(waiting.get(5, TimeUnit.SECONDS).status()).isEqualTo("RELEASED");
+        assertThat(events.await(txid("nothing"), 50).get(5, TimeUnit.SECONDS)).isNull();
+    }
+
+    @Test
+    void onlyTheMostRecentOutcomesAreRemembered() throws Exception {
+        for (String name : List.of("a", "b", "c")) {
+            events.onOutcomes(List.of(StackRecords.encode(new StackRecords.Released(txid(name), "TIMEOUT"))));
+        }
+        assertThat(events.await(txid("a"), 50).get(5, TimeUnit.SECONDS)).isNull(); // forgotten: capacity 2
+        assertThat(events.await(txid("c"), 50).get(5, TimeUnit.SECONDS).status()).isEqualTo("RELEASED");
+    }
+}
