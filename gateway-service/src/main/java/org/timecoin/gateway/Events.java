@@ -82,8 +82,9 @@ public class Events {
         submittedAt.putIfAbsent(txid, System.nanoTime());
     }
 
+    /** Submitted here lately (the timer of its finality still running), or its outcome came lately. */
     public boolean recentlySubmitted(Hash txid) {
-        return submittedAt.containsKey(txid);
+        return submittedAt.containsKey(txid) || recentOutcomes.containsKey(txid);
     }
 
     public Timer finalityTimer() {

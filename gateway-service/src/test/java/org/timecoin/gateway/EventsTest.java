@@ -41,6 +41,8 @@ class EventsTest {
         events.onOutcomes(List.of(StackRecords.encode(new StackRecords.Released(released, "TIMEOUT"))));
         events.onVerdicts(List.of(StackRecords.encode(new StackRecords.Verdict(rejected, TxVerdict.REJECT, "INPUT_SPENT"))));
 
+        assertThat(events.recentlySubmitted(released)).as("known here while this node's ledger may not have it yet").isTrue();
+        assertThat(events.recentlySubmitted(txid("never"))).isFalse();
         assertThat(events.await(released, 20_000).get(5, TimeUnit.SECONDS).status()).isEqualTo("RELEASED");
         Events.Event e = events.await(rejected, 20_000).get(5, TimeUnit.SECONDS);
         assertThat(e.status()).isEqualTo("REJECTED");

@@ -144,6 +144,14 @@ public class LedgerStore {
         }
     }
 
+    /** One statement over parallel arrays (one element per row: the {@code unnest} idiom); the rows it changed. */
+    private static int updateEach(Connection c, String sql, Array... columns) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < columns.length; i++) ps.setArray(i + 1, columns[i]);
+            return ps.executeUpdate();
+        }
+    }
+
     private static Array bytea(Connection c, List<byte[]> values) throws SQLException {
         return c.createArrayOf("bytea", values.toArray(new byte[0][]));
     }
@@ -524,21 +532,13 @@ public class LedgerStore {
                 verdicts.add(v);
             }
             if (!lockIdxs.isEmpty()) {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE utxo u SET state = 1, lock_txid = x.l, locked_at = now() "
-                        + "FROM unnest(?::bytea[], ?::int4[], ?::bytea[]) AS x(t, i, l) WHERE u.txid = x.t AND u.idx = x.i AND u.state = 0")) {
-                    ps.setArray(1, bytea(c, lockPrevTxids));
-                    ps.setArray(2, ints(c, lockIdxs));
-                    ps.setArray(3, bytea(c, lockTxids));
-                    if (ps.executeUpdate() != lockIdxs.size()) throw new IllegalStateException("inputs changed under their row locks");
-                }
+                int locked = updateEach(c, "UPDATE utxo u SET state = 1, lock_txid = x.l, locked_at = now() FROM unnest(?::bytea[], ?::int4[], ?::bytea[]) "
+                        + "AS x(t, i, l) WHERE u.txid = x.t AND u.idx = x.i AND u.state = 0", bytea(c, lockPrevTxids), ints(c, lockIdxs), bytea(c, lockTxids));
+                if (locked != lockIdxs.size()) throw new IllegalStateException("inputs changed under their row locks");
                 // a transaction released earlier (its lock expired, or consensus gave up on it) and seen again is pending again
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (txid, body, status, fee) SELECT t, b, 1, f FROM unnest(?::bytea[], ?::bytea[], ?::int8[]) AS x(t, b, f) "
-                        + "ON CONFLICT (txid) DO UPDATE SET status = 1, body = EXCLUDED.body, fee = EXCLUDED.fee, reason = NULL, updated_at = now() WHERE tx.status IN (4, 5)")) {
-                    ps.setArray(1, bytea(c, rowTxids));
-                    ps.setArray(2, bytea(c, rowBodies));
-                    ps.setArray(3, longs(c, rowFees));
-                    ps.executeUpdate();
-                }
+                updateEach(c, "INSERT INTO tx (txid, body, status, fee) SELECT t, b, 1, f FROM unnest(?::bytea[], ?::bytea[], ?::int8[]) AS x(t, b, f) "
+                        + "ON CONFLICT (txid) DO UPDATE SET status = 1, body = EXCLUDED.body, fee = EXCLUDED.fee, reason = NULL, updated_at = now() "
+                        + "WHERE tx.status IN (4, 5)", bytea(c, rowTxids), bytea(c, rowBodies), longs(c, rowFees));
             }
             return verdicts;
         });
@@ -575,7 +575,7 @@ public class LedgerStore {
      * outputs made), rather than when its block comes, so that its children need not wait for the block.
      */
     private static Verdict completeFinality(Connection c, Transaction tx, Map<OutPoint, Stored> resolved, Map<OutPoint, Hash> lockedHere) throws SQLException {
-        spendAndCreate(c, tx, resolved);
+        spendAndCreate(c, List.of(tx), resolved);
         Long fee = null;
         long in = 0;
         for (TxInput i : tx.inputs()) {
@@ -660,81 +660,79 @@ public class LedgerStore {
      */
     public List<OutPoint> applyFinalities(List<FinalityCertificate> certificates) {
         return inTransaction(c -> {
+            Map<Hash, FinalityCertificate> byTxid = new java.util.LinkedHashMap<>();
+            for (FinalityCertificate f : certificates) byTxid.putIfAbsent(f.txid(), f);
+            List<byte[]> ids = byTxid.keySet().stream().map(Hash::toByteArray).toList();
+            Map<Hash, byte[]> bodies = new HashMap<>();
+            Set<Hash> alreadyFinal = new HashSet<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT txid, body, status FROM tx WHERE txid = ANY(?::bytea[]) FOR UPDATE")) {
+                ps.setArray(1, bytea(c, ids));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Hash txid = new Hash(rs.getBytes(1));
+                        int status = rs.getInt(3);
+                        if (status == TX_FINAL || status == TX_CONFIRMED) alreadyFinal.add(txid);
+                        else if (rs.getBytes(2) != null) bodies.put(txid, rs.getBytes(2));
+                    }
+                }
+            }
+            List<Transaction> known = new ArrayList<>();
+            List<byte[]> certified = new ArrayList<>();
+            List<byte[]> certifiedIds = new ArrayList<>();
+            for (FinalityCertificate f : byTxid.values()) {
+                if (alreadyFinal.contains(f.txid())) continue;
+                byte[] body = bodies.get(f.txid());
+                if (body != null) known.add(Transaction.decode(body));
+                certifiedIds.add(f.txid().toByteArray());
+                certified.add(f.toBytes());
+            }
+            if (certified.isEmpty()) return List.of();
+            if (!known.isEmpty()) spendAndCreate(c, known, resolve(c, spentBy(known), true));
+            // a body not seen here yet is recorded by its certificate; the body (tx.submitted) or the block brings it
+            updateEach(c, "INSERT INTO tx (txid, status, certificate) SELECT t, 2, f FROM unnest(?::bytea[], ?::bytea[]) AS x(t, f) "
+                    + "ON CONFLICT (txid) DO UPDATE SET status = 2, certificate = EXCLUDED.certificate, reason = NULL, updated_at = now()",
+                    bytea(c, certifiedIds), bytea(c, certified));
             List<OutPoint> changed = new ArrayList<>();
-            for (FinalityCertificate certificate : certificates) changed.addAll(applyFinality(c, certificate));
+            for (Transaction tx : known) changed.addAll(touched(tx));
             return changed;
         });
     }
 
-    private List<OutPoint> applyFinality(Connection c, FinalityCertificate certificate) throws SQLException {
-        byte[] body = null;
-        Integer status = null;
-        try (PreparedStatement ps = c.prepareStatement("SELECT body, status FROM tx WHERE txid = ? FOR UPDATE")) {
-            ps.setBytes(1, certificate.txid().toByteArray());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    body = rs.getBytes(1);
-                    status = rs.getInt(2);
-                }
-            }
-        }
-        if (status != null && (status == TX_FINAL || status == TX_CONFIRMED)) return List.of();
-        if (body == null) {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (txid, status, certificate) VALUES (?, 2, ?) "
-                    + "ON CONFLICT (txid) DO UPDATE SET status = 2, certificate = EXCLUDED.certificate, updated_at = now()")) {
-                ps.setBytes(1, certificate.txid().toByteArray());
-                ps.setBytes(2, certificate.toBytes());
-                ps.executeUpdate();
-            }
-            return List.of();
-        }
-        Transaction tx = Transaction.decode(body);
-        spendAndCreate(c, tx, resolve(c, spentBy(List.of(tx)), true));
-        try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET status = 2, certificate = ?, reason = NULL, updated_at = now() WHERE txid = ?")) {
-            ps.setBytes(1, certificate.toBytes());
-            ps.setBytes(2, tx.txid().toByteArray());
-            ps.executeUpdate();
-        }
-        return touched(tx);
-    }
-
-    /** A final transaction's effects: its inputs spent by it (conflicting locks released), its outputs made. */
-    private static void spendAndCreate(Connection c, Transaction tx, Map<OutPoint, Stored> resolved) throws SQLException {
+    /**
+     * Final transactions' effects: their inputs spent by them (conflicting locks released), their outputs made. The
+     * outputs first, so a transaction spending another's output in the same call finds it, whatever their order.
+     */
+    private static void spendAndCreate(Connection c, List<Transaction> txs, Map<OutPoint, Stored> resolved) throws SQLException {
+        Set<Hash> finalHere = new HashSet<>();
+        for (Transaction tx : txs) finalHere.add(tx.txid());
         Set<Hash> conflicting = new HashSet<>();
-        List<byte[]> txids = new ArrayList<>();
-        List<Integer> idxs = new ArrayList<>();
-        for (TxInput in : tx.inputs()) {
-            Stored s = resolved.get(in.previous());
-            if (s != null && s.state() == LOCKED && !tx.txid().equals(s.lockTxid())) conflicting.add(s.lockTxid());
-            txids.add(in.previous().txid().toByteArray());
-            idxs.add(in.previous().index());
-        }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE utxo u SET state = 3, spent_by = ?, lock_txid = NULL, locked_at = NULL "
-                + "FROM unnest(?::bytea[], ?::int4[]) AS x(t, i) WHERE u.txid = x.t AND u.idx = x.i AND u.state < 3")) {
-            ps.setBytes(1, tx.txid().toByteArray());
-            ps.setArray(2, bytea(c, txids));
-            ps.setArray(3, ints(c, idxs));
-            ps.executeUpdate();
-        }
-        releaseConflicting(c, conflicting);
+        List<byte[]> sTxid = new ArrayList<>();
+        List<Integer> sIdx = new ArrayList<>();
+        List<byte[]> sBy = new ArrayList<>();
         List<byte[]> oTxid = new ArrayList<>();
         List<Integer> oIdx = new ArrayList<>();
         List<Long> oAmount = new ArrayList<>();
         List<byte[]> oKey = new ArrayList<>();
-        for (int i = 0; i < tx.outputs().size(); i++) {
-            oTxid.add(tx.txid().toByteArray());
-            oIdx.add(i);
-            oAmount.add(tx.outputs().get(i).amount().sat());
-            oKey.add(tx.outputs().get(i).keyHash().toByteArray());
+        for (Transaction tx : txs) {
+            for (TxInput in : tx.inputs()) {
+                Stored s = resolved.get(in.previous());
+                if (s != null && s.state() == LOCKED && !finalHere.contains(s.lockTxid())) conflicting.add(s.lockTxid());
+                sTxid.add(in.previous().txid().toByteArray());
+                sIdx.add(in.previous().index());
+                sBy.add(tx.txid().toByteArray());
+            }
+            for (int i = 0; i < tx.outputs().size(); i++) {
+                oTxid.add(tx.txid().toByteArray());
+                oIdx.add(i);
+                oAmount.add(tx.outputs().get(i).amount().sat());
+                oKey.add(tx.outputs().get(i).keyHash().toByteArray());
+            }
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state) "
-                + "SELECT t, i, a, k, 0 FROM unnest(?::bytea[], ?::int4[], ?::int8[], ?::bytea[]) AS x(t, i, a, k) ON CONFLICT DO NOTHING")) {
-            ps.setArray(1, bytea(c, oTxid));
-            ps.setArray(2, ints(c, oIdx));
-            ps.setArray(3, longs(c, oAmount));
-            ps.setArray(4, bytea(c, oKey));
-            ps.executeUpdate();
-        }
+        updateEach(c, "INSERT INTO utxo (txid, idx, amount, key_hash, state) SELECT t, i, a, k, 0 FROM unnest(?::bytea[], ?::int4[], ?::int8[], ?::bytea[]) "
+                + "AS x(t, i, a, k) ON CONFLICT DO NOTHING", bytea(c, oTxid), ints(c, oIdx), longs(c, oAmount), bytea(c, oKey));
+        updateEach(c, "UPDATE utxo u SET state = 3, spent_by = x.b, lock_txid = NULL, locked_at = NULL FROM unnest(?::bytea[], ?::int4[], ?::bytea[]) "
+                + "AS x(t, i, b) WHERE u.txid = x.t AND u.idx = x.i AND u.state < 3", bytea(c, sTxid), ints(c, sIdx), bytea(c, sBy));
+        releaseConflicting(c, conflicting);
     }
 
     // ---- proposals ----

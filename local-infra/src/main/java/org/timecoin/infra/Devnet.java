@@ -36,6 +36,8 @@ import org.timecoin.protocol.genesis.DevnetGenesis;
  * p2p management HTTP base+40+i.
  */
 public final class Devnet implements AutoCloseable {
+    static final int DEVNET_REQUESTS_PER_SECOND = 2_000;
+
     public static final List<String> SERVICES = List.of("ledger", "consensus", "p2p", "gateway");
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
 
@@ -330,6 +332,9 @@ public final class Devnet implements AutoCloseable {
             cmd.add("-Dtimecoin.gateway.ledger-url=http://127.0.0.1:" + portOf("ledger", node));
             cmd.add("-Dtimecoin.gateway.consensus-url=http://127.0.0.1:" + portOf("consensus", node));
             cmd.add("-Dtimecoin.gateway.p2p-url=http://127.0.0.1:" + portOf("p2p", node));
+            // every devnet client comes from loopback, one address: the public default (50 per second per address)
+            // would cap a load test at 25 payments per second per gateway (a submission and a finality wait each)
+            cmd.add("-Dtimecoin.gateway.requests-per-second=" + DEVNET_REQUESTS_PER_SECOND);
         }
         if (service.equals("p2p")) {
             int seedNode = node == 0 ? (nodes > 1 ? 1 : 0) : 0; // one seed each; the rest is discovered

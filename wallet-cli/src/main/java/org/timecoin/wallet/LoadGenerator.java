@@ -60,7 +60,10 @@ final class LoadGenerator extends TimecoinCli.Sub {
     int sampleSeconds;
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // HTTP/1.1, a connection per request in flight: over h2c the client multiplexes every lane onto one connection per
+    // gateway, and past the server's concurrent-stream limit (a lane's finality wait holds a stream) submissions queue
+    // in the client, so the generator measured its own queue (p50 8-11 s at 40 tx/s while the gateways answered in ~1.4 s)
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     /** A lane keeps to one gateway: a final answer there means that node's ledger can spend the output at once. */
     private record Lane(KeyPair key, OutPoint utxo, Amount amount, String gateway) {
@@ -76,7 +79,8 @@ final class LoadGenerator extends TimecoinCli.Sub {
         if (utxos.isEmpty()) throw new GatewayClient.ApiError(0, "INSUFFICIENT_FUNDS", "funded key " + funded + " has nothing to spend");
         JsonNode biggest = utxos.get(0);
         Amount total = Amount.sat(biggest.path("amountSat").asLong());
-        Amount perLane = Amount.sat(total.sat() / (lanes + 1));
+        Amount fee = TransactionRules.minimumFee(total);
+        Amount perLane = Amount.sat((total.sat() - fee.sat()) / (lanes + 1)); // the split's fee comes first, then equal lanes
         List<KeyPair> laneKeys = new ArrayList<>();
         List<TxOutput> outs = new ArrayList<>();
         for (int i = 0; i < lanes; i++) {
@@ -84,7 +88,6 @@ final class LoadGenerator extends TimecoinCli.Sub {
             laneKeys.add(k);
             outs.add(new TxOutput(perLane, k.keyHash()));
         }
-        Amount fee = TransactionRules.minimumFee(total);
         Amount change = total.minus(perLane.multiply(lanes)).minus(fee);
         if (!change.lessThan(TransactionRules.DUST_LIMIT)) outs.add(new TxOutput(change, source.keyHash()));
         Transaction split = Transaction.transfer(List.of(new OutPoint(Hash.fromHex(biggest.path("txid").asText()), biggest.path("index").asInt())), outs)
@@ -110,6 +113,7 @@ final class LoadGenerator extends TimecoinCli.Sub {
         AtomicLong notOffered = new AtomicLong();
         AtomicLong finalized = new AtomicLong();
         AtomicLong failed = new AtomicLong();
+        java.util.Map<String, AtomicLong> failures = new java.util.concurrent.ConcurrentSkipListMap<>(); // by final status or error
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         long start = System.nanoTime();
         long end = start + durationSeconds * 1_000_000_000L;
@@ -119,7 +123,8 @@ final class LoadGenerator extends TimecoinCli.Sub {
         while (System.nanoTime() < end) {
             long now = System.nanoTime();
             if (now < next) {
-                Thread.onSpinWait();
+                // sleep, never spin: on the devnet's machine a spinning generator takes a CPU from the nodes it measures
+                java.util.concurrent.locks.LockSupport.parkNanos(next - now);
                 continue;
             }
             next += interval;
@@ -141,11 +146,11 @@ final class LoadGenerator extends TimecoinCli.Sub {
                     .thenCompose(r -> http.sendAsync(HttpRequest.newBuilder(URI.create(gateway + "/v1/transactions/" + tx.txid().hex() + "/finality?timeoutMillis=30000"))
                             .timeout(Duration.ofSeconds(40)).GET().build(), HttpResponse.BodyHandlers.ofByteArray()))
                     .whenComplete((r, x) -> {
-                        String status = "";
+                        String status;
                         try {
-                            if (x == null) status = JSON.readTree(r.body()).path("status").asText();
+                            status = x != null ? rootCause(x).getClass().getSimpleName() : JSON.readTree(r.body()).path("status").asText("HTTP " + r.statusCode());
                         } catch (Exception e) {
-                            status = "";
+                            status = "HTTP " + r.statusCode() + " without JSON";
                         }
                         if (status.equals("FINAL") || status.equals("CONFIRMED")) {
                             latencies.add(System.nanoTime() - t0);
@@ -153,6 +158,7 @@ final class LoadGenerator extends TimecoinCli.Sub {
                             idle.add(new Lane(lane.key(), new OutPoint(tx.txid(), 0), out, gateway));
                         } else {
                             failed.incrementAndGet(); // the lane's output is in doubt: the lane retires
+                            failures.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();
                         }
                     });
             if (now - lastReport > 5_000_000_000L) {
@@ -173,13 +179,18 @@ final class LoadGenerator extends TimecoinCli.Sub {
         double blockSeconds = blocks == 0 ? 0 : (chainAfter.path("tipTimestampMillis").asLong() - chainBefore.path("tipTimestampMillis").asLong()) / 1000.0 / blocks;
         java.util.Map<String, Object> result = TimecoinCli.map("offeredPerSecond", Math.round(offered.get() / seconds), "finalizedPerSecond",
                 Math.round(finalized.get() / seconds), "offered", offered.get(), "finalized", finalized.get(), "notOffered", notOffered.get(), "failed",
-                failed.get(), "latencyP50Millis", pct(lat, 0.50), "latencyP99Millis", pct(lat, 0.99), "latencyMaxMillis", pct(lat, 1.0), "blocks", blocks,
+                failed.get(), "failures", failures, "latencyP50Millis", pct(lat, 0.50), "latencyP99Millis", pct(lat, 0.99), "latencyMaxMillis", pct(lat, 1.0), "blocks", blocks,
                 "secondsPerBlock", Math.round(blockSeconds * 100) / 100.0, "services", resources.report(), "machineCpuSeconds", resources.machineCpuSeconds());
-        cli.print(result, String.format("offered %.0f tx/s, finalized %.0f tx/s (%d of %d; %d not offered for want of an idle lane, %d failed); "
+        cli.print(result, String.format("offered %.0f tx/s, finalized %.0f tx/s (%d of %d; %d not offered for want of an idle lane, %d failed%s); "
                         + "finality p50 %d ms, p99 %d ms, max %d ms; %d blocks, %.2f s per block%n%s",
-                offered.get() / seconds, finalized.get() / seconds, finalized.get(), offered.get(), notOffered.get(), failed.get(), pct(lat, 0.5),
+                offered.get() / seconds, finalized.get() / seconds, finalized.get(), offered.get(), notOffered.get(), failed.get(), failures.isEmpty() ? "" : " " + failures, pct(lat, 0.5),
                 pct(lat, 0.99), pct(lat, 1.0), blocks, blockSeconds, resources.isEmpty() ? "(no resources sampled: --devnet-dir or --metrics)" : resources.table(finalized.get())));
         return TimecoinCli.OK;
+    }
+
+    private static Throwable rootCause(Throwable x) {
+        while (x.getCause() != null && x.getCause() != x) x = x.getCause();
+        return x;
     }
 
     private static long pct(long[] sorted, double p) {
