@@ -377,13 +377,11 @@ public class LedgerService {
             }
         }
         if (!certificates.isEmpty()) {
-            List<org.timecoin.protocol.model.OutPoint> changed = durably(() -> store.applyFinalities(certificates));
-            cache.invalidate(changed);
+            LedgerStore.Finalities applied = durably(() -> store.applyFinalities(certificates));
+            cache.invalidate(applied.changed());
             waiters.changed(certificates.stream().map(FinalityCertificate::txid).toList());
             // children wait for outputs, which exist only where the body is known (else they come with the body or the block)
-            java.util.Set<Hash> withOutputs = new java.util.HashSet<>();
-            for (var p : changed) withOutputs.add(p.txid());
-            for (FinalityCertificate c : certificates) if (withOutputs.contains(c.txid())) parentFinal(c.txid());
+            applied.withOutputs().forEach(this::parentFinal);
         }
         for (StackRecords.Released r : releases) { // a release never undoes a finality: the order within a poll does not matter
             durably(() -> store.release(r.txid(), r.reason()));

@@ -576,16 +576,14 @@ public class LedgerStore {
      */
     private static Verdict completeFinality(Connection c, Transaction tx, Map<OutPoint, Stored> resolved, Map<OutPoint, Hash> lockedHere) throws SQLException {
         spendAndCreate(c, List.of(tx), resolved);
+        for (TxInput i : tx.inputs()) lockedHere.put(i.previous(), tx.txid()); // spent now: a later spend in this poll loses
+        // the fee, when every input is known here (else the block brings it)
         Long fee = null;
-        long in = 0;
-        for (TxInput i : tx.inputs()) {
-            Stored s = resolved.get(i.previous());
-            if (s == null) break;
-            in += s.output().amount().sat();
-            lockedHere.put(i.previous(), tx.txid()); // spent now: a later spend in this poll loses
+        if (tx.inputs().stream().allMatch(i -> resolved.containsKey(i.previous()))) {
+            long in = tx.inputs().stream().mapToLong(i -> resolved.get(i.previous()).output().amount().sat()).sum();
+            long out = tx.outputs().stream().mapToLong(o -> o.amount().sat()).sum();
+            if (in >= out) fee = in - out;
         }
-        long out = tx.outputs().stream().mapToLong(o -> o.amount().sat()).sum();
-        if (tx.inputs().stream().allMatch(i -> resolved.containsKey(i.previous())) && in >= out) fee = in - out;
         try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET body = ?, fee = COALESCE(fee, ?), updated_at = now() WHERE txid = ? AND body IS NULL")) {
             ps.setBytes(1, tx.toBytes());
             if (fee == null) ps.setNull(2, java.sql.Types.BIGINT);
@@ -658,7 +656,11 @@ public class LedgerStore {
      * whole poll of tx.finalized). Returns the outpoints that changed (none when there was nothing to do or the body is
      * unknown).
      */
-    public List<OutPoint> applyFinalities(List<FinalityCertificate> certificates) {
+    /** What a poll of certificates changed: the outpoints (for the cache), and the transactions whose outputs now exist. */
+    public record Finalities(List<OutPoint> changed, List<Hash> withOutputs) {
+    }
+
+    public Finalities applyFinalities(List<FinalityCertificate> certificates) {
         return inTransaction(c -> {
             Map<Hash, FinalityCertificate> byTxid = new java.util.LinkedHashMap<>();
             for (FinalityCertificate f : certificates) byTxid.putIfAbsent(f.txid(), f);
@@ -686,7 +688,7 @@ public class LedgerStore {
                 certifiedIds.add(f.txid().toByteArray());
                 certified.add(f.toBytes());
             }
-            if (certified.isEmpty()) return List.of();
+            if (certified.isEmpty()) return new Finalities(List.of(), List.of());
             if (!known.isEmpty()) spendAndCreate(c, known, resolve(c, spentBy(known), true));
             // a body not seen here yet is recorded by its certificate; the body (tx.submitted) or the block brings it
             updateEach(c, "INSERT INTO tx (txid, status, certificate) SELECT t, 2, f FROM unnest(?::bytea[], ?::bytea[]) AS x(t, f) "
@@ -694,7 +696,7 @@ public class LedgerStore {
                     bytea(c, certifiedIds), bytea(c, certified));
             List<OutPoint> changed = new ArrayList<>();
             for (Transaction tx : known) changed.addAll(touched(tx));
-            return changed;
+            return new Finalities(changed, known.stream().map(Transaction::txid).toList());
         });
     }
 

@@ -109,6 +109,16 @@ class LedgerServiceTest {
                 List.of(new TxOutput(Amount.sat(sat), to.keyHash()), new TxOutput(Amount.sat(change - fee), from.keyHash()))).signed(CHAIN, List.of(from));
     }
 
+    /** {@code owner}'s payment of the first output of {@code parent} to PAYEE. */
+    static Transaction spendFirstOutput(Transaction parent, KeyPair owner, Amount amount) {
+        return Transaction.transfer(List.of(new OutPoint(parent.txid(), 0)), List.of(new TxOutput(amount, PAYEE.keyHash()))).signed(CHAIN, List.of(owner));
+    }
+
+    static void awaitFinal(Transaction tx) {
+        Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/v1/ledger/transactions/" + tx.txid().hex()).then()
+                .body("status", equalTo("FINAL")));
+    }
+
     static FinalityCertificate certify(Transaction tx) {
         List<FinalityCertificate.VoteProof> proofs = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -485,11 +495,9 @@ class LedgerServiceTest {
         Block tip = store.block(1).orElseThrow().block(); // the parent (order 20) is final here, its outputs not yet confirmed
         KeyPair payee = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "payee", 6);
         Transaction parent = pay(6, payee, Amount.time(50).sat());
-        Transaction child = Transaction.transfer(List.of(new OutPoint(parent.txid(), 0)), List.of(new TxOutput(Amount.time(49), PAYEE.keyHash())))
-                .signed(CHAIN, List.of(payee));
+        Transaction child = spendFirstOutput(parent, payee, Amount.time(49));
         publish("tx.finalized", StackRecords.encode(new StackRecords.Finalized(certify(child))));
-        Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/v1/ledger/transactions/" + child.txid().hex()).then()
-                .body("status", equalTo("FINAL")));
+        awaitFinal(child);
 
         var proposer = GENESIS.masternodes().get(2).nodeKey();
         publish("proposals.requests", StackRecords.encode(new StackRecords.BuildRequest(2, 0, tip.hash(), tip.header().timestampMillis(), proposer.publicKey())));
@@ -518,11 +526,9 @@ class LedgerServiceTest {
     void aBodyThatComesAfterItsCertificateMakesItsOutputsAtOnceAndWakesItsChildren() {
         KeyPair payee = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "payee", 8);
         Transaction parent = pay(8, payee, Amount.time(30).sat());
-        Transaction child = Transaction.transfer(List.of(new OutPoint(parent.txid(), 0)), List.of(new TxOutput(Amount.time(29), PAYEE.keyHash())))
-                .signed(CHAIN, List.of(payee));
+        Transaction child = spendFirstOutput(parent, payee, Amount.time(29));
         publish("tx.finalized", StackRecords.encode(new StackRecords.Finalized(certify(parent))));
-        Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/v1/ledger/transactions/" + parent.txid().hex()).then()
-                .body("status", equalTo("FINAL")));
+        awaitFinal(parent);
         given().get("/v1/ledger/utxos/" + parent.txid().hex() + "/0").then().statusCode(404); // no body, no outputs yet
 
         publish("tx.submitted", child.toBytes()); // waits for its parent's outputs
