@@ -37,20 +37,21 @@ public class Events {
     }
 
     private final BroadcastProcessor<Event> stream = BroadcastProcessor.create();
-    private final Map<Hash, CompletableFuture<Event>> waiters = new ConcurrentHashMap<>();
     private final Map<Hash, Long> submittedAt;
-    private final Map<Hash, Event> recentOutcomes;
+    private final Recent<Event> outcomes;
+    private final Recent<Boolean> applied;
     private final Timer finality;
     private final Timer ledgerCatchUp;
     private final MeterRegistry registry;
-    private final int maxWaiters = 10_000;
+    private static final int MAX_WAITERS = 10_000;
     private volatile long tipHeight = -1;
 
     public Events(MeterRegistry registry, GatewaySettings settings) {
         this.registry = registry;
         int capacity = settings.recentSubmissions();
         this.submittedAt = bounded(capacity);
-        this.recentOutcomes = bounded(settings.recentOutcomes());
+        this.outcomes = new Recent<>(settings.recentOutcomes());
+        this.applied = new Recent<>(settings.recentOutcomes());
         this.finality = Timer.builder("timecoin_gateway_finality").description("submit (here) to finality certificate")
                 .publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
         this.ledgerCatchUp = Timer.builder("timecoin_gateway_ledger_catch_up").description("finality event here to this node's ledger reporting it final")
@@ -64,6 +65,11 @@ public class Events {
                 return size() > capacity;
             }
         });
+    }
+
+    /** Transactions with a finality or applied wait in progress (bounded; each wait leaves when answered or timed out). */
+    public int waiting() {
+        return outcomes.waiting() + applied.waiting();
     }
 
     public Timer ledgerCatchUpTimer() {
@@ -84,7 +90,12 @@ public class Events {
 
     /** Submitted here lately (the timer of its finality still running), or its outcome came lately. */
     public boolean recentlySubmitted(Hash txid) {
-        return submittedAt.containsKey(txid) || recentOutcomes.containsKey(txid);
+        return submittedAt.containsKey(txid) || outcomes.knows(txid);
+    }
+
+    /** Submitted through this instance and not yet settled: its outcome will come as an event here. */
+    public boolean pendingHere(Hash txid) {
+        return submittedAt.containsKey(txid);
     }
 
     public Timer finalityTimer() {
@@ -97,23 +108,66 @@ public class Events {
      * from the recent outcomes: the wait is registered first, then they are read, so no outcome falls in between.
      */
     public CompletableFuture<Event> await(Hash txid, long timeoutMillis) {
-        if (waiters.size() >= maxWaiters && !waiters.containsKey(txid)) {
-            throw new ApiException(503, "TOO_MANY_WAITERS", "too many finality waits in progress; poll the status instead");
-        }
-        CompletableFuture<Event> f = waiters.computeIfAbsent(txid, k -> new CompletableFuture<>());
-        Event already = recentOutcomes.get(txid);
-        if (already != null) {
-            waiters.remove(txid, f);
-            f.complete(already);
-        }
-        return f.copy().completeOnTimeout(null, timeoutMillis, TimeUnit.MILLISECONDS);
+        return outcomes.await(txid, timeoutMillis);
+    }
+
+    /**
+     * Completes with true once this node's ledger announces (tx.applied) that it committed the transaction's finality,
+     * or false after {@code timeoutMillis}; an announcement that came before the wait began counts.
+     */
+    public CompletableFuture<Boolean> awaitApplied(Hash txid, long timeoutMillis) {
+        return applied.await(txid, timeoutMillis).thenApply(Boolean.TRUE::equals);
     }
 
     private void outcome(Hash txid, Event e) {
-        recentOutcomes.put(txid, e);
-        CompletableFuture<Event> f = waiters.remove(txid);
-        if (f != null) f.complete(e);
+        outcomes.arrived(txid, e);
         stream.onNext(e);
+    }
+
+    /**
+     * Waits for something that happens once per transaction, and the last {@code capacity} of them: a wait is
+     * registered first, then the recent ones are read, so nothing that arrives in between is missed.
+     */
+    private static final class Recent<V> {
+        /** The waits for one transaction share a future; the last one to time out takes it away. */
+        private record Waiting<V>(CompletableFuture<V> future, int count) {
+        }
+
+        private final Map<Hash, Waiting<V>> waiters = new ConcurrentHashMap<>();
+        private final Map<Hash, V> recent;
+
+        Recent(int capacity) {
+            this.recent = bounded(capacity);
+        }
+
+        boolean knows(Hash txid) {
+            return recent.containsKey(txid);
+        }
+
+        int waiting() {
+            return waiters.size();
+        }
+
+        CompletableFuture<V> await(Hash txid, long timeoutMillis) {
+            if (waiters.size() >= MAX_WAITERS && !waiters.containsKey(txid)) {
+                throw new ApiException(503, "TOO_MANY_WAITERS", "too many finality waits in progress; poll the status instead");
+            }
+            CompletableFuture<V> f = waiters.compute(txid, (k, w) -> w == null ? new Waiting<>(new CompletableFuture<>(), 1)
+                    : new Waiting<>(w.future(), w.count() + 1)).future();
+            V already = recent.get(txid);
+            if (already != null) arrived(txid, already);
+            CompletableFuture<V> mine = f.copy().completeOnTimeout(null, timeoutMillis, TimeUnit.MILLISECONDS);
+            mine.thenRun(() -> { // answered or timed out: this wait no longer holds the shared future
+                waiters.computeIfPresent(txid, (k, w) -> w.future() != f ? w : w.count() <= 1 ? null : new Waiting<>(f, w.count() - 1));
+            });
+            return mine;
+        }
+
+        void arrived(Hash txid, V value) {
+            recent.put(txid, value);
+            Waiting<V> w = waiters.remove(txid);
+            if (w != null) w.future().complete(value);
+        }
     }
 
     /** One poll of outcomes (the channel is in batch mode: under load a poll holds many, at no cost per record). */
@@ -150,10 +204,23 @@ public class Events {
         try {
             StackRecords.Verdict v = StackRecords.decodeVerdict(value);
             if (v.verdict() == TxVerdict.REJECT && !"INPUT_LOCKED".equals(v.reason())) {
+                submittedAt.remove(v.txid());
                 outcome(v.txid(), new Event("finality", -1, null, v.txid().hex(), "REJECTED", v.reason(), null));
             }
         } catch (ProtocolException e) {
             rejected("tx.verdicts", e.reason().name());
+        }
+    }
+
+    /** Announcements from this node's ledger of the finalities it committed (one record per ledger poll). */
+    @Incoming("tx-applied")
+    public void onApplied(List<byte[]> values) {
+        for (byte[] value : values) {
+            try {
+                for (Hash txid : StackRecords.decodeTxApplied(value).txids()) applied.arrived(txid, Boolean.TRUE);
+            } catch (ProtocolException e) {
+                rejected("tx.applied", e.reason().name());
+            }
         }
     }
 

@@ -152,53 +152,36 @@ public class GatewayApi {
 
     /**
      * Waits until the transaction is final, rejected or released, or {@code timeoutMillis} (capped) pass; then answers
-     * its status. The waiter is registered before the first read, so an outcome between the two is not missed.
+     * its status. The waiter is registered before the first read, so an outcome between the two is not missed. A
+     * transaction submitted through this instance and not yet settled skips that read: its outcome comes here as an event.
      */
     public CompletableFuture<JsonNode> waitForFinality(String txidHex, long timeoutMillis) {
         Hash txid = Hash.fromHex(txidHex);
         long wait = Math.max(0, Math.min(timeoutMillis, settings.maxWaitMillis()));
         long t0 = System.nanoTime();
         CompletableFuture<Events.Event> outcome = events.await(txid, wait);
-        return transaction(txidHex).thenCompose(now -> {
-            if (settled(now)) return CompletableFuture.completedFuture(withWait(now, t0));
+        CompletableFuture<JsonNode> now = events.pendingHere(txid) ? CompletableFuture.completedFuture(json.createObjectNode()) : transaction(txidHex);
+        return now.thenCompose(status -> {
+            if (settled(status)) return CompletableFuture.completedFuture(withWait(status, t0));
             return outcome.thenCompose(e -> {
                 if (e == null) return transaction(txidHex).thenApply(s -> withWait(s, t0)); // timed out: the ledger's word
                 ObjectNode n = json.createObjectNode().put("txid", e.txid()).put("status", e.status());
                 if (e.reason() != null) n.put("reason", e.reason());
                 if (e.finalityCertificate() != null) n.put("finalityCertificate", e.finalityCertificate());
                 if (!e.status().equals("FINAL")) return CompletableFuture.completedFuture(withWait(n, t0));
-                // read-your-writes: answer FINAL once this node's ledger has applied the certificate, so that a wallet can
-                // spend the outputs through this gateway at once (the ledger reads tx.finalized a moment after us)
+                // read-your-writes: answer FINAL once this node's ledger has committed it (its tx.applied announcement),
+                // so that a wallet can read and spend the outputs through this gateway at once; the event's word if the
+                // ledger has not caught up within LEDGER_CATCH_UP_MILLIS
                 long eventAt = System.nanoTime();
-                return ledgerAgrees(txidHex, t0, eventAt + TimeUnit.MILLISECONDS.toNanos(LEDGER_CATCH_UP_MILLIS), n)
-                        .whenComplete((r, x) -> events.ledgerCatchUpTimer().record(System.nanoTime() - eventAt, TimeUnit.NANOSECONDS));
+                return events.awaitApplied(txid, LEDGER_CATCH_UP_MILLIS).thenApply(applied -> {
+                    events.ledgerCatchUpTimer().record(System.nanoTime() - eventAt, TimeUnit.NANOSECONDS);
+                    return withWait(n, t0);
+                });
             });
         });
     }
 
     static final long LEDGER_CATCH_UP_MILLIS = 3_000;
-
-    /**
-     * The ledger's own word once it has applied the certificate: it answers as soon as it commits the change (a wait of
-     * at most {@value #LEDGER_WAIT_STEP_MILLIS} ms per request, so a change applied by another ledger replica, which
-     * does not wake this request, is seen soon too); the event's word if the ledger has not caught up by the deadline.
-     */
-    private CompletableFuture<JsonNode> ledgerAgrees(String txidHex, long t0, long deadlineNanos, JsonNode event) {
-        long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-        if (left <= 0) return CompletableFuture.completedFuture(withWait(event, t0));
-        return backends.ledger("/v1/ledger/transactions/" + txidHex + "?settledWithinMillis=" + Math.min(left, LEDGER_WAIT_STEP_MILLIS))
-                .handle((status, x) -> status).thenCompose(status -> {
-                    if (status != null && settled(status)) return CompletableFuture.completedFuture(withWait(status, t0));
-                    if (status == null) { // the ledger did not answer: no busy loop against it
-                        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(LEDGER_RETRY_MILLIS, TimeUnit.MILLISECONDS))
-                                .thenCompose(v -> ledgerAgrees(txidHex, t0, deadlineNanos, event));
-                    }
-                    return ledgerAgrees(txidHex, t0, deadlineNanos, event);
-                });
-    }
-
-    static final long LEDGER_WAIT_STEP_MILLIS = 500;
-    static final long LEDGER_RETRY_MILLIS = 100;
 
     private static JsonNode withWait(JsonNode n, long t0) {
         ObjectNode o = n.deepCopy();

@@ -67,4 +67,31 @@ class EventsTest {
         assertThat(events.await(txid("a"), 50).get(5, TimeUnit.SECONDS)).isNull(); // forgotten: capacity 2
         assertThat(events.await(txid("c"), 50).get(5, TimeUnit.SECONDS).status()).isEqualTo("RELEASED");
     }
+
+    @Test
+    void theLedgersAnnouncementEndsAnAppliedWaitWhetherItCameBeforeOrAfter() throws Exception {
+        Hash early = txid("applied-early");
+        Hash late = txid("applied-late");
+        events.onApplied(List.of(StackRecords.encode(new StackRecords.TxApplied(List.of(early)))));
+        assertThat(events.awaitApplied(early, 20_000).get(5, TimeUnit.SECONDS)).isTrue();
+
+        var waiting = events.awaitApplied(late, 20_000);
+        assertThat(waiting).isNotDone();
+        events.onApplied(List.of(new byte[] {1, 2}, StackRecords.encode(new StackRecords.TxApplied(List.of(txid("other"), late)))));
+        assertThat(waiting.get(5, TimeUnit.SECONDS)).isTrue(); // a malformed record before it changes nothing
+        assertThat(events.awaitApplied(txid("never-applied"), 50).get(5, TimeUnit.SECONDS)).isFalse();
+    }
+
+    @Test
+    void aWaitThatEndsLeavesNothingBehindSoTheBoundOnWaitsIsNeverReachedByTimeouts() throws Exception {
+        var a = events.await(txid("x"), 30);
+        var b = events.await(txid("x"), 20_000); // two waits for one transaction share it
+        var c = events.awaitApplied(txid("y"), 30);
+        a.get(5, TimeUnit.SECONDS);
+        c.get(5, TimeUnit.SECONDS);
+        assertThat(events.waiting()).isEqualTo(1); // b still waits
+        events.onOutcomes(List.of(StackRecords.encode(new StackRecords.Released(txid("x"), "TIMEOUT"))));
+        assertThat(b.get(5, TimeUnit.SECONDS).status()).isEqualTo("RELEASED");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> events.waiting() == 0);
+    }
 }

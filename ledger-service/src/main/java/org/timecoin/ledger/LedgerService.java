@@ -3,6 +3,7 @@ package org.timecoin.ledger;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -83,6 +84,9 @@ public class LedgerService {
     @Channel("blocks-applied")
     Emitter<byte[]> applied;
     @Inject
+    @Channel("tx-applied")
+    Emitter<byte[]> txApplied;
+    @Inject
     @Channel("proposals-responses")
     Emitter<byte[]> proposals;
     @Inject
@@ -139,6 +143,18 @@ public class LedgerService {
     private void announce(LedgerStore.Applied a) {
         send(applied, ByteBuffer.allocate(8).putLong(a.height()).array(),
                 StackRecords.encode(new StackRecords.BlockApplied(a.height(), a.hash(), a.timestampMillis(), a.utxoCommitment(), a.nextSet())));
+    }
+
+    /**
+     * Tells the stack (the gateway's finality waits) which transactions' finality this ledger has committed, outputs
+     * included: one record per poll instead of a status request per transaction.
+     */
+    private void announceApplied(Collection<Hash> txids) {
+        List<Hash> all = List.copyOf(txids);
+        for (int from = 0; from < all.size(); from += StackRecords.MAX_APPLIED) {
+            List<Hash> part = all.subList(from, Math.min(all.size(), from + StackRecords.MAX_APPLIED));
+            txApplied.send(StackRecords.encode(new StackRecords.TxApplied(part)));
+        }
     }
 
     private static void send(Emitter<byte[]> emitter, byte[] key, byte[] value) {
@@ -236,6 +252,7 @@ public class LedgerService {
         if (!madeFinal.isEmpty()) {
             registry.counter("timecoin_ledger_finality_completed_by_body").increment(madeFinal.size());
             waiters.changed(madeFinal);
+            announceApplied(madeFinal);
             madeFinal.forEach(this::parentFinal);
         }
         for (int i = 0; i < valid.size(); i++) afterValidation(valid.get(i), verdicts.get(i));
@@ -381,6 +398,7 @@ public class LedgerService {
             cache.invalidate(applied.changed());
             waiters.changed(certificates.stream().map(FinalityCertificate::txid).toList());
             // children wait for outputs, which exist only where the body is known (else they come with the body or the block)
+            if (!applied.withOutputs().isEmpty()) announceApplied(applied.withOutputs());
             applied.withOutputs().forEach(this::parentFinal);
         }
         for (StackRecords.Released r : releases) { // a release never undoes a finality: the order within a poll does not matter

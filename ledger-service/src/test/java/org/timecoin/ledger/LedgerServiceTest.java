@@ -74,7 +74,7 @@ class LedgerServiceTest {
 
     @BeforeEach
     void setUp() {
-        topics = new TopicProbe(bootstrap, prefix, List.of("tx.verdicts", "blocks.applied", "proposals.responses", "dead-letters"));
+        topics = new TopicProbe(bootstrap, prefix, List.of("tx.verdicts", "tx.applied", "blocks.applied", "proposals.responses", "dead-letters"));
     }
 
     @AfterEach
@@ -95,6 +95,16 @@ class LedgerServiceTest {
             StackRecords.Verdict v = StackRecords.decodeVerdict(b);
             return v.txid().equals(tx.txid()) ? v : null;
         });
+    }
+
+    /** Waits for the ledger to announce on tx.applied that the transaction's finality is committed here. */
+    void awaitAppliedAnnounced(Transaction tx) {
+        await("tx.applied", b -> StackRecords.decodeTxApplied(b).txids().contains(tx.txid()) ? Boolean.TRUE : null);
+    }
+
+    long appliedAnnouncements(Transaction tx) {
+        return topics.seen().stream().filter(r -> r.topic().endsWith("tx.applied"))
+                .filter(r -> StackRecords.decodeTxApplied(r.value()).txids().contains(tx.txid())).count();
     }
 
     static OutPoint fundedOutput(int key) {
@@ -281,6 +291,7 @@ class LedgerServiceTest {
         assertThat(settled.get(10, TimeUnit.SECONDS)).isEqualTo("FINAL");
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(4_500));
         assertThat(waiters.waiting()).isZero();
+        awaitAppliedAnnounced(payment); // the gateway's finality waits learn it from this record, without asking
         String payee = Address.of(Network.DEVNET, PAYEE.keyHash()).toString();
         Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/v1/ledger/addresses/" + payee + "/balance").then()
                 .statusCode(200).body("pendingSat", equalTo(Amount.time(1_500).sat())).body("confirmedSat", equalTo(0)));
@@ -537,6 +548,9 @@ class LedgerServiceTest {
 
         assertThat(verdictFor(parent).verdict()).isEqualTo(TxVerdict.APPROVE);
         assertThat(verdictFor(child).verdict()).isEqualTo(TxVerdict.APPROVE);
+        // announced as applied once, when the body made its outputs (one partition: an earlier, wrong one was seen first)
+        awaitAppliedAnnounced(parent);
+        assertThat(appliedAnnouncements(parent)).isEqualTo(1);
         given().get("/v1/ledger/utxos/" + fundedOutput(8).txid().hex() + "/8").then().body("state", equalTo("SPENT_FINAL"));
         given().get("/v1/ledger/utxos/" + parent.txid().hex() + "/0").then().statusCode(200).body("state", equalTo("LOCKED"));
         var status = given().get("/v1/ledger/transactions/" + parent.txid().hex()).then().body("status", equalTo("FINAL")).extract().jsonPath();

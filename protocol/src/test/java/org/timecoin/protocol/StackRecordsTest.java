@@ -36,6 +36,10 @@ class StackRecordsTest {
         assertThat(StackRecords.decodeTxOutcome(StackRecords.encode(fin))).isEqualTo(fin);
         var rel = new StackRecords.Released(Fixtures.transfer().txid(), "LOCK_TIMEOUT");
         assertThat(StackRecords.decodeTxOutcome(StackRecords.encode(rel))).isEqualTo(rel);
+        var applied = new StackRecords.TxApplied(List.of(Fixtures.transfer().txid(), Fixtures.finalityCertificate().txid()));
+        assertThat(StackRecords.decodeTxApplied(StackRecords.encode(applied))).isEqualTo(applied);
+        byte[] truncated = java.util.Arrays.copyOf(StackRecords.encode(applied), 4 + 32 + 5);
+        assertThat(reasonOf(() -> StackRecords.decodeTxApplied(truncated))).isEqualTo(Reason.TRUNCATED);
         var block = new StackRecords.FinalizedBlock(Fixtures.block1(), Fixtures.commitCertificate());
         assertThat(StackRecords.decodeFinalizedBlock(StackRecords.encode(block))).isEqualTo(block);
         var build = new StackRecords.BuildRequest(5, 1, Hash.ZERO, 123, Fixtures.nodeKey(0).publicKey());

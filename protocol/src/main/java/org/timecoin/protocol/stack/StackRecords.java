@@ -139,6 +139,31 @@ public final class StackRecords {
         });
     }
 
+    // ---- tx.applied (ledger → gateway) ----
+
+    /**
+     * The transactions whose finality this stack's ledger has just applied (committed; their outputs exist), one record
+     * per ledger poll: list&lt;hash txid&gt;, at most {@link #MAX_APPLIED} (a larger poll is announced in several records).
+     */
+    public record TxApplied(List<Hash> txids) {
+        public TxApplied {
+            if (txids.size() > MAX_APPLIED) throw new IllegalArgumentException("at most " + MAX_APPLIED + " txids per record");
+            txids = List.copyOf(txids);
+        }
+    }
+
+    public static final int MAX_APPLIED = 10_000;
+
+    public static byte[] encode(TxApplied a) {
+        Writer w = new Writer(4 + 32 * a.txids().size());
+        w.list(a.txids(), MAX_APPLIED, (ww, h) -> h.write(ww));
+        return w.toByteArray();
+    }
+
+    public static TxApplied decodeTxApplied(byte[] bytes) {
+        return Reader.decodeExactly(bytes, 4 + 32 * MAX_APPLIED, r -> new TxApplied(r.list(MAX_APPLIED, Hash::read)));
+    }
+
     // ---- blocks.finalized (consensus → ledger) ----
 
     public record FinalizedBlock(Block block, CommitCertificate certificate) {
