@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -497,6 +498,7 @@ public class LedgerStore {
      */
     public List<Verdict> validateAndLockAll(List<Transaction> txs) {
         return inTransaction(c -> {
+            lockTransactions(c, txs.stream().map(Transaction::txid).toList());
             Set<Hash> bodyless = new HashSet<>();
             Map<Hash, Verdict> known = knownVerdicts(c, txs, bodyless);
             List<Transaction> fresh = txs.stream().filter(tx -> !known.containsKey(tx.txid()) || bodyless.contains(tx.txid())).toList();
@@ -542,6 +544,30 @@ public class LedgerStore {
             }
             return verdicts;
         });
+    }
+
+    /** Advisory-lock class of {@link #lockTransactions} (the block apply's single lock is a one-key lock: another space). */
+    static final int TX_LOCK_CLASS = 1;
+
+    /**
+     * Serializes, per transaction, the validation of its body and the application of its certificate, across
+     * connections and replicas, until this database transaction ends. Without it a certificate applied while the body
+     * was being validated in another transaction (neither saw the other's uncommitted row) left the transaction final
+     * without outputs until its block, and its children were rejected UNKNOWN_INPUT after their orphan wait. Keys are the
+     * txids' first four bytes, taken in ascending order (two transactions sharing a key only wait for each other).
+     */
+    static void lockTransactions(Connection c, Collection<Hash> txids) throws SQLException {
+        int[] keys = txids.stream().mapToInt(LedgerStore::txLockKey).distinct().sorted().toArray();
+        if (keys.length == 0) return;
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(" + TX_LOCK_CLASS + ", k) FROM (SELECT k FROM unnest(?::int4[]) AS k ORDER BY k) AS s")) {
+            ps.setArray(1, c.createArrayOf("int4", java.util.Arrays.stream(keys).boxed().toArray()));
+            ps.execute();
+        }
+    }
+
+    static int txLockKey(Hash txid) {
+        byte[] b = txid.toByteArray();
+        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
     }
 
     /** A verdict, and whether its inputs are to be locked now (not when another copy of it locked them already). */
@@ -664,6 +690,7 @@ public class LedgerStore {
         return inTransaction(c -> {
             Map<Hash, FinalityCertificate> byTxid = new java.util.LinkedHashMap<>();
             for (FinalityCertificate f : certificates) byTxid.putIfAbsent(f.txid(), f);
+            lockTransactions(c, byTxid.keySet());
             List<byte[]> ids = byTxid.keySet().stream().map(Hash::toByteArray).toList();
             Map<Hash, byte[]> bodies = new HashMap<>();
             Set<Hash> alreadyFinal = new HashSet<>();

@@ -558,6 +558,48 @@ class LedgerServiceTest {
     }
 
     /**
+     * The validation of a body and the application of its certificate wait for each other (per txid): before, in two
+     * database transactions that did not, the one that committed second had missed the other's row, and the transaction
+     * stayed final without outputs until its block (its children were rejected UNKNOWN_INPUT after their orphan wait).
+     */
+    @Test
+    @Order(24)
+    void theValidationOfABodyAndTheApplicationOfItsCertificateWaitForEachOther() throws Exception {
+        KeyPair payee = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "payee", 5);
+        Transaction tx = pay(5, payee, Amount.time(40).sat());
+        java.util.concurrent.CompletableFuture<?> validating;
+        java.util.concurrent.CompletableFuture<?> applying;
+        try (java.sql.Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            LedgerStore.lockTransactions(holder, List.of(tx.txid())); // as a validation of it in progress would
+            validating = java.util.concurrent.CompletableFuture.runAsync(() -> store.validateAndLockAll(List.of(tx)));
+            applying = java.util.concurrent.CompletableFuture.runAsync(() -> store.applyFinalities(List.of(certify(tx))));
+            long key = LedgerStore.txLockKey(tx.txid()) & 0xffffffffL;
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> waitingForTxLock(holder, key) == 2);
+            assertThat(validating).isNotDone();
+            assertThat(applying).isNotDone();
+            holder.commit();
+        }
+        validating.get(10, TimeUnit.SECONDS);
+        applying.get(10, TimeUnit.SECONDS);
+        // whichever went first, the transaction is final here with its outputs and its input spent
+        given().get("/v1/ledger/transactions/" + tx.txid().hex()).then().body("status", equalTo("FINAL"));
+        given().get("/v1/ledger/utxos/" + tx.txid().hex() + "/0").then().statusCode(200).body("amountSat", equalTo(Amount.time(40).sat()));
+        given().get("/v1/ledger/utxos/" + fundedOutput(5).txid().hex() + "/5").then().body("state", equalTo("SPENT_FINAL"));
+    }
+
+    static int waitingForTxLock(java.sql.Connection c, long key) throws java.sql.SQLException {
+        try (var ps = c.prepareStatement("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = ? AND objid::text = ?")) {
+            ps.setInt(1, LedgerStore.TX_LOCK_CLASS);
+            ps.setString(2, Long.toString(key));
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /**
      * A poll of finalized blocks is applied in one database transaction, all or nothing; a refused block among them
      * does not hold up the others, and is parked with its reason.
      */
