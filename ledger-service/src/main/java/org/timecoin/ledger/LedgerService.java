@@ -249,18 +249,35 @@ public class LedgerService {
         // outputs that finality made just now (the certificate had come before the body): their waiting children first
         List<Hash> madeFinal = new ArrayList<>();
         for (int i = 0; i < valid.size(); i++) if (verdicts.get(i).completedFinality()) madeFinal.add(valid.get(i).txid());
-        if (!madeFinal.isEmpty()) {
-            registry.counter("timecoin_ledger_finality_completed_by_body").increment(madeFinal.size());
-            waiters.changed(madeFinal);
-            announceApplied(madeFinal);
-            madeFinal.forEach(this::parentFinal);
-        }
+        completedByBody(madeFinal);
         for (int i = 0; i < valid.size(); i++) afterValidation(valid.get(i), verdicts.get(i));
+    }
+
+    /**
+     * Validated again on its own (an orphan woken or at its deadline, or a poll's fallback): if that completed its
+     * finality, the children waiting for its outputs are woken too.
+     */
+    private LedgerStore.Verdict validateOne(Transaction tx) {
+        LedgerStore.Verdict v = durably(() -> store.validateAndLock(tx));
+        if (v.completedFinality()) completedByBody(List.of(tx.txid()));
+        return v;
+    }
+
+    /**
+     * Finalities that bodies completed (their certificates had come first): the settle waits, the gateway (tx.applied)
+     * and the children waiting for their outputs learn of them, whichever path validated the body.
+     */
+    private void completedByBody(List<Hash> txids) {
+        if (txids.isEmpty()) return;
+        registry.counter("timecoin_ledger_finality_completed_by_body").increment(txids.size());
+        waiters.changed(txids);
+        announceApplied(txids);
+        txids.forEach(this::parentFinal);
     }
 
     private void validateAlone(Transaction tx, byte[] record) {
         try {
-            afterValidation(tx, durably(() -> store.validateAndLock(tx)));
+            afterValidation(tx, validateOne(tx));
         } catch (LedgerStore.DatabaseUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -283,7 +300,7 @@ public class LedgerService {
                 registry.counter("timecoin_ledger_orphans_parked").increment();
                 return; // the verdict follows when a parent's finality is applied, or at the deadline
             }
-            verdict = durably(() -> store.validateAndLock(tx));
+            verdict = validateOne(tx);
         }
         publishVerdict(tx, verdict);
     }
@@ -333,7 +350,7 @@ public class LedgerService {
             waiting = orphans.parentFinal(txid);
         }
         for (OrphanPool.Held h : waiting) {
-            LedgerStore.Verdict v = durably(() -> store.validateAndLock(h.tx()));
+            LedgerStore.Verdict v = validateOne(h.tx());
             if (orphaned(v)) {
                 boolean parked;
                 synchronized (orphans) {
@@ -356,7 +373,7 @@ public class LedgerService {
                 expired = orphans.expired(System.currentTimeMillis());
             }
             for (OrphanPool.Held h : expired) {
-                LedgerStore.Verdict v = durably(() -> store.validateAndLock(h.tx()));
+                LedgerStore.Verdict v = validateOne(h.tx());
                 registry.counter("timecoin_ledger_orphans_expired", "verdict", v.approved() ? "APPROVE" : v.reason().name()).increment();
                 publishVerdict(h.tx(), v);
             }

@@ -588,6 +588,39 @@ class LedgerServiceTest {
         given().get("/v1/ledger/utxos/" + fundedOutput(5).txid().hex() + "/5").then().body("state", equalTo("SPENT_FINAL"));
     }
 
+    /**
+     * An orphan whose own certificate came while it waited (the other nodes finalized it) is final with its outputs as
+     * soon as its parent's finality wakes it, and the orphan waiting for those outputs is woken in turn — before, it was
+     * left to its deadline (approved late, or rejected UNKNOWN_INPUT if the chain went on).
+     */
+    @Test
+    @Order(25)
+    void anOrphanFinalByItsCertificateWakesItsOwnChildrenWhenItsParentComes() {
+        KeyPair payee = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "payee", 3);
+        Transaction parent = pay(3, payee, Amount.time(30).sat());
+        Transaction child = spendFirstOutput(parent, payee, Amount.time(29));
+        Transaction grandchild = spendFirstOutput(child, PAYEE, Amount.time(28));
+        double expiredBefore = orphansExpired();
+        publish("tx.submitted", child.toBytes());
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> orphansWaiting() == 1);
+        publish("tx.finalized", StackRecords.encode(new StackRecords.Finalized(certify(child))));
+        awaitFinal(child); // by its certificate alone: its body waits in the orphan pool, so no outputs yet
+        publish("tx.submitted", grandchild.toBytes());
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> orphansWaiting() == 2);
+
+        publish("tx.submitted", parent.toBytes());
+        publish("tx.finalized", StackRecords.encode(new StackRecords.Finalized(certify(parent))));
+        assertThat(verdictFor(grandchild).verdict()).isEqualTo(TxVerdict.APPROVE);
+        assertThat(orphansExpired()).as("woken, not approved at a deadline").isEqualTo(expiredBefore);
+        awaitAppliedAnnounced(child);
+        given().get("/v1/ledger/utxos/" + child.txid().hex() + "/0").then().statusCode(200).body("state", equalTo("LOCKED"));
+    }
+
+    static double orphansExpired() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(l -> l.startsWith("timecoin_ledger_orphans_expired_total{")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     static int waitingForTxLock(java.sql.Connection c, long key) throws java.sql.SQLException {
         try (var ps = c.prepareStatement("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = ? AND objid::text = ?")) {
             ps.setInt(1, LedgerStore.TX_LOCK_CLASS);
