@@ -717,10 +717,12 @@ public class LedgerStore {
             }
             if (certified.isEmpty()) return new Finalities(List.of(), List.of());
             if (!known.isEmpty()) spendAndCreate(c, known, resolve(c, spentBy(known), true));
-            // a body not seen here yet is recorded by its certificate; the body (tx.submitted) or the block brings it
+            // a body not seen here yet is recorded by its certificate; the body (tx.submitted) or the block brings it.
+            // Never over a final or confirmed row: a block applied since the read above (it takes no txid lock: a block
+            // may hold 100,000) may have confirmed it, and "final" would undo that (FaultIT saw it after a ledger restart)
             updateEach(c, "INSERT INTO tx (txid, status, certificate) SELECT t, 2, f FROM unnest(?::bytea[], ?::bytea[]) AS x(t, f) "
-                    + "ON CONFLICT (txid) DO UPDATE SET status = 2, certificate = EXCLUDED.certificate, reason = NULL, updated_at = now()",
-                    bytea(c, certifiedIds), bytea(c, certified));
+                    + "ON CONFLICT (txid) DO UPDATE SET status = 2, certificate = EXCLUDED.certificate, reason = NULL, updated_at = now() "
+                    + "WHERE tx.status NOT IN (2, 3)", bytea(c, certifiedIds), bytea(c, certified));
             List<OutPoint> changed = new ArrayList<>();
             for (Transaction tx : known) changed.addAll(touched(tx));
             return new Finalities(changed, known.stream().map(Transaction::txid).toList());

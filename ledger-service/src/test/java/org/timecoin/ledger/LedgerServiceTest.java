@@ -616,6 +616,40 @@ class LedgerServiceTest {
         given().get("/v1/ledger/utxos/" + child.txid().hex() + "/0").then().statusCode(200).body("state", equalTo("LOCKED"));
     }
 
+    /**
+     * A certificate applied while a block confirms its transaction (the row appears between the certificate's read and
+     * its write) leaves it confirmed: before, "final" overwrote "confirmed" for good (seen in FaultIT after a ledger
+     * restart, when both topics are consumed from behind at once).
+     */
+    @Test
+    @Order(26)
+    void aCertificateAppliedWhileABlockConfirmsItsTransactionLeavesItConfirmed() throws Exception {
+        KeyPair payee = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "payee", 4);
+        Transaction tx = pay(4, payee, Amount.time(20).sat());
+        java.util.concurrent.CompletableFuture<?> applying;
+        try (java.sql.Connection block = dataSource.getConnection()) {
+            block.setAutoCommit(false);
+            try (var ps = block.prepareStatement("INSERT INTO tx (txid, body, status, fee, block_height) VALUES (?, ?, 3, 0, 1)")) {
+                ps.setBytes(1, tx.txid().toByteArray());
+                ps.setBytes(2, tx.toBytes());
+                ps.executeUpdate(); // the block's write, not committed yet: the certificate's read does not see it
+            }
+            applying = java.util.concurrent.CompletableFuture.runAsync(() -> store.applyFinalities(List.of(certify(tx))));
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> waitingOnARow(block) >= 1);
+            block.commit();
+        }
+        applying.get(10, TimeUnit.SECONDS);
+        given().get("/v1/ledger/transactions/" + tx.txid().hex()).then().body("status", equalTo("CONFIRMED"));
+    }
+
+    static int waitingOnARow(java.sql.Connection c) throws java.sql.SQLException {
+        try (var ps = c.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'transactionid'");
+             var rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     static double orphansExpired() {
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         return metrics.lines().filter(l -> l.startsWith("timecoin_ledger_orphans_expired_total{")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
