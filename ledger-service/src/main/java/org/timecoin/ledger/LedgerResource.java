@@ -68,8 +68,9 @@ public class LedgerResource {
     @GET
     @Path("/chain")
     public Chain chain() {
-        LedgerStore.Tip t = store.tip().orElseThrow(() -> new IllegalStateException("no chain yet"));
-        return new Chain(t.height(), t.hash().hex(), t.timestampMillis(), t.epoch(), t.utxoCommitment().hex(), store.confirmedSupply());
+        LedgerStore.ChainSummary s = store.chainSummary().orElseThrow(() -> new IllegalStateException("no chain yet"));
+        LedgerStore.Tip t = s.tip();
+        return new Chain(t.height(), t.hash().hex(), t.timestampMillis(), t.epoch(), t.utxoCommitment().hex(), s.confirmedSupplySat());
     }
 
     private Utxo view(LedgerStore.UtxoView u, char digit) {

@@ -1009,13 +1009,22 @@ public class LedgerStore {
         });
     }
 
-    /** Sum of every UTXO that exists in confirmed state (for the supply invariant). */
-    public long confirmedSupply() {
+    /** The tip with the sum of every UTXO that exists in confirmed state (for the supply invariant). */
+    public record ChainSummary(Tip tip, long confirmedSupplySat) {
+    }
+
+    /**
+     * The tip and the confirmed supply, in one statement so that both come from one snapshot: read one after the other,
+     * a block committed in between gave a supply one block ahead of the height it was shown with.
+     */
+    public Optional<ChainSummary> chainSummary() {
         return inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(amount), 0) FROM utxo WHERE created_height IS NOT NULL AND state <> 4");
+            try (PreparedStatement ps = c.prepareStatement("SELECT applied_height, tip_hash, tip_timestamp, set_epoch, utxo_commitment,"
+                    + " (SELECT COALESCE(SUM(amount), 0) FROM utxo WHERE created_height IS NOT NULL AND state <> 4) FROM chain_state");
                  ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
+                if (!rs.next()) return Optional.empty();
+                Tip tip = new Tip(rs.getLong(1), new Hash(rs.getBytes(2)), rs.getLong(3), rs.getLong(4), new Hash(rs.getBytes(5)));
+                return Optional.of(new ChainSummary(tip, rs.getLong(6)));
             }
         });
     }
