@@ -2,8 +2,6 @@ package org.timecoin.ledger;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -21,7 +19,6 @@ import org.timecoin.protocol.model.Address;
 import org.timecoin.protocol.model.OutPoint;
 
 import io.smallrye.common.annotation.Blocking;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * Reads for the gateway (any replica). JDBC on worker threads ({@link Blocking}), never on the event loop. Paging is
@@ -38,12 +35,10 @@ public class LedgerResource {
     private final LedgerStore store;
     private final UtxoCache cache;
     private final char addressDigit;
-    private final SettleWaiters waiters;
 
-    public LedgerResource(LedgerStore store, UtxoCache cache, SettleWaiters waiters, @org.eclipse.microprofile.config.inject.ConfigProperty(name = "timecoin.network") String network) {
+    public LedgerResource(LedgerStore store, UtxoCache cache, @org.eclipse.microprofile.config.inject.ConfigProperty(name = "timecoin.network") String network) {
         this.store = store;
         this.cache = cache;
-        this.waiters = waiters;
         this.addressDigit = org.timecoin.protocol.model.Network.byName(network).addressDigit();
     }
 
@@ -173,25 +168,12 @@ public class LedgerResource {
         return Response.ok(store.certifiedBlocks(from, limit, 8 * 1024 * 1024)).build();
     }
 
-    /**
-     * A transaction's status here. With {@code settledWithinMillis} (at most {@value #MAX_SETTLE_WAIT_MILLIS}), a
-     * transaction not yet final, confirmed, rejected or released is answered when that changes on this replica (right
-     * after the commit), or when the wait ends: one request instead of polling.
-     */
+    /** A transaction's status here. */
     @GET
     @Path("/transactions/{txid}")
-    public CompletionStage<Response> transaction(@PathParam("txid") String txid, @QueryParam("settledWithinMillis") @DefaultValue("0") long waitMillis) {
-        if (waitMillis < 0 || waitMillis > MAX_SETTLE_WAIT_MILLIS) {
-            return CompletableFuture.completedFuture(ProblemMapper.problem(400, "BAD_REQUEST", "settledWithinMillis is 0.." + MAX_SETTLE_WAIT_MILLIS));
-        }
-        Hash id = Hash.fromHex(txid);
-        CompletableFuture<Void> changed = waitMillis == 0 ? null : waiters.await(id, waitMillis); // before the read: no change missed
-        Optional<LedgerStore.TxView> now = store.transaction(id);
-        if (changed == null || now.isPresent() && now.get().status() >= LedgerStore.TX_FINAL) return CompletableFuture.completedFuture(txStatus(txid, now));
-        return changed.thenApplyAsync(v -> txStatus(txid, store.transaction(id)), Infrastructure.getDefaultWorkerPool());
+    public Response transaction(@PathParam("txid") String txid) {
+        return txStatus(txid, store.transaction(Hash.fromHex(txid)));
     }
-
-    static final long MAX_SETTLE_WAIT_MILLIS = 5_000;
 
     private static Response txStatus(String txid, Optional<LedgerStore.TxView> t) {
         return t.map(r -> Response.ok(new TxStatus(r.txid().hex(), TX_STATES[r.status()], r.reason(), r.fee(),

@@ -64,7 +64,6 @@ public class LedgerService {
 
     private final LedgerStore store;
     private final UtxoCache cache;
-    private final SettleWaiters waiters;
     private final MeterRegistry registry;
     private final Network network;
     private final String genesisSeed;
@@ -95,7 +94,7 @@ public class LedgerService {
     @Inject
     OpenTelemetry openTelemetry;
 
-    public LedgerService(LedgerStore store, UtxoCache cache, SettleWaiters waiters, MeterRegistry registry, @ConfigProperty(name = "timecoin.network") String network,
+    public LedgerService(LedgerStore store, UtxoCache cache, MeterRegistry registry, @ConfigProperty(name = "timecoin.network") String network,
                          @ConfigProperty(name = "timecoin.genesis.seed", defaultValue = "devnet") String genesisSeed,
                          @ConfigProperty(name = "timecoin.genesis.nodes", defaultValue = "4") int genesisNodes,
                          @ConfigProperty(name = "timecoin.ledger.max-block-transactions", defaultValue = "5000") int maxBlockTransactions,
@@ -105,7 +104,6 @@ public class LedgerService {
                          @ConfigProperty(name = "timecoin.ledger.max-block-bytes", defaultValue = "8388608") int maxBlockBytes) {
         this.store = store;
         this.cache = cache;
-        this.waiters = waiters;
         this.registry = registry;
         this.network = Network.byName(network);
         this.genesisSeed = genesisSeed;
@@ -264,13 +262,12 @@ public class LedgerService {
     }
 
     /**
-     * Finalities that bodies completed (their certificates had come first): the settle waits, the gateway (tx.applied)
-     * and the children waiting for their outputs learn of them, whichever path validated the body.
+     * Finalities that bodies completed (their certificates had come first): the gateway (tx.applied) and the children
+     * waiting for their outputs learn of them, whichever path validated the body.
      */
     private void completedByBody(List<Hash> txids) {
         if (txids.isEmpty()) return;
         registry.counter("timecoin_ledger_finality_completed_by_body").increment(txids.size());
-        waiters.changed(txids);
         announceApplied(txids);
         txids.forEach(this::parentFinal);
     }
@@ -413,16 +410,14 @@ public class LedgerService {
         if (!certificates.isEmpty()) {
             LedgerStore.Finalities applied = durably(() -> store.applyFinalities(certificates));
             cache.invalidate(applied.changed());
-            waiters.changed(certificates.stream().map(FinalityCertificate::txid).toList());
             // children wait for outputs, which exist only where the body is known (else they come with the body or the block)
-            if (!applied.withOutputs().isEmpty()) announceApplied(applied.withOutputs());
+            announceApplied(applied.withOutputs());
             applied.withOutputs().forEach(this::parentFinal);
         }
         for (StackRecords.Released r : releases) { // a release never undoes a finality: the order within a poll does not matter
             durably(() -> store.release(r.txid(), r.reason()));
             cache.invalidate(durably(() -> store.outPointsOf(r.txid())));
         }
-        waiters.changed(releases.stream().map(StackRecords.Released::txid).toList());
     }
 
     private void sweepLocks() {
@@ -545,7 +540,6 @@ public class LedgerService {
             registry.counter("timecoin_ledger_blocks_applied").increment();
             announce(a);
         }
-        waiters.changed(f.block().transactions().stream().map(Transaction::txid).toList());
         // a transaction this node never saw a certificate for becomes known through the block
         for (Transaction tx : f.block().transactions()) parentFinal(tx.txid());
     }

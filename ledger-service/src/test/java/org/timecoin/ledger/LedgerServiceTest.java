@@ -67,8 +67,6 @@ class LedgerServiceTest {
     String prefix;
     @Inject
     LedgerStore store;
-    @Inject
-    SettleWaiters waiters;
 
     TopicProbe topics;
 
@@ -282,15 +280,7 @@ class LedgerServiceTest {
     @Test
     @Order(4)
     void aFinalityCertificateSpendsTheInputsAndMakesTheOutputsSpendable() throws Exception {
-        // a reader waiting for the transaction to settle is answered when the certificate is applied, not when its wait ends
-        long t0 = System.nanoTime();
-        var settled = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().get("/v1/ledger/transactions/" + payment.txid().hex()
-                + "?settledWithinMillis=5000").then().statusCode(200).extract().path("status"));
-        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> waiters.waiting() > 0);
         publish("tx.finalized", StackRecords.encode(new StackRecords.Finalized(certify(payment))));
-        assertThat(settled.get(10, TimeUnit.SECONDS)).isEqualTo("FINAL");
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(4_500));
-        assertThat(waiters.waiting()).isZero();
         awaitAppliedAnnounced(payment); // the gateway's finality waits learn it from this record, without asking
         String payee = Address.of(Network.DEVNET, PAYEE.keyHash()).toString();
         Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/v1/ledger/addresses/" + payee + "/balance").then()
@@ -302,19 +292,6 @@ class LedgerServiceTest {
         Transaction again = pay(0, PAYEE, Amount.time(3).sat());
         publish("tx.submitted", again.toBytes());
         assertThat(verdictFor(again).reason()).isEqualTo("INPUT_SPENT");
-    }
-
-    /** A wait for a transaction that does not change ends with its status as it is; a wait out of bounds is refused. */
-    @Test
-    @Order(4)
-    void aWaitForATransactionThatDoesNotSettleEndsWithItsStatusAndAnOutOfBoundsWaitIsRefused() {
-        long t0 = System.nanoTime();
-        given().get("/v1/ledger/transactions/" + Hashes.tagged(HashTag.TX, "nobody".getBytes()).hex() + "?settledWithinMillis=300")
-                .then().statusCode(404).contentType("application/problem+json").body("title", equalTo("UNKNOWN_TRANSACTION"));
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
-        given().get("/v1/ledger/transactions/" + payment.txid().hex() + "?settledWithinMillis=5001")
-                .then().statusCode(400).contentType("application/problem+json");
-        assertThat(waiters.waiting()).isZero();
     }
 
     @Test
@@ -442,6 +419,8 @@ class LedgerServiceTest {
                 .body("title", equalTo("INVALID_ADDRESS"));
         given().get("/v1/ledger/utxos/zz/0").then().statusCode(400).body("title", equalTo("INVALID_HEX"));
         given().get("/v1/ledger/blocks/999").then().statusCode(404).body("title", equalTo("UNKNOWN_BLOCK"));
+        given().get("/v1/ledger/transactions/" + Hashes.tagged(HashTag.TX, "nobody".getBytes()).hex()).then().statusCode(404)
+                .contentType("application/problem+json").body("title", equalTo("UNKNOWN_TRANSACTION"));
         given().get("/v1/ledger/blocks/hash/" + "00".repeat(32)).then().statusCode(404).body("title", equalTo("UNKNOWN_BLOCK"));
         given().get("/v1/ledger/blocks?limit=500").then().statusCode(400).body("title", equalTo("INVALID_VALUE"));
         given().get("/v1/ledger/blocks/certified?from=1&limit=5000").then().statusCode(400).body("title", equalTo("INVALID_RANGE"));
