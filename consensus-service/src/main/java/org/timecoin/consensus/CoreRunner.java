@@ -2,6 +2,7 @@ package org.timecoin.consensus;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -110,7 +111,10 @@ public class CoreRunner {
                     long now = System.nanoTime();
                     for (Event.LocalVerdict lv : v.verdicts()) verdictAt.putIfAbsent(lv.txid(), now);
                 }
-                for (Action a : core.handle(event)) execute(a);
+                List<StackRecords.TxOutcome> outcomes = new ArrayList<>();
+                for (Action a : core.handle(event)) execute(a, outcomes);
+                // one event's outcomes (a tally can finalize a whole vote batch) go out as one record, not one per transaction
+                for (byte[] record : StackRecords.encodeOutcomes(outcomes)) txFinalized.send(record);
                 int r = core.round();
                 if (r > round && core.height() == height) roundChanges.increment();
                 if (core.height() != height) heightStartedAt = System.nanoTime();
@@ -132,7 +136,7 @@ public class CoreRunner {
         return CompletableFuture.supplyAsync(() -> reader.apply(core), loop);
     }
 
-    private void execute(Action a) {
+    private void execute(Action a, List<StackRecords.TxOutcome> outcomes) {
         if (a instanceof Action.PersistSigned p) {
             store.save(p);
         } else if (a instanceof Action.Broadcast b) {
@@ -152,12 +156,12 @@ public class CoreRunner {
             blockTime.record(Duration.ofNanos(System.nanoTime() - heightStartedAt));
             store.pruneBelow(f.block().height() - 1);
         } else if (a instanceof Action.TxFinalized f) {
-            sendKeyed(txFinalized, f.certificate().txid(), StackRecords.encode(new StackRecords.Finalized(f.certificate())));
+            outcomes.add(new StackRecords.Finalized(f.certificate()));
             txFinal.increment();
             Long t = verdictAt.remove(f.certificate().txid());
             if (t != null) txFinality.record(Duration.ofNanos(System.nanoTime() - t));
         } else if (a instanceof Action.TxReleased r) {
-            sendKeyed(txFinalized, r.txid(), StackRecords.encode(new StackRecords.Released(r.txid(), r.reason().name())));
+            outcomes.add(new StackRecords.Released(r.txid(), r.reason().name()));
             txReleased.increment();
             verdictAt.remove(r.txid());
         } else if (a instanceof Action.EvidenceFound e) {
@@ -171,10 +175,6 @@ public class CoreRunner {
     private static void send(Emitter<byte[]> emitter, long height, byte[] value) {
         emitter.send(Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder()
                 .withKey(ByteBuffer.allocate(8).putLong(height).array()).build()));
-    }
-
-    private static void sendKeyed(Emitter<byte[]> emitter, Hash key, byte[] value) {
-        emitter.send(Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(key.toByteArray()).build()));
     }
 
     @PreDestroy

@@ -170,27 +170,29 @@ public class Events {
         }
     }
 
-    /** One poll of outcomes (the channel is in batch mode: under load a poll holds many, at no cost per record). */
+    /** One poll of outcome records (batch mode; each record holds the outcomes of one consensus event). */
     @Incoming("tx-finalized")
     public void onOutcomes(List<byte[]> values) {
         for (byte[] value : values) onOutcome(value);
     }
 
     private void onOutcome(byte[] value) {
-        StackRecords.TxOutcome o;
+        List<StackRecords.TxOutcome> outcomes;
         try {
-            o = StackRecords.decodeTxOutcome(value);
+            outcomes = StackRecords.decodeTxOutcomes(value).outcomes();
         } catch (ProtocolException e) {
             rejected("tx.finalized", e.reason().name());
             return;
         }
-        if (o instanceof StackRecords.Finalized f) {
-            Long t0 = submittedAt.remove(f.txid());
-            if (t0 != null) finality.record(Duration.ofNanos(System.nanoTime() - t0));
-            outcome(f.txid(), new Event("finality", -1, null, f.txid().hex(), "FINAL", null, Hex.encode(f.certificate().toBytes())));
-        } else if (o instanceof StackRecords.Released r) {
-            submittedAt.remove(r.txid());
-            outcome(r.txid(), new Event("finality", -1, null, r.txid().hex(), "RELEASED", r.reason(), null));
+        for (StackRecords.TxOutcome o : outcomes) {
+            if (o instanceof StackRecords.Finalized f) {
+                Long t0 = submittedAt.remove(f.txid());
+                if (t0 != null) finality.record(Duration.ofNanos(System.nanoTime() - t0));
+                outcome(f.txid(), new Event("finality", -1, null, f.txid().hex(), "FINAL", null, Hex.encode(f.certificate().toBytes())));
+            } else if (o instanceof StackRecords.Released r) {
+                submittedAt.remove(r.txid());
+                outcome(r.txid(), new Event("finality", -1, null, r.txid().hex(), "RELEASED", r.reason(), null));
+            }
         }
     }
 

@@ -49,6 +49,20 @@ class EventsTest {
         assertThat(e.reason()).isEqualTo("INPUT_SPENT");
     }
 
+    /** A record of tx.finalized holds the outcomes of one consensus event: each of them answers its own wait. */
+    @Test
+    void everyOutcomeOfOneRecordAnswersItsWait() throws Exception {
+        Hash first = txid("first of three");
+        Hash second = txid("second of three");
+        Hash third = txid("third of three");
+        var waits = List.of(events.await(first, 20_000), events.await(second, 20_000), events.await(third, 20_000));
+        events.onOutcomes(StackRecords.encodeOutcomes(List.of(new StackRecords.Released(first, "TIMEOUT"),
+                new StackRecords.Released(second, "REJECTED_BY_VOTES"), new StackRecords.Released(third, "TIMEOUT"))));
+        assertThat(waits.get(0).get(5, TimeUnit.SECONDS).txid()).isEqualTo(first.hex());
+        assertThat(waits.get(1).get(5, TimeUnit.SECONDS).reason()).isEqualTo("REJECTED_BY_VOTES");
+        assertThat(waits.get(2).get(5, TimeUnit.SECONDS).txid()).isEqualTo(third.hex());
+    }
+
     @Test
     void aWaitThatBeginsFirstIsWokenByTheOutcomeAndAnUnknownOneEndsEmpty() throws Exception {
         Hash txid = txid("later");

@@ -381,7 +381,7 @@ public class LedgerService {
 
     // ---- tx.finalized ----
 
-    /** One poll of outcomes: certificates checked, then all applied in one database transaction. */
+    /** One poll of outcome records (each holds many): certificates checked, then all applied in one database transaction. */
     @Incoming("tx-finalized")
     @Blocking
     public void onTxOutcomes(List<byte[]> values) {
@@ -389,22 +389,24 @@ public class LedgerService {
         List<StackRecords.Released> releases = new ArrayList<>();
         ValidatorSet set = null;
         for (byte[] value : values) {
-            StackRecords.TxOutcome outcome;
+            List<StackRecords.TxOutcome> outcomes;
             try {
-                outcome = StackRecords.decodeTxOutcome(value);
+                outcomes = StackRecords.decodeTxOutcomes(value).outcomes();
             } catch (ProtocolException e) {
                 rejected("tx.finalized", e.reason().name(), value);
                 continue;
             }
-            if (outcome instanceof StackRecords.Finalized f) {
-                if (set == null) set = durably(store::validatorSet);
-                if (f.certificate().verify(chainId(), set) != null) {
-                    rejected("tx.finalized", "BAD_FINALITY_CERTIFICATE", value);
-                    continue;
+            for (StackRecords.TxOutcome outcome : outcomes) {
+                if (outcome instanceof StackRecords.Finalized f) {
+                    if (set == null) set = durably(store::validatorSet);
+                    if (f.certificate().verify(chainId(), set) != null) {
+                        rejected("tx.finalized", "BAD_FINALITY_CERTIFICATE", StackRecords.encode(f)); // parked alone: the others apply
+                        continue;
+                    }
+                    certificates.add(f.certificate());
+                } else if (outcome instanceof StackRecords.Released r) {
+                    releases.add(r);
                 }
-                certificates.add(f.certificate());
-            } else if (outcome instanceof StackRecords.Released r) {
-                releases.add(r);
             }
         }
         if (!certificates.isEmpty()) {

@@ -672,6 +672,40 @@ class LedgerServiceTest {
         }
     }
 
+    /**
+     * A record of tx.finalized holds the outcomes of one consensus event: each certificate is checked on its own, so a
+     * bad one is parked alone and the others in the record are applied.
+     */
+    @Test
+    @Order(28)
+    void aBadCertificateInARecordIsParkedAloneAndTheOthersApply() {
+        Hash goodTxid = Hashes.tagged(HashTag.TX, "final elsewhere, body not here yet".getBytes());
+        Hash badTxid = Hashes.tagged(HashTag.TX, "two votes only".getBytes());
+        List<FinalityCertificate.VoteProof> two = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            two.add(TxVoteBatch.sign(CHAIN, 1, GENESIS.masternodes().get(i).nodeKey(), List.of(new VoteEntry(badTxid, TxVerdict.APPROVE))).proofFor(0));
+        }
+        List<FinalityCertificate.VoteProof> three = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            three.add(TxVoteBatch.sign(CHAIN, 1, GENESIS.masternodes().get(i).nodeKey(), List.of(new VoteEntry(goodTxid, TxVerdict.APPROVE))).proofFor(0));
+        }
+        double parkedBefore = parked("tx.finalized", "BAD_FINALITY_CERTIFICATE");
+        List<byte[]> records = StackRecords.encodeOutcomes(List.of(new StackRecords.Finalized(new FinalityCertificate(CHAIN, badTxid, 1, two)),
+                new StackRecords.Finalized(new FinalityCertificate(CHAIN, goodTxid, 1, three))));
+        assertThat(records).hasSize(1);
+        publish("tx.finalized", records.get(0));
+        Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/v1/ledger/transactions/" + goodTxid.hex()).then()
+                .statusCode(200).body("status", equalTo("FINAL")));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> parked("tx.finalized", "BAD_FINALITY_CERTIFICATE") == parkedBefore + 1);
+        given().get("/v1/ledger/transactions/" + badTxid.hex()).then().statusCode(404);
+    }
+
+    static double parked(String topic, String reason) {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(l -> l.startsWith("timecoin_ledger_records_rejected_total{") && l.contains("reason=\"" + reason + "\"")
+                && l.contains("topic=\"" + topic + "\"")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     /** A count query's result, read on {@code c}. */
     static long count(java.sql.Connection c, String sql, Object... params) throws java.sql.SQLException {
         try (var ps = c.prepareStatement(sql)) {
@@ -727,9 +761,7 @@ class LedgerServiceTest {
     }
 
     static double refused(String reason) {
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        return metrics.lines().filter(l -> l.startsWith("timecoin_ledger_records_rejected_total{") && l.contains("reason=\"" + reason + "\"")
-                && l.contains("topic=\"blocks.finalized\"")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return parked("blocks.finalized", reason);
     }
 
     static double orphansWaiting() {

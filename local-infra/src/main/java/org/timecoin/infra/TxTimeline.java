@@ -73,7 +73,8 @@ final class TxTimeline {
                         for (VoteEntry e : votes.batch().entries()) t.stamp(e.txid(), n, VOTE, r.timestamp());
                 });
                 t.read(consumer, "node" + node + ".tx.finalized", (r, v) -> {
-                    if (StackRecords.decodeTxOutcome(v) instanceof StackRecords.Finalized f) t.stamp(f.certificate().txid(), n, FINAL, r.timestamp());
+                    for (StackRecords.TxOutcome o : StackRecords.decodeTxOutcomes(v).outcomes())
+                        if (o instanceof StackRecords.Finalized f) t.stamp(f.certificate().txid(), n, FINAL, r.timestamp());
                 });
                 t.read(consumer, "node" + node + ".blocks.finalized", (r, v) -> {
                     var header = StackRecords.decodeFinalizedBlock(v).block().header();

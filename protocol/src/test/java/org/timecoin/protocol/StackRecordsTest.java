@@ -33,9 +33,14 @@ class StackRecordsTest {
         var verdict = new StackRecords.Verdict(Fixtures.transfer().txid(), TxVerdict.REJECT, "INPUT_LOCKED");
         assertThat(StackRecords.decodeVerdict(StackRecords.encode(verdict))).isEqualTo(verdict);
         var fin = new StackRecords.Finalized(Fixtures.finalityCertificate());
-        assertThat(StackRecords.decodeTxOutcome(StackRecords.encode(fin))).isEqualTo(fin);
+        assertThat(StackRecords.decodeTxOutcomes(StackRecords.encode(fin)).outcomes()).containsExactly(fin);
         var rel = new StackRecords.Released(Fixtures.transfer().txid(), "LOCK_TIMEOUT");
-        assertThat(StackRecords.decodeTxOutcome(StackRecords.encode(rel))).isEqualTo(rel);
+        List<byte[]> both = StackRecords.encodeOutcomes(List.of(fin, rel));
+        assertThat(both).hasSize(1);
+        assertThat(StackRecords.decodeTxOutcomes(both.get(0)).outcomes()).containsExactly(fin, rel);
+        byte[] unknownKind = both.get(0).clone();
+        unknownKind[4] = 9; // the first outcome's kind
+        assertThat(reasonOf(() -> StackRecords.decodeTxOutcomes(unknownKind))).isEqualTo(Reason.UNKNOWN_TYPE);
         var applied = new StackRecords.TxApplied(List.of(Fixtures.transfer().txid(), Fixtures.finalityCertificate().txid()));
         assertThat(StackRecords.decodeTxApplied(StackRecords.encode(applied))).isEqualTo(applied);
         byte[] truncated = java.util.Arrays.copyOf(StackRecords.encode(applied), 4 + 32 + 5);
@@ -48,6 +53,31 @@ class StackRecordsTest {
         assertThat(StackRecords.decodeProposalRequest(StackRecords.encode(check))).isEqualTo(check);
         var checked = new StackRecords.Checked(1, 0, Fixtures.block1().hash(), true);
         assertThat(StackRecords.decodeProposalResponse(StackRecords.encode(checked))).isEqualTo(checked);
+    }
+
+    /** A list of outcomes longer than one record allows is split, in order, into records that each decode. */
+    @Test
+    void outcomesBeyondOneRecordAreSplitInOrder() {
+        List<StackRecords.TxOutcome> many = new java.util.ArrayList<>();
+        for (int i = 0; i < StackRecords.MAX_OUTCOMES + 5; i++) {
+            many.add(new StackRecords.Released(org.timecoin.protocol.crypto.Hashes.tagged(org.timecoin.protocol.crypto.HashTag.TX, new byte[] {(byte) i, (byte) (i >> 8)}), "LOCK_TIMEOUT"));
+        }
+        List<byte[]> records = StackRecords.encodeOutcomes(many);
+        assertThat(records).hasSize(2);
+        List<StackRecords.TxOutcome> decoded = new java.util.ArrayList<>();
+        for (byte[] r : records) decoded.addAll(StackRecords.decodeTxOutcomes(r).outcomes());
+        assertThat(decoded).isEqualTo(many);
+        // by bytes too: certificates of ~1 KiB each, more than 4 MiB of them
+        var fin = new StackRecords.Finalized(Fixtures.finalityCertificate());
+        int size = StackRecords.encode(fin).length - 4;
+        int perRecord = (StackRecords.MAX_OUTCOMES_BYTES - 4) / size;
+        assertThat(perRecord).isLessThan(StackRecords.MAX_OUTCOMES); // so the bytes, not the count, split this list
+        List<StackRecords.TxOutcome> big = java.util.Collections.nCopies(perRecord + 1, fin);
+        List<byte[]> split = StackRecords.encodeOutcomes(big);
+        assertThat(split).hasSize(2);
+        assertThat(split).allSatisfy(r -> assertThat(r.length).isLessThanOrEqualTo(StackRecords.MAX_OUTCOMES_BYTES));
+        assertThat(split.stream().mapToInt(r -> StackRecords.decodeTxOutcomes(r).outcomes().size()).sum()).isEqualTo(big.size());
+        assertThat(StackRecords.encodeOutcomes(List.of())).isEmpty();
     }
 
     @Test

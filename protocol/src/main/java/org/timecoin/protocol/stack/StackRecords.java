@@ -1,5 +1,6 @@
 package org.timecoin.protocol.stack;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import org.timecoin.protocol.codec.ProtocolException;
@@ -115,7 +116,53 @@ public final class StackRecords {
     public record Released(Hash txid, String reason) implements TxOutcome {
     }
 
+    /**
+     * One record of tx.finalized: the outcomes one consensus event produced (the tally of a vote batch, a lock timeout),
+     * in order: u32 n ‖ n × (u8 kind ‖ body), at most {@link #MAX_OUTCOMES} outcomes and {@link #MAX_OUTCOMES_BYTES}
+     * bytes ({@link #encodeOutcomes} splits a longer list). One record per event, not per transaction: a tally that
+     * finalized a thousand transactions is one message to hand to Kafka, not a thousand.
+     */
+    public record TxOutcomes(List<TxOutcome> outcomes) {
+        public TxOutcomes {
+            if (outcomes.size() > MAX_OUTCOMES) throw new IllegalArgumentException("at most " + MAX_OUTCOMES + " outcomes per record");
+            outcomes = List.copyOf(outcomes);
+        }
+    }
+
+    public static final int MAX_OUTCOMES = 10_000;
+    public static final int MAX_OUTCOMES_BYTES = 4 * 1024 * 1024;
+
+    /** A record of one outcome. */
     public static byte[] encode(TxOutcome o) {
+        return encodeOutcomes(List.of(o)).get(0);
+    }
+
+    /** The outcomes in order, in as few records as the limits allow (each outcome is at most 1 MiB, so each fits). */
+    public static List<byte[]> encodeOutcomes(List<? extends TxOutcome> outcomes) {
+        List<byte[]> records = new ArrayList<>();
+        List<byte[]> entries = new ArrayList<>();
+        int bytes = 4;
+        for (TxOutcome o : outcomes) {
+            byte[] entry = encodeOutcome(o);
+            if (!entries.isEmpty() && (entries.size() == MAX_OUTCOMES || bytes + entry.length > MAX_OUTCOMES_BYTES)) {
+                records.add(outcomesRecord(entries, bytes));
+                entries.clear();
+                bytes = 4;
+            }
+            entries.add(entry);
+            bytes += entry.length;
+        }
+        if (!entries.isEmpty()) records.add(outcomesRecord(entries, bytes));
+        return records;
+    }
+
+    private static byte[] outcomesRecord(List<byte[]> entries, int bytes) {
+        Writer w = new Writer(bytes);
+        w.list(entries, MAX_OUTCOMES, Writer::raw);
+        return w.toByteArray();
+    }
+
+    private static byte[] encodeOutcome(TxOutcome o) {
         Writer w = new Writer(256);
         if (o instanceof Finalized f) {
             w.u8(1);
@@ -125,18 +172,22 @@ public final class StackRecords {
             r.txid().write(w);
             w.string(r.reason(), 64);
         }
-        return w.toByteArray();
+        byte[] entry = w.toByteArray();
+        if (entry.length > Limits.MAX_SMALL_MESSAGE_BYTES) throw new IllegalArgumentException("outcome of " + entry.length + " bytes");
+        return entry;
     }
 
-    public static TxOutcome decodeTxOutcome(byte[] bytes) {
-        return Reader.decodeExactly(bytes, Limits.MAX_SMALL_MESSAGE_BYTES, r -> {
-            int kind = r.u8();
-            return switch (kind) {
-                case 1 -> new Finalized(FinalityCertificate.read(r));
-                case 2 -> new Released(Hash.read(r), r.string(64));
-                default -> throw new ProtocolException(Reason.UNKNOWN_TYPE, "tx outcome kind " + kind);
-            };
-        });
+    public static TxOutcomes decodeTxOutcomes(byte[] bytes) {
+        return Reader.decodeExactly(bytes, MAX_OUTCOMES_BYTES, r -> new TxOutcomes(r.list(MAX_OUTCOMES, StackRecords::readOutcome)));
+    }
+
+    private static TxOutcome readOutcome(Reader r) {
+        int kind = r.u8();
+        return switch (kind) {
+            case 1 -> new Finalized(FinalityCertificate.read(r));
+            case 2 -> new Released(Hash.read(r), r.string(64));
+            default -> throw new ProtocolException(Reason.UNKNOWN_TYPE, "tx outcome kind " + kind);
+        };
     }
 
     // ---- tx.applied (ledger → gateway) ----
