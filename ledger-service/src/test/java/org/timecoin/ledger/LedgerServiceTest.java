@@ -311,6 +311,9 @@ class LedgerServiceTest {
         publish("proposals.requests", StackRecords.encode(new StackRecords.CheckRequest(1, 0, block, built.certificates())));
         StackRecords.Checked checked = await("proposals.responses", r -> StackRecords.decodeProposalResponse(r) instanceof StackRecords.Checked c ? c : null);
         assertThat(checked.valid()).isTrue();
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString(); // how long each took, for the operator
+        assertThat(metrics).containsPattern("timecoin_ledger_proposal_seconds_count\\{work=\"build\"\\} [1-9]")
+                .containsPattern("timecoin_ledger_proposal_seconds_count\\{work=\"check\"\\} [1-9]");
 
         // read (and cache) the new output and the spent input before the block
         String newOutput = "/v1/ledger/utxos/" + payment.txid().hex() + "/0";
