@@ -78,6 +78,14 @@ public class CoreRunner {
             return size() > 100_000;
         }
     };
+    /** When each request to the ledger (build or check, by height and round) was sent; only the core's thread uses it. */
+    private final Map<String, Long> askedAt = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> e) {
+            return size() > 1_000;
+        }
+    };
+    private final Timer proposalAge;
     private long heightStartedAt = System.nanoTime();
     private volatile long height = -1;
     private volatile int round;
@@ -99,6 +107,8 @@ public class CoreRunner {
                 .publishPercentileHistogram().register(registry);
         blockTime = Timer.builder("timecoin_consensus_block").description("start of a height to its finalized block")
                 .publishPercentileHistogram().register(registry);
+        proposalAge = Timer.builder("timecoin_consensus_proposal_age").description("a proposal's age (from its timestamp) when this node's core gets it")
+                .publishPercentileHistogram().register(registry);
         registry.gauge("timecoin_consensus_height", this, r -> r.height);
         registry.gauge("timecoin_consensus_round", this, r -> r.round);
     }
@@ -110,6 +120,10 @@ public class CoreRunner {
                 if (event instanceof Event.LocalVerdicts v) {
                     long now = System.nanoTime();
                     for (Event.LocalVerdict lv : v.verdicts()) verdictAt.putIfAbsent(lv.txid(), now);
+                } else if (event instanceof Event.ProposalBuilt b) {
+                    answered("build", b.height(), b.round());
+                } else if (event instanceof Event.ProposalChecked c) {
+                    answered("check", c.height(), c.round());
                 }
                 List<StackRecords.TxOutcome> outcomes = new ArrayList<>();
                 for (Action a : core.handle(event)) execute(a, outcomes);
@@ -124,6 +138,14 @@ public class CoreRunner {
                 LOG.errorf(e, "consensus core failed on %s", event.getClass().getSimpleName());
             }
         });
+    }
+
+    /** A ledger's answer came: how long the request waited for it (Kafka both ways, the ledger's queue and work). */
+    private void answered(String work, long height, int round) {
+        Long t0 = askedAt.remove(work + " " + height + " " + round);
+        if (t0 == null) return;
+        Timer.builder("timecoin_consensus_ledger_answer").description("a proposal request to the ledger until its answer").tag("work", work)
+                .publishPercentileHistogram().register(registry).record(Duration.ofNanos(System.nanoTime() - t0));
     }
 
     /** The value of one of this runner's counters. */
@@ -146,9 +168,13 @@ public class CoreRunner {
         } else if (a instanceof Action.ScheduleTimer t) {
             timers.schedule(() -> submit(new Event.TimerFired(t.timer())), t.delayMillis(), TimeUnit.MILLISECONDS);
         } else if (a instanceof Action.BuildProposal b) {
+            askedAt.put("build " + b.height() + " " + b.round(), System.nanoTime());
             send(proposalRequests, b.height(), StackRecords.encode(new StackRecords.BuildRequest(b.height(), b.round(), b.previousHash(),
                     b.previousTimestampMillis(), identity.key().publicKey())));
         } else if (a instanceof Action.CheckProposal c) {
+            askedAt.put("check " + c.height() + " " + c.round(), System.nanoTime());
+            // how old the leader's proposal is when it reaches this node's core (its timestamp is the leader's clock)
+            proposalAge.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - c.block().header().timestampMillis())));
             send(proposalRequests, c.height(), StackRecords.encode(new StackRecords.CheckRequest(c.height(), c.round(), c.block(), c.certificates())));
         } else if (a instanceof Action.BlockFinalized f) {
             send(blocksFinalized, f.block().height(), StackRecords.encode(new StackRecords.FinalizedBlock(f.block(), f.certificate())));

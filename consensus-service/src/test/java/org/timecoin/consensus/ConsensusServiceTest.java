@@ -160,6 +160,10 @@ class ConsensusServiceTest {
         }
         given().get("/v1/consensus/status").then().statusCode(200).body("validators", hasSize(4)).body("height", greaterThanOrEqualTo(1))
                 .body("votes.blocksFinalized", greaterThanOrEqualTo(1.0f));
+        // the ledger's answer to the check was timed, and the proposal's age when it reached the core
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).containsPattern("timecoin_consensus_ledger_answer_seconds_count\\{work=\"check\"\\} [1-9]")
+                .containsPattern("timecoin_consensus_proposal_age_seconds_count [1-9]");
     }
 
     @Test
