@@ -126,9 +126,13 @@ public class CoreRunner {
                     answered("check", c.height(), c.round());
                 }
                 List<StackRecords.TxOutcome> outcomes = new ArrayList<>();
-                for (Action a : core.handle(event)) execute(a, outcomes);
-                // one event's outcomes (a tally can finalize a whole vote batch) go out as one record, not one per transaction
-                for (byte[] record : StackRecords.encodeOutcomes(outcomes)) txFinalized.send(record);
+                try {
+                    for (Action a : core.handle(event)) execute(a, outcomes);
+                } finally {
+                    // one event's outcomes (a tally can finalize a whole vote batch) go out as one record, not one per
+                    // transaction; even if a later action failed, since the core has already counted them
+                    for (byte[] record : StackRecords.encodeOutcomes(outcomes)) txFinalized.send(record);
+                }
                 int r = core.round();
                 if (r > round && core.height() == height) roundChanges.increment();
                 if (core.height() != height) heightStartedAt = System.nanoTime();
