@@ -176,13 +176,18 @@ public class LedgerStore {
     }
 
     private static Optional<Tip> tip(Connection c, boolean forUpdate) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT applied_height, tip_hash, tip_timestamp, set_epoch, utxo_commitment FROM chain_state"
-                + (forUpdate ? " FOR UPDATE" : ""))) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + TIP_COLUMNS + " FROM chain_state" + (forUpdate ? " FOR UPDATE" : ""))) {
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) return Optional.empty();
-                return Optional.of(new Tip(rs.getLong(1), new Hash(rs.getBytes(2)), rs.getLong(3), rs.getLong(4), new Hash(rs.getBytes(5))));
+                return rs.next() ? Optional.of(tipOf(rs)) : Optional.empty();
             }
         }
+    }
+
+    private static final String TIP_COLUMNS = "applied_height, tip_hash, tip_timestamp, set_epoch, utxo_commitment";
+
+    /** The tip from a row whose first columns are {@link #TIP_COLUMNS}. */
+    private static Tip tipOf(ResultSet rs) throws SQLException {
+        return new Tip(rs.getLong(1), new Hash(rs.getBytes(2)), rs.getLong(3), rs.getLong(4), new Hash(rs.getBytes(5)));
     }
 
     /** The validator set for block {@code height} (registrations applied so far), with the stored epoch. */
@@ -1019,12 +1024,10 @@ public class LedgerStore {
      */
     public Optional<ChainSummary> chainSummary() {
         return inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT applied_height, tip_hash, tip_timestamp, set_epoch, utxo_commitment,"
-                    + " (SELECT COALESCE(SUM(amount), 0) FROM utxo WHERE created_height IS NOT NULL AND state <> 4) FROM chain_state");
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + TIP_COLUMNS
+                    + ", (SELECT COALESCE(SUM(amount), 0) FROM utxo WHERE created_height IS NOT NULL AND state <> 4) FROM chain_state");
                  ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) return Optional.empty();
-                Tip tip = new Tip(rs.getLong(1), new Hash(rs.getBytes(2)), rs.getLong(3), rs.getLong(4), new Hash(rs.getBytes(5)));
-                return Optional.of(new ChainSummary(tip, rs.getLong(6)));
+                return rs.next() ? Optional.of(new ChainSummary(tipOf(rs), rs.getLong(6))) : Optional.empty();
             }
         });
     }
