@@ -704,9 +704,14 @@ class LedgerServiceTest {
     }
 
     static double parked(String topic, String reason) {
+        return counterSum("timecoin_ledger_records_rejected_total", "reason=\"" + reason + "\"", "topic=\"" + topic + "\"");
+    }
+
+    /** The sum of a labelled counter's series that carry all of {@code labels}, as /q/metrics shows them now. */
+    static double counterSum(String name, String... labels) {
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        return metrics.lines().filter(l -> l.startsWith("timecoin_ledger_records_rejected_total{") && l.contains("reason=\"" + reason + "\"")
-                && l.contains("topic=\"" + topic + "\"")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return metrics.lines().filter(l -> l.startsWith(name + "{") && java.util.Arrays.stream(labels).allMatch(l::contains))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     /** A count query's result, read on {@code c}. */
@@ -724,8 +729,7 @@ class LedgerServiceTest {
     static final String WAITING_ON_A_ROW = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'transactionid'";
 
     static double orphansExpired() {
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        return metrics.lines().filter(l -> l.startsWith("timecoin_ledger_orphans_expired_total{")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return counterSum("timecoin_ledger_orphans_expired_total");
     }
 
     /**
