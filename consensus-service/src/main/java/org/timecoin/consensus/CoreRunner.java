@@ -3,6 +3,7 @@ package org.timecoin.consensus;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,7 @@ import org.timecoin.consensus.core.Action;
 import org.timecoin.consensus.core.ConsensusCore;
 import org.timecoin.consensus.core.CoreConfig;
 import org.timecoin.consensus.core.Event;
+import org.timecoin.consensus.core.EventQueue;
 import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.stack.StackRecords;
 
@@ -36,7 +38,7 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
- * Owns the consensus core on one thread ("consensus-core"): every event is enqueued here and handled in order, and
+ * Owns the consensus core on one thread ("consensus-core"): every event is enqueued here and handled in its lane's order, and
  * the core's actions are carried out on that same thread, in order — a signed message is committed to PostgreSQL
  * before it is handed to Kafka. Timers only enqueue events. Nothing here runs on a Vert.x event loop.
  */
@@ -47,6 +49,8 @@ public class CoreRunner {
 
     private final ExecutorService loop = Executors.newSingleThreadExecutor(r -> new Thread(r, "consensus-core"));
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "consensus-timers"));
+    private final EventQueue inbox = new EventQueue();
+    private final Map<EventQueue.Lane, Timer> queueWait = new EnumMap<>(EventQueue.Lane.class);
     private final ConsensusCore core;
     private final NodeIdentity identity;
     private final SignedMessageStore store;
@@ -109,39 +113,54 @@ public class CoreRunner {
                 .publishPercentileHistogram().register(registry);
         proposalAge = Timer.builder("timecoin_consensus_proposal_age").description("a proposal's age (from its timestamp) when this node's core gets it")
                 .publishPercentileHistogram().register(registry);
+        for (EventQueue.Lane lane : EventQueue.Lane.values()) {
+            queueWait.put(lane, Timer.builder("timecoin_consensus_queue_wait").description("an event's wait in the core's inbox, by lane")
+                    .tag("lane", lane.name().toLowerCase()).publishPercentileHistogram().register(registry));
+        }
+        registry.gauge("timecoin_consensus_queue_depth", inbox, EventQueue::size);
         registry.gauge("timecoin_consensus_height", this, r -> r.height);
         registry.gauge("timecoin_consensus_round", this, r -> r.round);
     }
 
-    /** Enqueues an event for the core (any thread). */
+    /**
+     * Enqueues an event for the core (any thread). Each call queues one event and schedules one turn of the core's
+     * thread, which takes the next event by lane ({@link EventQueue}): block progress before transaction votes.
+     */
     public void submit(Event event) {
-        loop.execute(() -> {
-            try {
-                if (event instanceof Event.LocalVerdicts v) {
-                    long now = System.nanoTime();
-                    for (Event.LocalVerdict lv : v.verdicts()) verdictAt.putIfAbsent(lv.txid(), now);
-                } else if (event instanceof Event.ProposalBuilt b) {
-                    answered("build", b.height(), b.round());
-                } else if (event instanceof Event.ProposalChecked c) {
-                    answered("check", c.height(), c.round());
-                }
-                List<StackRecords.TxOutcome> outcomes = new ArrayList<>();
-                try {
-                    for (Action a : core.handle(event)) execute(a, outcomes);
-                } finally {
-                    // one event's outcomes (a tally can finalize a whole vote batch) go out as one record, not one per
-                    // transaction; even if a later action failed, since the core has already counted them
-                    for (byte[] record : StackRecords.encodeOutcomes(outcomes)) txFinalized.send(record);
-                }
-                int r = core.round();
-                if (r > round && core.height() == height) roundChanges.increment();
-                if (core.height() != height) heightStartedAt = System.nanoTime();
-                height = core.height();
-                round = r;
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "consensus core failed on %s", event.getClass().getSimpleName());
+        inbox.add(event, System.nanoTime());
+        loop.execute(this::handleNext);
+    }
+
+    private void handleNext() {
+        EventQueue.Queued queued = inbox.poll();
+        if (queued == null) return; // one turn per queued event: never empty here
+        Event event = queued.event();
+        queueWait.get(queued.lane()).record(System.nanoTime() - queued.queuedAtNanos(), TimeUnit.NANOSECONDS);
+        try {
+            if (event instanceof Event.LocalVerdicts v) {
+                long now = System.nanoTime();
+                for (Event.LocalVerdict lv : v.verdicts()) verdictAt.putIfAbsent(lv.txid(), now);
+            } else if (event instanceof Event.ProposalBuilt b) {
+                answered("build", b.height(), b.round());
+            } else if (event instanceof Event.ProposalChecked c) {
+                answered("check", c.height(), c.round());
             }
-        });
+            List<StackRecords.TxOutcome> outcomes = new ArrayList<>();
+            try {
+                for (Action a : core.handle(event)) execute(a, outcomes);
+            } finally {
+                // one event's outcomes (a tally can finalize a whole vote batch) go out as one record, not one per
+                // transaction; even if a later action failed, since the core has already counted them
+                for (byte[] record : StackRecords.encodeOutcomes(outcomes)) txFinalized.send(record);
+            }
+            int r = core.round();
+            if (r > round && core.height() == height) roundChanges.increment();
+            if (core.height() != height) heightStartedAt = System.nanoTime();
+            height = core.height();
+            round = r;
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "consensus core failed on %s", event.getClass().getSimpleName());
+        }
     }
 
     /** A ledger's answer came: how long the request waited for it (Kafka both ways, the ledger's queue and work). */

@@ -163,7 +163,10 @@ class ConsensusServiceTest {
         // the ledger's answer to the check was timed, and the proposal's age when it reached the core
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).containsPattern("timecoin_consensus_ledger_answer_seconds_count\\{work=\"check\"\\} [1-9]")
-                .containsPattern("timecoin_consensus_proposal_age_seconds_count [1-9]");
+                .containsPattern("timecoin_consensus_proposal_age_seconds_count [1-9]")
+                // every event waited in the block lane of the core's inbox (no vote batch in this test)
+                .containsPattern("timecoin_consensus_queue_wait_seconds_count\\{lane=\"block\"\\} [1-9]")
+                .contains("timecoin_consensus_queue_depth");
     }
 
     @Test

@@ -338,6 +338,49 @@ class ConsensusCoreTest {
         assertThat(core.handle(new Event.TimerFired(Timer.txLock(TX)))).containsExactly(new Action.TxReleased(TX, Action.ReleaseReason.LOCK_TIMEOUT));
     }
 
+    /** Drains the queue through the core, one event at a time as the service's thread does; the actions in order. */
+    static List<Action> drain(EventQueue inbox, ConsensusCore core) {
+        List<Action> out = new ArrayList<>();
+        for (EventQueue.Queued q = inbox.poll(); q != null; q = inbox.poll()) out.addAll(core.handle(q.event()));
+        return out;
+    }
+
+    @Test
+    void aProposalQueuedBehindVoteBatchesIsHandledFirstAndALockTimerStaysBehindTheVotesBeforeIt() {
+        ConsensusCore core = started(follower());
+        core.handle(new Event.LocalVerdicts(List.of(new Event.LocalVerdict(TX, TxVerdict.APPROVE))));
+        EventQueue inbox = new EventQueue();
+        List<KeyPair> voters = keys.stream().filter(k -> !k.equals(follower())).toList();
+        inbox.add(new Event.VotesVerified(vote(voters.get(0), TxVerdict.APPROVE)), 1);
+        inbox.add(new Event.VotesVerified(vote(voters.get(1), TxVerdict.APPROVE)), 2);
+        // the lock's timer fires while the quorum's votes still wait: they were queued first, so they count first
+        inbox.add(new Event.TimerFired(Timer.txLock(TX)), 3);
+        Block b = block(leader(0), 2_000);
+        inbox.add(new Event.MessageVerified(prePrepare(leader(0), 0, b, List.of())), 4);
+        assertThat(inbox.size()).isEqualTo(4);
+
+        List<Action> out = drain(inbox, core);
+        assertThat(out.get(0)).isInstanceOf(Action.CheckProposal.class);
+        assertThat(only(out, Action.TxFinalized.class)).hasSize(1);
+        assertThat(only(out, Action.TxReleased.class)).isEmpty();
+        assertThat(out.indexOf(only(out, Action.CheckProposal.class).get(0))).isLessThan(out.indexOf(only(out, Action.TxFinalized.class).get(0)));
+        assertThat(inbox.size()).isZero();
+    }
+
+    @Test
+    void everyKindOfEventHasItsLane() {
+        Hash h = Hashes.tagged(HashTag.BLOCK, new byte[] {1});
+        assertThat(EventQueue.laneOf(new Event.VotesVerified(vote(keys.get(1), TxVerdict.APPROVE)))).isEqualTo(EventQueue.Lane.TX);
+        assertThat(EventQueue.laneOf(new Event.LocalVerdicts(List.of()))).isEqualTo(EventQueue.Lane.TX);
+        assertThat(EventQueue.laneOf(new Event.TimerFired(Timer.txLock(TX)))).isEqualTo(EventQueue.Lane.TX);
+        assertThat(EventQueue.laneOf(new Event.TimerFired(Timer.roundTimeout(1, 0)))).isEqualTo(EventQueue.Lane.BLOCK);
+        assertThat(EventQueue.laneOf(new Event.TimerFired(Timer.proposalDue(1)))).isEqualTo(EventQueue.Lane.BLOCK);
+        assertThat(EventQueue.laneOf(new Event.BlockApplied(0, h, 1, set))).isEqualTo(EventQueue.Lane.BLOCK);
+        assertThat(EventQueue.laneOf(new Event.ProposalChecked(1, 0, h, true))).isEqualTo(EventQueue.Lane.BLOCK);
+        assertThat(EventQueue.laneOf(new Event.ProposalBuilt(1, 0, block(leader(0), 2_000), List.of()))).isEqualTo(EventQueue.Lane.BLOCK);
+        assertThat(EventQueue.laneOf(new Event.MessageVerified(roundChange(keys.get(1), 1)))).isEqualTo(EventQueue.Lane.BLOCK);
+    }
+
     @Test
     void votesOfOutsidersAreNotCounted() {
         ConsensusCore core = started(keys.get(0));
