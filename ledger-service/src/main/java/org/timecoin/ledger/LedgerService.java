@@ -3,6 +3,7 @@ package org.timecoin.ledger;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.Collection;
 import java.util.List;
@@ -437,25 +438,43 @@ public class LedgerService {
 
     // ---- proposals ----
 
+    /**
+     * One poll of requests from this node's consensus. Only those of the latest (height, round) in the poll are
+     * answered: the consensus asks in (height, round) order and ignores answers for a round it has left, so under load,
+     * when requests queue up behind a slow build or check, working the older ones only delayed the one that counts.
+     */
     @Incoming("proposals-requests")
     @Blocking
-    public void onProposalRequest(byte[] value) {
-        StackRecords.ProposalRequest request;
-        try {
-            request = StackRecords.decodeProposalRequest(value);
-        } catch (ProtocolException e) {
-            rejected("proposals.requests", e.reason().name(), value);
-            return;
+    public void onProposalRequests(List<byte[]> values) {
+        List<StackRecords.ProposalRequest> requests = new ArrayList<>(values.size());
+        for (byte[] value : values) {
+            try {
+                requests.add(StackRecords.decodeProposalRequest(value));
+            } catch (ProtocolException e) {
+                rejected("proposals.requests", e.reason().name(), value);
+            }
         }
-        byte[] key;
+        List<StackRecords.ProposalRequest> current = latestRound(requests);
+        if (current.size() < requests.size()) registry.counter("timecoin_ledger_proposal_requests_skipped").increment(requests.size() - current.size());
+        for (StackRecords.ProposalRequest request : current) answer(request);
+    }
+
+    /** The requests of the latest (height, round) among {@code requests}, in their order. */
+    static List<StackRecords.ProposalRequest> latestRound(List<StackRecords.ProposalRequest> requests) {
+        Comparator<StackRecords.ProposalRequest> byRound = Comparator.comparingLong(StackRecords.ProposalRequest::height)
+                .thenComparingInt(StackRecords.ProposalRequest::round);
+        StackRecords.ProposalRequest latest = requests.stream().max(byRound).orElse(null);
+        return requests.stream().filter(r -> byRound.compare(r, latest) == 0).toList();
+    }
+
+    private void answer(StackRecords.ProposalRequest request) {
+        byte[] key = ByteBuffer.allocate(8).putLong(request.height()).array();
         StackRecords.ProposalResponse response;
         long t0 = System.nanoTime();
         if (request instanceof StackRecords.BuildRequest b) {
-            key = ByteBuffer.allocate(8).putLong(b.height()).array();
             response = buildProposal(b);
         } else {
             StackRecords.CheckRequest c = (StackRecords.CheckRequest) request;
-            key = ByteBuffer.allocate(8).putLong(c.height()).array();
             String why = durably(() -> store.checkBlock(chainId(), c.block(), c.certificates()));
             if (why != null) LOG.infof("proposal %s for height %d round %d refused: %s", c.block().hash(), c.height(), c.round(), why);
             response = new StackRecords.Checked(c.height(), c.round(), c.block().hash(), why == null);

@@ -278,6 +278,9 @@ public final class StackRecords {
     // ---- proposals.requests (consensus → ledger) and proposals.responses (ledger → consensus) ----
 
     public sealed interface ProposalRequest permits BuildRequest, CheckRequest {
+        long height();
+
+        int round();
     }
 
     /** kind 1: build a block: u64 height ‖ u32 round ‖ previous hash ‖ u64 previous timestamp ‖ proposer key. */
