@@ -11,6 +11,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.timecoin.protocol.codec.Hex;
 import org.timecoin.protocol.crypto.Ed25519Keys;
+import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.crypto.PublicKey;
 import org.timecoin.protocol.crypto.Signature;
 
@@ -36,6 +37,30 @@ class CryptoTest {
         String notOnCurveOrNonCanonical = "ff".repeat(32);
         for (String bad : new String[] {identity, notOnCurveOrNonCanonical, "00".repeat(32)}) {
             assertThat(Ed25519Keys.verify(PublicKey.fromHex(bad), new byte[0], sig)).as(bad).isFalse();
+        }
+    }
+
+    /** The eight points of small order (and their non-canonical encodings): anyone could sign for such a key. */
+    static final String[] SMALL_ORDER_KEYS = {
+            "01" + "00".repeat(31), // identity
+            "ec" + "ff".repeat(30) + "7f", // order 2
+            "00".repeat(32), "00".repeat(31) + "80", // order 4
+            "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05", // order 8
+            "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+            "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+            "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+            "ed" + "ff".repeat(30) + "7f", "ee" + "ff".repeat(30) + "7f"}; // p and p + 1: non-canonical 0 and 1
+
+    @Test
+    void everySmallOrderKeyIsRefusedEvenWithASignatureThatWouldSatisfyTheEquation() {
+        // for the identity key, [k]A is the identity whatever k is, so R = [S]B with any S satisfies [S]B = R + [k]A:
+        // here S = 1 and R = B (the base point's encoding), a "signature" anyone can make for any message
+        String basePoint = "5866666666666666666666666666666666666666666666666666666666666666";
+        Signature forged = Signature.fromHex(basePoint + "01" + "00".repeat(31));
+        assertThat(Ed25519Keys.verify(PublicKey.fromHex("01" + "00".repeat(31)), new byte[] {1, 2, 3}, forged)).isFalse();
+        for (String key : SMALL_ORDER_KEYS) {
+            assertThat(Ed25519Keys.verify(PublicKey.fromHex(key), new byte[0], Signature.fromHex(SIG))).as(key).isFalse();
+            assertThat(Ed25519Keys.verifyRemembered(PublicKey.fromHex(key), Hash.ZERO, forged)).as(key).isFalse();
         }
     }
 

@@ -78,7 +78,7 @@ public final class Ed25519Keys {
         return new KeyPair(Hashes.tagged(HashTag.DEV_KEY, s, new byte[] {0}, l, new byte[] {0}, i).toByteArray());
     }
 
-    /** Strict RFC 8032 verification (rejects non-canonical S and invalid key encodings); never throws. */
+    /** Strict RFC 8032 verification (rejects non-canonical S, invalid key encodings and small-order keys); never throws. */
     public static boolean verify(PublicKey key, byte[] message, Signature signature) {
         Ed25519.PublicPoint point = key.point();
         return point != null && Ed25519.verify(signature.unsafeBytes(), 0, point, message, 0, message.length);
