@@ -61,6 +61,8 @@ public final class ConsensusCore {
     private ValidatorSet set;
     private int round;
     private boolean started;
+    private int startExponent; // of this height's round timeouts, from the heights before it
+    private boolean lateRoundSeen; // a round of this height was left before its proposal, build or check came
     private Block finalizedBlock; // this height's block, once final
     private MessageStore store = new MessageStore();
     private final Map<Integer, Proposal> proposalByRound = new HashMap<>();
@@ -161,6 +163,7 @@ public final class ConsensusCore {
         set = nextSet;
         round = 0;
         started = false;
+        lateRoundSeen = false;
         finalizedBlock = null;
         store = new MessageStore();
         proposalByRound.clear();
@@ -306,6 +309,7 @@ public final class ConsensusCore {
     }
 
     private void onPrePrepare(SignedConsensusMessage m, PrePrepare p, List<Action> out) {
+        if (p.round() < round && p.signer().equals(leader(p.round())) && !proposalByRound.containsKey(p.round())) lateRoundSeen = true;
         if (p.round() < round || !p.signer().equals(leader(p.round()))) return;
         if (!recordOrReport(m, out)) return;
         if (proposalByRound.containsKey(p.round())) return; // seen already
@@ -370,6 +374,7 @@ public final class ConsensusCore {
 
     private void onProposalChecked(Event.ProposalChecked e, List<Action> out) {
         if (e.height() != height || finalized() || !e.valid()) return;
+        if (e.round() < round) lateRoundSeen = true;
         validHashes.add(e.blockHash());
         Proposal p = proposalByRound.get(round);
         if (e.round() == round && p != null && p.block().hash().equals(e.blockHash())) sendPrepare(round, e.blockHash(), out);
@@ -418,6 +423,15 @@ public final class ConsensusCore {
 
     private void finalize(Block block, CommitCertificate certificate, List<Action> out) {
         finalizedBlock = block;
+        // A height whose rounds timed out while their work was still coming (a proposal, build or check that came after
+        // its round was left) had timeouts too short for the current load: under load a proposal's build, relay and
+        // checks outlast the base timeout, and every failed round costs a new, bigger proposal. So the next height's
+        // first round waits twice as long; a height final in its first round steps back down. Round changes without
+        // such a sign (a leader that crashed or proposed an invalid block) change nothing: longer timeouts would only
+        // slow the skipping of faulty leaders. One step per height, at most maxStartExponent. Timeouts never touch
+        // safety; validators that saw different signs just wait differently long.
+        if (certificate.round() == 0) startExponent = Math.max(0, startExponent - 1);
+        else if (lateRoundSeen) startExponent = Math.min(startExponent + 1, config.maxStartExponent());
         for (Transaction tx : block.transactions()) txFinality.markFinal(tx.txid());
         out.add(new Action.BlockFinalized(block, certificate));
     }
@@ -430,7 +444,7 @@ public final class ConsensusCore {
                 if (t.height() != height || started || finalized()) return;
                 started = true;
                 if (round == 0) {
-                    out.add(new Action.ScheduleTimer(Timer.roundTimeout(height, 0), config.roundTimeoutMillis(0)));
+                    out.add(new Action.ScheduleTimer(Timer.roundTimeout(height, 0), config.roundTimeoutMillis(startExponent)));
                     if (leader(0).equals(self.publicKey())) propose(0, out);
                 }
             }
@@ -445,7 +459,7 @@ public final class ConsensusCore {
         if (r <= round) return;
         round = r;
         started = true;
-        out.add(new Action.ScheduleTimer(Timer.roundTimeout(height, r), config.roundTimeoutMillis(r)));
+        out.add(new Action.ScheduleTimer(Timer.roundTimeout(height, r), config.roundTimeoutMillis(startExponent + r)));
         if (sendRoundChange && set.isVoter(self.publicKey())) {
             SignedConsensusMessage rc = sign(new RoundChange(chainId, height, r, self.publicKey(), prepared), null, out);
             if (rc != null) store.add(rc);
@@ -487,6 +501,7 @@ public final class ConsensusCore {
     }
 
     private void onProposalBuilt(Event.ProposalBuilt e, List<Action> out) {
+        if (e.height() == height && e.round() < round) lateRoundSeen = true;
         if (e.height() != height || e.round() != round || finalized() || !leader(round).equals(self.publicKey())) return;
         if (round > 0 && highestPrepared(store.messages(round, ConsensusMessage.TYPE_ROUND_CHANGE)) != null) return;
         signProposal(round, e.block(), e.certificates(), out);

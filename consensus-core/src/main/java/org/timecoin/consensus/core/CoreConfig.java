@@ -1,7 +1,9 @@
 package org.timecoin.consensus.core;
 
 /**
- * Timing and memory bounds of the core. Round timeout of round r = baseRoundTimeout × 2^min(r, maxBackoffExponent).
+ * Timing and memory bounds of the core. Round timeout of round r at a height = baseRoundTimeout × 2^min(s + r,
+ * maxBackoffExponent), where s, the height's starting exponent, is carried over from the heights before it (see
+ * {@link ConsensusCore}) and is at most {@link #maxStartExponent()}.
  */
 public record CoreConfig(long blockIntervalMillis, long baseRoundTimeoutMillis, int maxBackoffExponent, long txLockTimeoutMillis,
                          int maxFutureHeights, int maxFutureRounds, int maxBufferedPerSender, int maxTrackedTransactions,
@@ -15,7 +17,13 @@ public record CoreConfig(long blockIntervalMillis, long baseRoundTimeoutMillis, 
         return new CoreConfig(2_000, 1_000, 6, 30_000, 2, 10, 64, 200_000, 1_000);
     }
 
-    public long roundTimeoutMillis(int round) {
-        return baseRoundTimeoutMillis << Math.min(round, maxBackoffExponent);
+    /** The round timeout for backoff exponent {@code exponent} (a height's starting exponent plus its round). */
+    public long roundTimeoutMillis(int exponent) {
+        return baseRoundTimeoutMillis << Math.min(exponent, maxBackoffExponent);
+    }
+
+    /** How far a height's first round timeout may start above the base: half the backoff (8× with the default 6). */
+    public int maxStartExponent() {
+        return maxBackoffExponent / 2;
     }
 }

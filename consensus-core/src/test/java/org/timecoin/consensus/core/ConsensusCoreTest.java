@@ -427,17 +427,73 @@ class ConsensusCoreTest {
         List<Event.BlockSynced> out = new ArrayList<>();
         Hash previous = GENESIS;
         for (int h = 1; h <= n; h++) {
-            List<Transaction> txs = new ArrayList<>(List.of(Transaction.reward(h, RewardSplit.split(RewardSplit.blockReward(Amount.ZERO), s, keys.get(0).publicKey()))));
-            if (h == extraAt) txs.add(extra);
-            Block b = new Block(new BlockHeader(CHAIN, h, previous, Block.merkleRoot(txs), 1_000 + h, 0, keys.get(0).publicKey()), txs);
-            List<CommitCertificate.Seal> seals = new ArrayList<>();
-            for (KeyPair k : keys.subList(0, 3)) {
-                seals.add(new CommitCertificate.Seal(k.publicKey(), SignedConsensusMessage.sign(new ConsensusMessage.Commit(CHAIN, h, 0, k.publicKey(), b.hash()), k).signature()));
-            }
-            out.add(new Event.BlockSynced(b, new CommitCertificate(CHAIN, h, 0, b.hash(), seals)));
-            previous = b.hash();
+            out.add(sealed(s, h, previous, 0, h == extraAt ? extra : null));
+            previous = out.get(out.size() - 1).block().hash();
         }
         return out;
+    }
+
+    /** Block {@code h} on {@code previous}, finalized in {@code round}: sealed by three of the four. */
+    Event.BlockSynced sealed(ValidatorSet s, long h, Hash previous, int round, Transaction extra) {
+        List<Transaction> txs = new ArrayList<>(List.of(Transaction.reward(h, RewardSplit.split(RewardSplit.blockReward(Amount.ZERO), s, keys.get(0).publicKey()))));
+        if (extra != null) txs.add(extra);
+        Block b = new Block(new BlockHeader(CHAIN, h, previous, Block.merkleRoot(txs), 1_000 + h, round, keys.get(0).publicKey()), txs);
+        List<CommitCertificate.Seal> seals = new ArrayList<>();
+        for (KeyPair k : keys.subList(0, 3)) {
+            seals.add(new CommitCertificate.Seal(k.publicKey(), SignedConsensusMessage.sign(new ConsensusMessage.Commit(CHAIN, h, round, k.publicKey(), b.hash()), k).signature()));
+        }
+        return new Event.BlockSynced(b, new CommitCertificate(CHAIN, h, round, b.hash(), seals));
+    }
+
+    @Test
+    void aHeightWhoseRoundsTimedOutBeforeTheirWorkCameStartsTheNextWithTwiceTheTimeoutAndQuickHeightsStepBackDown() {
+        ConsensusCore core = started(follower());
+        // per height: the round its block was final in, whether a round was left before its work came (here: a valid
+        // check of round 0 that came in round 1), and the next height's first round timeout (base 1 s, at most 8×)
+        int[] finalizedInRound = {2, 1, 5, 1, 1, 0, 0, 0, 1, 0};
+        boolean[] late = {true, true, true, true, false, false, false, false, false, false};
+        long[] nextHeightsFirstTimeout = {2_000, 4_000, 8_000, 8_000, 8_000, 4_000, 2_000, 1_000, 1_000, 1_000};
+        Hash previous = GENESIS;
+        for (int i = 0; i < finalizedInRound.length; i++) {
+            long h = i + 1;
+            if (finalizedInRound[i] > 0) {
+                List<Action> roundChange = core.handle(new Event.TimerFired(Timer.roundTimeout(h, 0)));
+                if (h == 3) { // round 1 doubles the height's starting timeout (4 s)
+                    assertThat(only(roundChange, Action.ScheduleTimer.class)).contains(new Action.ScheduleTimer(Timer.roundTimeout(3, 1), 8_000));
+                }
+                if (late[i]) core.handle(new Event.ProposalChecked(h, 0, Hashes.tagged(HashTag.BLOCK, new byte[] {(byte) h}), true));
+            }
+            Event.BlockSynced b = sealed(set, h, previous, finalizedInRound[i], null);
+            assertThat(finalizedHeights(core.handle(b))).containsExactly(h);
+            core.handle(new Event.BlockApplied(h, b.block().hash(), b.block().header().timestampMillis(), set));
+            List<Action> start = core.handle(new Event.TimerFired(Timer.proposalDue(h + 1)));
+            assertThat(only(start, Action.ScheduleTimer.class)).as("height %d", h + 1)
+                    .contains(new Action.ScheduleTimer(Timer.roundTimeout(h + 1, 0), nextHeightsFirstTimeout[i]));
+            previous = b.block().hash();
+        }
+    }
+
+    @Test
+    void aProposalThatComesAfterItsRoundWasLeftIsASignOfLoadButOneAlreadySeenIsNot() {
+        ConsensusCore core = started(follower());
+        Block b = block(leader(0), 2_000);
+        SignedConsensusMessage proposal = prePrepare(leader(0), 0, b, List.of());
+        msg(core, proposal); // on time
+        core.handle(new Event.TimerFired(Timer.roundTimeout(1, 0)));
+        msg(core, proposal); // a relayed copy after the round was left
+        Event.BlockSynced sealedInRound1 = sealed(set, 1, GENESIS, 1, null);
+        core.handle(sealedInRound1);
+        core.handle(new Event.BlockApplied(1, sealedInRound1.block().hash(), 1_001, set));
+        assertThat(only(core.handle(new Event.TimerFired(Timer.proposalDue(2))), Action.ScheduleTimer.class))
+                .contains(new Action.ScheduleTimer(Timer.roundTimeout(2, 0), 1_000));
+
+        ConsensusCore late = started(follower());
+        late.handle(new Event.TimerFired(Timer.roundTimeout(1, 0)));
+        msg(late, proposal); // first seen after its round was left
+        late.handle(sealedInRound1);
+        late.handle(new Event.BlockApplied(1, sealedInRound1.block().hash(), 1_001, set));
+        assertThat(only(late.handle(new Event.TimerFired(Timer.proposalDue(2))), Action.ScheduleTimer.class))
+                .contains(new Action.ScheduleTimer(Timer.roundTimeout(2, 0), 2_000));
     }
 
     static List<Long> finalizedHeights(List<Action> actions) {
