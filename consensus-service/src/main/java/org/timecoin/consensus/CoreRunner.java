@@ -93,6 +93,7 @@ public class CoreRunner {
     private long heightStartedAt = System.nanoTime();
     private volatile long height = -1;
     private volatile int round;
+    private volatile int timeoutStep;
 
     public CoreRunner(NodeIdentity identity, SignedMessageStore store, MeterRegistry registry, ConsensusSettings settings) {
         this.identity = identity;
@@ -120,6 +121,7 @@ public class CoreRunner {
         registry.gauge("timecoin_consensus_queue_depth", inbox, EventQueue::size);
         registry.gauge("timecoin_consensus_height", this, r -> r.height);
         registry.gauge("timecoin_consensus_round", this, r -> r.round);
+        registry.gauge("timecoin_consensus_timeout_step", this, r -> r.timeoutStep);
     }
 
     /**

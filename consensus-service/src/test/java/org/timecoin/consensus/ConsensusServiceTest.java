@@ -166,7 +166,7 @@ class ConsensusServiceTest {
                 .containsPattern("timecoin_consensus_proposal_age_seconds_count [1-9]")
                 // every event waited in the block lane of the core's inbox (no vote batch in this test)
                 .containsPattern("timecoin_consensus_queue_wait_seconds_count\\{lane=\"block\"\\} [1-9]")
-                .contains("timecoin_consensus_queue_depth");
+                .contains("timecoin_consensus_queue_depth").contains("timecoin_consensus_timeout_step 0.0");
     }
 
     @Test

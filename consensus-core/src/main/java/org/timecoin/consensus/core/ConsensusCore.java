@@ -127,6 +127,11 @@ public final class ConsensusCore {
         return round;
     }
 
+    /** This height's starting backoff step: its first round timeout is the base × 2^this. */
+    public int startExponent() {
+        return startExponent;
+    }
+
     public ValidatorSet validatorSet() {
         return set;
     }
