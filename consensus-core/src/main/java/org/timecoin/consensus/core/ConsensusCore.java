@@ -314,8 +314,17 @@ public final class ConsensusCore {
     }
 
     private void onPrePrepare(SignedConsensusMessage m, PrePrepare p, List<Action> out) {
-        if (p.round() < round && p.signer().equals(leader(p.round())) && !proposalByRound.containsKey(p.round())) lateRoundSeen = true;
-        if (p.round() < round || !p.signer().equals(leader(p.round()))) return;
+        if (!p.signer().equals(leader(p.round()))) return;
+        if (p.round() < round) {
+            // Its round was left before it came (a sign of load). Its block is kept all the same: other validators may
+            // have prepared it, and then a later leader must propose exactly it again. Dropping it left every later
+            // leader that had missed it unable to lead (under load, one height went through five 24 s+ rounds so).
+            if (!proposalByRound.containsKey(p.round()) && recordOrReport(m, out) && structurallyValid(p)) {
+                lateRoundSeen = true;
+                proposalByHash.putIfAbsent(p.block().hash(), new Proposal(p.block(), p.certificates()));
+            }
+            return;
+        }
         if (!recordOrReport(m, out)) return;
         if (proposalByRound.containsKey(p.round())) return; // seen already
         if (!structurallyValid(p) || !justified(p)) return;

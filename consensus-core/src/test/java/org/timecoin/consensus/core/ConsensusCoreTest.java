@@ -213,6 +213,28 @@ class ConsensusCoreTest {
     }
 
     @Test
+    void aLeaderThatGotAProposalOnlyAfterItsRoundProposesItAgainWhenOthersPreparedIt() {
+        KeyPair newLeader = leader(1);
+        ConsensusCore core = started(newLeader);
+        core.handle(new Event.TimerFired(Timer.roundTimeout(1, 0))); // round 0 timed out here before its proposal came
+        assertThat(core.round()).isEqualTo(1);
+        Block b = block(leader(0), 2_000);
+        assertThat(msg(core, prePrepare(leader(0), 0, b, List.of()))).isEmpty(); // late: no check, no Prepare
+        // the others got it in time, prepared it, and say so in their RoundChanges for round 1
+        List<KeyPair> others = keys.stream().filter(k -> !k.equals(newLeader)).toList();
+        ConsensusMessage.Prepared prepared = new ConsensusMessage.Prepared(0, b.hash(), others.stream().map(k -> prepare(k, 0, b.hash())).toList());
+        List<Action> actions = new ArrayList<>();
+        for (KeyPair k : others.subList(0, 2)) {
+            actions.addAll(msg(core, SignedConsensusMessage.sign(new ConsensusMessage.RoundChange(CHAIN, 1, 1, k.publicKey(), prepared), k)));
+        }
+        List<SignedConsensusMessage> proposals = broadcastsOf(actions, ConsensusMessage.PrePrepare.class);
+        assertThat(proposals).hasSize(1);
+        ConsensusMessage.PrePrepare again = (ConsensusMessage.PrePrepare) proposals.get(0).message();
+        assertThat(again.round()).isEqualTo(1);
+        assertThat(again.block().hash()).isEqualTo(b.hash());
+    }
+
+    @Test
     void cannotRoundChangeToRoundZeroOrBackwards() {
         ConsensusCore core = started(follower());
         core.handle(new Event.TimerFired(Timer.proposalDue(1)));
