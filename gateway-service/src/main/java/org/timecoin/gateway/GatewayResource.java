@@ -1,6 +1,7 @@
 package org.timecoin.gateway;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import jakarta.ws.rs.Consumes;
@@ -47,11 +48,15 @@ public class GatewayResource {
     @Tag(name = "transactions")
     @Operation(summary = "Submit a signed transaction (canonical encoding as hex)",
             description = "Body: {\"hex\": canonical encoding} or {\"transaction\": {inputs: [{txid, index, publicKey, signature}], outputs: [{address, amountSat}]}}. "
-                    + "202 with the txid once every stateless rule and signature passed; the same transaction twice is accepted twice.")
-    public Response submit(SubmitRequest request) {
+                    + "202 with the txid once every stateless rule and signature passed; the same transaction twice is accepted twice. "
+                    + "With waitMillis (max 30 s), the answer waits for the outcome as GET /v1/transactions/{txid}/finality does, and is 200 with that status: "
+                    + "submission and finality in one request.")
+    public CompletionStage<Response> submit(SubmitRequest request, @QueryParam("waitMillis") Long waitMillis) {
         GatewayApi.Submitted s = request != null && request.transaction() != null && request.hex() == null ? api.submit(request.transaction())
                 : api.submit(request == null ? null : request.hex());
-        return Response.accepted(s).header("Location", "/v1/transactions/" + s.txid()).build();
+        String location = "/v1/transactions/" + s.txid();
+        if (waitMillis == null) return CompletableFuture.completedFuture(Response.accepted(s).header("Location", location).build());
+        return api.waitForFinality(s.txid(), waitMillis).thenApply(status -> Response.ok(status).header("Location", location).build());
     }
 
     @POST
@@ -59,9 +64,9 @@ public class GatewayResource {
     @Consumes(MediaType.TEXT_PLAIN)
     @Blocking
     @Tag(name = "transactions")
-    @Operation(summary = "Submit a signed transaction: the body is its hex")
-    public Response submitHex(String hex) {
-        return submit(new SubmitRequest(hex, null));
+    @Operation(summary = "Submit a signed transaction: the body is its hex (waitMillis as for the JSON form)")
+    public CompletionStage<Response> submitHex(String hex, @QueryParam("waitMillis") Long waitMillis) {
+        return submit(new SubmitRequest(hex, null), waitMillis);
     }
 
     @GET

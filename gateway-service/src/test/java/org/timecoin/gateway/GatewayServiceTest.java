@@ -23,6 +23,7 @@ import org.timecoin.protocol.model.Network;
 import org.timecoin.protocol.model.OutPoint;
 import org.timecoin.protocol.model.Transaction;
 import org.timecoin.protocol.model.TxOutput;
+import org.timecoin.protocol.stack.StackRecords;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -70,6 +71,28 @@ class GatewayServiceTest {
                 2, java.time.Duration.ofSeconds(30));
         assertThat(published).extracting(Transaction::txid).containsExactly(tx.txid(), tx.txid());
         assertThat(topics.seen().stream().filter(r -> java.util.Arrays.equals(r.value(), tx.toBytes()))).allSatisfy(r -> assertThat(r.key()).isEqualTo(tx.txid().toByteArray()));
+    }
+
+    /** With waitMillis, one request submits and answers the outcome (here a release, as consensus announces it). */
+    @Test
+    void aSubmissionThatWaitsIsAnsweredWithItsOutcomeInTheSameRequest() {
+        Transaction tx = payment(60_000);
+        java.util.concurrent.CompletableFuture<io.restassured.response.Response> answer = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                given().contentType(ContentType.JSON).body("{\"hex\":\"" + Hex.encode(tx.toBytes()) + "\"}").post("/v1/transactions?waitMillis=30000"));
+        topics.await("tx.submitted", b -> b.length > 1 && Transaction.decode(b).txid().equals(tx.txid()) ? tx : null);
+        assertThat(answer).isNotDone(); // submitted, still waiting for its outcome
+        byte[] released = StackRecords.encodeOutcomes(List.of(new StackRecords.Released(tx.txid(), "LOCK_TIMEOUT"))).get(0);
+        // the gateway reads outcomes from the latest offset: repeat the (idempotent) announcement until its consumer has joined
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(25)).pollInterval(java.time.Duration.ofMillis(500)).until(() -> {
+            topics.publish("tx.finalized", released);
+            return answer.isDone();
+        });
+        io.restassured.response.Response r = answer.join();
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.header("Location")).isEqualTo("/v1/transactions/" + tx.txid().hex());
+        assertThat(r.jsonPath().getString("txid")).isEqualTo(tx.txid().hex());
+        assertThat(r.jsonPath().getString("status")).isEqualTo("RELEASED");
+        assertThat(r.jsonPath().getString("reason")).isEqualTo("LOCK_TIMEOUT");
     }
 
     /** A caller's trace context travels with the submission into the stack (W3C traceparent on the Kafka record). */

@@ -140,15 +140,16 @@ final class LoadGenerator extends TimecoinCli.Sub {
             String gateway = lane.gateway();
             offered.incrementAndGet();
             long t0 = System.nanoTime();
-            HttpRequest submit = HttpRequest.newBuilder(URI.create(gateway + "/v1/transactions")).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"hex\":\"" + Hex.encode(tx.toBytes()) + "\"}")).timeout(Duration.ofSeconds(30)).build();
-            http.sendAsync(submit, HttpResponse.BodyHandlers.discarding())
-                    .thenCompose(r -> http.sendAsync(HttpRequest.newBuilder(URI.create(gateway + "/v1/transactions/" + tx.txid().hex() + "/finality?timeoutMillis=30000"))
-                            .timeout(Duration.ofSeconds(40)).GET().build(), HttpResponse.BodyHandlers.ofByteArray()))
+            // submission and finality in one request, as a wallet does it (a refused submission answers its problem)
+            HttpRequest submit = HttpRequest.newBuilder(URI.create(gateway + "/v1/transactions?waitMillis=30000")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"hex\":\"" + Hex.encode(tx.toBytes()) + "\"}")).timeout(Duration.ofSeconds(40)).build();
+            http.sendAsync(submit, HttpResponse.BodyHandlers.ofByteArray())
                     .whenComplete((r, x) -> {
                         String status;
                         try {
-                            status = x != null ? rootCause(x).getClass().getSimpleName() : JSON.readTree(r.body()).path("status").asText("HTTP " + r.statusCode());
+                            JsonNode body = x != null ? null : JSON.readTree(r.body());
+                            status = x != null ? rootCause(x).getClass().getSimpleName()
+                                    : r.statusCode() >= 400 ? "HTTP " + r.statusCode() + " " + body.path("title").asText() : body.path("status").asText("HTTP " + r.statusCode());
                         } catch (Exception e) {
                             status = "HTTP " + r.statusCode() + " without JSON";
                         }

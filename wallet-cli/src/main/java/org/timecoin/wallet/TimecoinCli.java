@@ -302,20 +302,35 @@ public final class TimecoinCli {
                 + amount.toTimeString() + " TIME plus the fee");
     }
 
-    /** Waits for finality (long-poll); returns the exit code and prints the outcome with the time it took. */
-    static int awaitFinality(TimecoinCli cli, String txid, long startNanos, long timeoutMillis) throws IOException, InterruptedException {
-        JsonNode s = null;
+    /** The longest wait asked of the gateway in one request (its cap is 30 s; the client's request timeout is 30 s too). */
+    static final long WAIT_PER_REQUEST_MILLIS = 25_000;
+
+    /**
+     * Submits and waits for the outcome in the same request (the gateway's waitMillis), then long-polls for what is left
+     * of {@code timeoutMillis}; returns the exit code and prints the outcome with the time it took.
+     */
+    static int submitAndAwait(TimecoinCli cli, Transaction tx, long timeoutMillis) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        JsonNode s = cli.gateway().post("/v1/transactions?waitMillis=" + Math.min(timeoutMillis, WAIT_PER_REQUEST_MILLIS), Map.of("hex", Hex.encode(tx.toBytes())));
+        return awaitFinality(cli, s.path("txid").asText(), t0, timeoutMillis, s);
+    }
+
+    private static boolean open(JsonNode status) {
+        String st = status.path("status").asText();
+        return st.equals("SUBMITTED") || st.equals("PENDING");
+    }
+
+    /** Long-polls until the outcome or the deadline, from {@code s}, the status already answered; prints and returns the exit code. */
+    static int awaitFinality(TimecoinCli cli, String txid, long startNanos, long timeoutMillis, JsonNode s) throws IOException, InterruptedException {
         long deadline = startNanos + timeoutMillis * 1_000_000;
-        while (System.nanoTime() < deadline) {
+        while (open(s) && System.nanoTime() < deadline) {
             long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-            s = cli.gateway().get("/v1/transactions/" + txid + "/finality?timeoutMillis=" + Math.min(left, 30_000));
-            String st = s.path("status").asText();
-            if (!st.equals("SUBMITTED") && !st.equals("PENDING")) break;
+            s = cli.gateway().get("/v1/transactions/" + txid + "/finality?timeoutMillis=" + Math.min(left, WAIT_PER_REQUEST_MILLIS));
         }
         long ms = (System.nanoTime() - startNanos) / 1_000_000;
-        String status = s == null ? "SUBMITTED" : s.path("status").asText();
+        String status = s.path("status").asText();
         int code = status.equals("FINAL") || status.equals("CONFIRMED") ? OK : status.equals("REJECTED") || status.equals("RELEASED") ? REJECTED : NOT_FINAL;
-        String reason = s == null ? null : s.path("reason").asText(null);
+        String reason = s.path("reason").asText(null);
         cli.print(map("txid", txid, "status", status, "reason", reason, "elapsedMillis", ms),
                 switch (code) {
                     case OK -> "final in " + ms + " ms: " + txid;
@@ -347,13 +362,12 @@ public final class TimecoinCli {
             KeyPair key = ks.unlock(from, cli.passphrase());
             GatewayClient g = cli.gateway();
             Transaction tx = buildPayment(spendable(g, Address.of(ks.network(), key.publicKey()).toString()), key, dest, Amount.parseTime(amount), feeSat, ks.network());
-            long t0 = System.nanoTime();
-            String txid = g.post("/v1/transactions", Map.of("hex", Hex.encode(tx.toBytes()))).path("txid").asText();
             if (noWait) {
+                String txid = g.post("/v1/transactions", Map.of("hex", Hex.encode(tx.toBytes()))).path("txid").asText();
                 cli.print(map("txid", txid, "status", "SUBMITTED"), "submitted " + txid);
                 return OK;
             }
-            return awaitFinality(cli, txid, t0, timeoutMillis);
+            return submitAndAwait(cli, tx, timeoutMillis);
         }
     }
 
@@ -417,9 +431,7 @@ public final class TimecoinCli {
             List<KeyPair> signers = new ArrayList<>();
             for (int i = 0; i < tx.inputs().size(); i++) signers.add(owner);
             tx = tx.signed(ks.network().chainId(), signers);
-            long t0 = System.nanoTime();
-            String txid = g.post("/v1/transactions", Map.of("hex", Hex.encode(tx.toBytes()))).path("txid").asText();
-            return awaitFinality(cli, txid, t0, timeoutMillis);
+            return submitAndAwait(cli, tx, timeoutMillis);
         }
     }
 
