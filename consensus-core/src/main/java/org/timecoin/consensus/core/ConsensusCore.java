@@ -317,8 +317,8 @@ public final class ConsensusCore {
         if (!p.signer().equals(leader(p.round()))) return;
         if (p.round() < round) {
             // Its round was left before it came (a sign of load). Its block is kept all the same: other validators may
-            // have prepared it, and then a later leader must propose exactly it again. Dropping it left every later
-            // leader that had missed it unable to lead (under load, one height went through five 24 s+ rounds so).
+            // have prepared it, and then a later leader must propose exactly it again; a leader without it cannot lead,
+            // and its round times out too.
             if (!proposalByRound.containsKey(p.round()) && recordOrReport(m, out) && structurallyValid(p)) {
                 lateRoundSeen = true;
                 proposalByHash.putIfAbsent(p.block().hash(), new Proposal(p.block(), p.certificates()));
