@@ -1,6 +1,5 @@
 package org.timecoin.consensus;
 
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -225,7 +224,7 @@ public class CoreRunner {
 
     private static void send(Emitter<byte[]> emitter, long height, byte[] value) {
         emitter.send(Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder()
-                .withKey(ByteBuffer.allocate(8).putLong(height).array()).build()));
+                .withKey(StackRecords.heightKey(height)).build()));
     }
 
     @PreDestroy

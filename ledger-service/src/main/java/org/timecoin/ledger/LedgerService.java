@@ -1,6 +1,5 @@
 package org.timecoin.ledger;
 
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -142,7 +141,7 @@ public class LedgerService {
     }
 
     private void announce(LedgerStore.Applied a) {
-        send(applied, ByteBuffer.allocate(8).putLong(a.height()).array(),
+        send(applied, StackRecords.heightKey(a.height()),
                 StackRecords.encode(new StackRecords.BlockApplied(a.height(), a.hash(), a.timestampMillis(), a.utxoCommitment(), a.nextSet())));
     }
 
@@ -468,8 +467,7 @@ public class LedgerService {
     }
 
     private void answer(StackRecords.ProposalRequest request) {
-        byte[] key = ByteBuffer.allocate(8).putLong(request.height()).array();
-        StackRecords.ProposalResponse response;
+                StackRecords.ProposalResponse response;
         long t0 = System.nanoTime();
         if (request instanceof StackRecords.BuildRequest b) {
             response = buildProposal(b);
@@ -482,7 +480,7 @@ public class LedgerService {
         // a build or check that outlasts the round timeout (3 s at round 0) costs the height a round
         Timer.builder("timecoin_ledger_proposal").description("building or checking a proposed block").tag("work", request instanceof StackRecords.BuildRequest ? "build" : "check")
                 .publishPercentileHistogram().register(registry).record(Duration.ofNanos(System.nanoTime() - t0));
-        send(proposals, key, StackRecords.encode(response));
+        send(proposals, StackRecords.heightKey(request.height()), StackRecords.encode(response));
     }
 
     /** A block of final transactions not yet in a block, paying subsidy + their fees by reward weight, with their certificates. */

@@ -4,7 +4,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -188,17 +187,17 @@ public class P2pService implements PeerNetwork.Stack {
 
     @Override
     public void consensus(SignedConsensusMessage message) {
-        sendKeyed(consensusIn, height(message.message().height()), StackRecords.encode(new StackRecords.ConsensusMsg(message)));
+        sendKeyed(consensusIn, StackRecords.heightKey(message.message().height()), StackRecords.encode(new StackRecords.ConsensusMsg(message)));
     }
 
     @Override
     public void votes(TxVoteBatch batch) {
-        sendKeyed(consensusIn, height(batch.validatorSetHeight()), StackRecords.encode(new StackRecords.Votes(batch)));
+        sendKeyed(consensusIn, StackRecords.heightKey(batch.validatorSetHeight()), StackRecords.encode(new StackRecords.Votes(batch)));
     }
 
     @Override
     public void syncedBlock(Block block, CommitCertificate certificate) {
-        sendKeyed(consensusIn, height(block.height()), StackRecords.encode(new StackRecords.SyncedBlock(block, certificate)));
+        sendKeyed(consensusIn, StackRecords.heightKey(block.height()), StackRecords.encode(new StackRecords.SyncedBlock(block, certificate)));
     }
 
     @Override
@@ -219,10 +218,6 @@ public class P2pService implements PeerNetwork.Stack {
                 LOG.warnf("address book not saved (kept in memory, saved on the next change): %s", e.getMessage());
             }
         });
-    }
-
-    private static byte[] height(long h) {
-        return ByteBuffer.allocate(8).putLong(h).array();
     }
 
     private static void sendKeyed(Emitter<byte[]> emitter, byte[] key, byte[] value) {

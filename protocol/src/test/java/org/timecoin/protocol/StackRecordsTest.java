@@ -14,6 +14,13 @@ import org.timecoin.protocol.stack.StackRecords;
 
 class StackRecordsTest {
 
+    /** Records of one height share a partition: the key is the height, eight bytes big-endian. */
+    @Test
+    void aHeightKeyIsTheHeightInEightBigEndianBytes() {
+        assertThat(StackRecords.heightKey(0x0102030405060708L)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+        assertThat(StackRecords.heightKey(0)).containsExactly(0, 0, 0, 0, 0, 0, 0, 0);
+    }
+
     @Test
     void peerTrafficRoundTrips() {
         var msg = new StackRecords.ConsensusMsg(Fixtures.commit(1));

@@ -275,6 +275,13 @@ public final class StackRecords {
         });
     }
 
+    /** The key of a record that belongs to a height (blocks, proposals, consensus traffic): u64 height, big-endian. */
+    public static byte[] heightKey(long height) {
+        Writer w = new Writer(8);
+        w.u64(height);
+        return w.toByteArray();
+    }
+
     // ---- proposals.requests (consensus → ledger) and proposals.responses (ledger → consensus) ----
 
     public sealed interface ProposalRequest permits BuildRequest, CheckRequest {
