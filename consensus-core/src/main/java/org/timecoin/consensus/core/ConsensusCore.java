@@ -69,6 +69,9 @@ public final class ConsensusCore {
     private final Map<Hash, Proposal> proposalByHash = new HashMap<>();
     private final Set<Hash> validHashes = new HashSet<>();
     private final Set<Integer> proposedRounds = new HashSet<>();
+    private final Set<Integer> buildsRequested = new HashSet<>();
+    private int builtRound = -1; // the round this validator leads and its ledger built a block for (-1: none)
+    private Proposal built;
     private Prepared prepared;
 
     // Sync: the highest height any validator's message or synced block named, and what we last asked peers for
@@ -175,6 +178,9 @@ public final class ConsensusCore {
         proposalByHash.clear();
         validHashes.clear();
         proposedRounds.clear();
+        buildsRequested.clear();
+        builtRound = -1;
+        built = null;
         prepared = restoredPrepared.remove(height);
         restoredPrepared.keySet().removeIf(h -> h < height);
         signed.keySet().removeIf(k -> k.height() < height);
@@ -474,6 +480,10 @@ public final class ConsensusCore {
         round = r;
         started = true;
         out.add(new Action.ScheduleTimer(Timer.roundTimeout(height, r), config.roundTimeoutMillis(startExponent + r)));
+        // The leader's build starts with its round, while the RoundChanges are still coming: under load a build takes
+        // seconds, and waiting for the quorum first put it on every later round's critical path. Not when this
+        // validator prepared a block itself: that block (or a higher prepared one) must be proposed again.
+        if (prepared == null && leader(r).equals(self.publicKey())) requestBuild(r, out);
         if (sendRoundChange && set.isVoter(self.publicKey())) {
             SignedConsensusMessage rc = sign(new RoundChange(chainId, height, r, self.publicKey(), prepared), null, out);
             if (rc != null) store.add(rc);
@@ -503,22 +513,36 @@ public final class ConsensusCore {
         if (set.isQuorum(MessageStore.weight(rcs, set))) propose(round, out);
     }
 
+    /**
+     * Proposes for round {@code r} (round 0 when its interval is over, later rounds with a quorum of RoundChanges): the
+     * highest block the RoundChanges say was prepared, else this validator's own build (asked for now if not yet).
+     */
     private void propose(int r, List<Action> out) {
-        if (!proposedRounds.add(r)) return;
+        if (proposedRounds.contains(r)) return;
         Prepared highest = r == 0 ? null : highestPrepared(store.messages(r, ConsensusMessage.TYPE_ROUND_CHANGE));
-        if (highest == null) {
-            out.add(new Action.BuildProposal(height, r, previousHash, previousTimestamp));
-            return;
+        if (highest != null) {
+            proposedRounds.add(r);
+            Proposal p = proposalByHash.get(highest.blockHash());
+            if (p != null) signProposal(r, p.block(), p.certificates(), out); // else we cannot lead this round: it times out
+        } else if (builtRound == r) {
+            proposedRounds.add(r);
+            signProposal(r, built.block(), built.certificates(), out);
+        } else {
+            requestBuild(r, out); // proposed when it comes
         }
-        Proposal p = proposalByHash.get(highest.blockHash());
-        if (p != null) signProposal(r, p.block(), p.certificates(), out); // else we cannot lead this round: it times out
+    }
+
+    private void requestBuild(int r, List<Action> out) {
+        if (buildsRequested.add(r)) out.add(new Action.BuildProposal(height, r, previousHash, previousTimestamp));
     }
 
     private void onProposalBuilt(Event.ProposalBuilt e, List<Action> out) {
         if (e.height() == height && e.round() < round) lateRoundSeen = true;
         if (e.height() != height || e.round() != round || finalized() || !leader(round).equals(self.publicKey())) return;
-        if (round > 0 && highestPrepared(store.messages(round, ConsensusMessage.TYPE_ROUND_CHANGE)) != null) return;
-        signProposal(round, e.block(), e.certificates(), out);
+        builtRound = round;
+        built = new Proposal(e.block(), e.certificates());
+        if (round == 0) propose(0, out);
+        else afterRoundChanges(out); // proposes if the quorum of RoundChanges is here already
     }
 
     private void signProposal(int r, Block block, List<FinalityCertificate> certs, List<Action> out) {

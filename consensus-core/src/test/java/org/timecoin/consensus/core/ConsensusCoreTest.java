@@ -271,6 +271,44 @@ class ConsensusCoreTest {
     }
 
     @Test
+    void theNewLeaderAsksForItsBlockWhenItsRoundBeginsAndProposesItWhenTheRoundChangesAreThere() {
+        KeyPair newLeader = leader(1);
+        ConsensusCore core = started(newLeader);
+        List<Action> timedOut = core.handle(new Event.TimerFired(Timer.roundTimeout(1, 0))); // only its own RoundChange so far
+        assertThat(core.round()).isEqualTo(1);
+        assertThat(only(timedOut, Action.BuildProposal.class)).containsExactly(new Action.BuildProposal(1, 1, GENESIS, 1_000));
+        Block b = block(newLeader, 3_000);
+        assertThat(core.handle(new Event.ProposalBuilt(1, 1, b, List.of()))).isEmpty(); // no quorum of RoundChanges yet
+        List<KeyPair> others = keys.stream().filter(k -> !k.equals(newLeader)).toList();
+        msg(core, roundChange(others.get(0), 1));
+        List<Action> quorum = msg(core, roundChange(others.get(1), 1));
+        assertThat(only(quorum, Action.BuildProposal.class)).isEmpty(); // built already
+        List<SignedConsensusMessage> pp = broadcastsOf(quorum, ConsensusMessage.PrePrepare.class);
+        assertThat(pp).hasSize(1);
+        assertThat(((ConsensusMessage.PrePrepare) pp.get(0).message()).block().hash()).isEqualTo(b.hash());
+        assertThat(((ConsensusMessage.PrePrepare) pp.get(0).message()).justification()).hasSize(3);
+    }
+
+    @Test
+    void aBuildThatCameEarlyGivesWayToABlockTheRoundChangesSayWasPrepared() {
+        KeyPair newLeader = leader(1);
+        ConsensusCore core = started(newLeader);
+        Block prepared = block(leader(0), 2_000);
+        msg(core, prePrepare(leader(0), 0, prepared, List.of())); // in time: it has the block
+        core.handle(new Event.TimerFired(Timer.roundTimeout(1, 0))); // but saw no quorum of Prepares
+        core.handle(new Event.ProposalBuilt(1, 1, block(newLeader, 3_000), List.of()));
+        List<KeyPair> others = keys.stream().filter(k -> !k.equals(newLeader)).toList();
+        ConsensusMessage.Prepared certificate = new ConsensusMessage.Prepared(0, prepared.hash(), others.stream().map(k -> prepare(k, 0, prepared.hash())).toList());
+        List<Action> actions = new ArrayList<>();
+        for (KeyPair k : others.subList(0, 2)) {
+            actions.addAll(msg(core, SignedConsensusMessage.sign(new ConsensusMessage.RoundChange(CHAIN, 1, 1, k.publicKey(), certificate), k)));
+        }
+        List<SignedConsensusMessage> pp = broadcastsOf(actions, ConsensusMessage.PrePrepare.class);
+        assertThat(pp).hasSize(1);
+        assertThat(((ConsensusMessage.PrePrepare) pp.get(0).message()).block().hash()).isEqualTo(prepared.hash());
+    }
+
+    @Test
     void afterARestartItNeverSignsAConflictingPrepare() {
         KeyPair self = follower();
         ConsensusCore before = started(self);
