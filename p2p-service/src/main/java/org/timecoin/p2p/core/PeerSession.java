@@ -44,8 +44,11 @@ public final class PeerSession {
     public record Authenticated(PublicKey key, long bestHeight, int listenPort) implements Output {
     }
 
-    /** A message from an authenticated peer that passed this session's checks. */
-    public record Received(WireMessage message) implements Output {
+    /**
+     * A message from an authenticated peer that passed this session's checks, with its body as received: the node
+     * deduplicates and relays those bytes instead of encoding the message again.
+     */
+    public record Received(WireMessage message, byte[] body) implements Output {
     }
 
     /** Dropped a message and scored the peer, connection stays. */
@@ -138,12 +141,12 @@ public final class PeerSession {
                 close(out, RejectCode.MALFORMED, e.getMessage(), Offence.MALFORMED);
                 break;
             }
-            onMessage(m, nowMillis, out);
+            onMessage(m, f.body(), nowMillis, out);
         }
         return out;
     }
 
-    private void onMessage(WireMessage m, long now, List<Output> out) {
+    private void onMessage(WireMessage m, byte[] body, long now, List<Output> out) {
         if (m instanceof WireMessage.Reject r) { // in any state: the peer tells why it closes
             state = State.CLOSED;
             out.add(new Close(RejectCode.byCode(r.code()), "peer closed: " + r.detail(), null));
@@ -183,13 +186,13 @@ public final class PeerSession {
                     out.add(new HeightSeen(peerHello.bestHeight()));
                 }
             }
-            case READY -> onReady(m, now, out);
+            case READY -> onReady(m, body, now, out);
             case CLOSED -> {
             }
         }
     }
 
-    private void onReady(WireMessage m, long now, List<Output> out) {
+    private void onReady(WireMessage m, byte[] body, long now, List<Output> out) {
         if (m instanceof Hello || m instanceof Auth) {
             close(out, RejectCode.PROTOCOL_VIOLATION, "second handshake", Offence.PROTOCOL_VIOLATION);
             return;
@@ -210,7 +213,7 @@ public final class PeerSession {
         } else if ((m instanceof WireMessage.Consensus || m instanceof WireMessage.Votes) && !policy.isMasternode(peerHello.nodeKey())) {
             out.add(new Misbehaved(Offence.NOT_A_MASTERNODE, "consensus traffic from a key that is not a registered masternode"));
         } else {
-            out.add(new Received(m));
+            out.add(new Received(m, body));
         }
     }
 

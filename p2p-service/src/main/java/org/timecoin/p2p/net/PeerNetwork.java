@@ -246,17 +246,19 @@ public final class PeerNetwork extends AbstractVerticle {
     }
 
     private void broadcastOwn(WireMessage w) {
-        if (!seen.firstTime(relayHash(w))) return;
+        byte[] body = WireMessage.encodeBody(w);
+        if (!seen.firstTime(relayHash(w.type(), body))) return;
         recentOwn.addLast(w);
         while (recentOwn.size() > MAX_RECENT_OWN) recentOwn.removeFirst();
-        relay(w, null);
+        relay(w, body, null);
     }
 
     public void relayTransactions(List<Transaction> txs) {
         context.runOnContext(v -> {
             for (Transaction tx : txs) {
                 WireMessage w = new WireMessage.Tx(tx);
-                if (seen.firstTime(relayHash(w))) relay(w, null);
+                byte[] body = WireMessage.encodeBody(w);
+                if (seen.firstTime(relayHash(w.type(), body))) relay(w, body, null);
             }
         });
     }
@@ -352,7 +354,7 @@ public final class PeerNetwork extends AbstractVerticle {
                 authenticated(c, a);
             } else if (o instanceof PeerSession.Received r) {
                 c.in++;
-                received(c, r.message());
+                received(c, r.message(), r.body());
             } else if (o instanceof PeerSession.Misbehaved m) {
                 offence(c, m.offence(), m.detail());
             } else if (o instanceof PeerSession.HeightSeen h) {
@@ -425,22 +427,22 @@ public final class PeerNetwork extends AbstractVerticle {
 
     // ---- messages ----
 
-    private void received(Conn c, WireMessage m) {
+    private void received(Conn c, WireMessage m, byte[] body) {
         count("timecoin_p2p_messages_received_total", "type", m.getClass().getSimpleName());
         if (m instanceof WireMessage.Tx t) {
-            if (!seen.firstTime(relayHash(m))) return;
+            if (!seen.firstTime(relayHash(m.type(), body))) return;
             stack.transaction(t.transaction());
-            relay(m, c);
+            relay(m, body, c);
         } else if (m instanceof WireMessage.Consensus k) {
             SignedConsensusMessage s = k.message();
             if (s.message().chainId() != config.network().chainId() || validators == null || !validators.isVoter(s.message().signer())) {
                 offence(c, Offence.NOT_A_MASTERNODE, "consensus message not signed by a validator");
                 return;
             }
-            if (!seen.firstTime(relayHash(m))) return;
+            if (!seen.firstTime(relayHash(m.type(), body))) return;
             verified(c, s::signatureValid, () -> {
                 stack.consensus(s);
-                relay(m, c);
+                relay(m, body, c);
             });
         } else if (m instanceof WireMessage.Votes v) {
             TxVoteBatch b = v.batch();
@@ -448,10 +450,10 @@ public final class PeerNetwork extends AbstractVerticle {
                 offence(c, Offence.NOT_A_MASTERNODE, "vote batch not signed by a validator");
                 return;
             }
-            if (!seen.firstTime(relayHash(m))) return;
+            if (!seen.firstTime(relayHash(m.type(), body))) return;
             verified(c, b::signatureValid, () -> {
                 stack.votes(b);
-                relay(m, c);
+                relay(m, body, c);
             });
         } else if (m instanceof WireMessage.GetPeers) {
             List<PeerAddress> list = new ArrayList<>();
@@ -471,12 +473,12 @@ public final class PeerNetwork extends AbstractVerticle {
             });
         } else if (m instanceof WireMessage.GetBlocks g) {
             int count = Math.min(g.count(), config.syncBatch());
-            stack.certifiedBlocks(g.fromHeight(), count).whenComplete((body, x) -> context.runOnContext(v -> {
+            stack.certifiedBlocks(g.fromHeight(), count).whenComplete((blocks, x) -> context.runOnContext(v -> {
                 if (x != null) {
                     LOG.debugf("cannot serve blocks from %d: %s", g.fromHeight(), x.getMessage());
                     write(c, Frames.encode(magic, new WireMessage.Blocks(List.of())));
                 } else {
-                    write(c, Frames.encodeRaw(magic, 11, body));
+                    write(c, Frames.encodeRaw(magic, 11, blocks));
                 }
             }));
         } else if (m instanceof WireMessage.Blocks b) {
@@ -491,9 +493,10 @@ public final class PeerNetwork extends AbstractVerticle {
         });
     }
 
-    private void relay(WireMessage m, Conn from) {
+    /** Sends {@code body} (the message's encoding, as received or as encoded once here) to every ready peer but {@code from}. */
+    private void relay(WireMessage m, byte[] body, Conn from) {
         boolean consensusTraffic = m instanceof WireMessage.Consensus || m instanceof WireMessage.Votes;
-        byte[] frame = Frames.encode(magic, m);
+        byte[] frame = Frames.encodeRaw(magic, m.type(), body);
         for (Conn c : List.copyOf(conns.values())) {
             if (c == from || !c.ready() || consensusTraffic && !isMasternode(c.key)) continue;
             write(c, frame);
@@ -501,13 +504,14 @@ public final class PeerNetwork extends AbstractVerticle {
         count("timecoin_p2p_messages_relayed_total", "type", m.getClass().getSimpleName());
     }
 
-    private static Hash relayHash(WireMessage m) {
-        byte[] body = WireMessage.encodeBody(m);
-        byte[] typed = new byte[body.length + 1];
-        typed[0] = (byte) m.type();
-        System.arraycopy(body, 0, typed, 1, body.length);
-        return new Hash(Hashes.sha256(typed));
+    /** What nodes deduplicate relayed messages by: SHA-256 of the type byte and the body (on this verticle's thread only). */
+    private Hash relayHash(int type, byte[] body) {
+        relayDigest.update((byte) type);
+        relayDigest.update(body);
+        return new Hash(relayDigest.digest());
     }
+
+    private final java.security.MessageDigest relayDigest = Hashes.sha256Digest();
 
     /** A sync answer: every certificate is checked (worker thread) before any block goes to the stack. */
     private void syncedBlocks(Conn c, WireMessage.Blocks b) {

@@ -131,4 +131,47 @@ class CoreTest {
         assertThat(s.firstTime(a)).isTrue(); // forgotten: oldest out
         assertThat(List.of(s.size())).containsExactly(2);
     }
+
+    /**
+     * Against a model (insertion-ordered map, oldest out): random hashes, repeats of recent and of forgotten ones, and
+     * hashes built to share a table slot (the same first long) and the all-zero hash, so that probe runs form, wrap
+     * around the table's end and are shifted back when their first entries are evicted.
+     */
+    @Test
+    void seenSetAnswersAsAnInsertionOrderedSetOfTheLastCapacityHashes() {
+        java.util.Random rnd = new java.util.Random(42);
+        for (int capacity : new int[] {1, 2, 3, 7, 64, 1000}) {
+            SeenSet s = new SeenSet(capacity);
+            java.util.LinkedHashSet<Hash> model = new java.util.LinkedHashSet<>();
+            List<Hash> offered = new java.util.ArrayList<>();
+            for (int step = 0; step < 20_000; step++) {
+                Hash h;
+                int kind = rnd.nextInt(10);
+                if (kind < 3 && !offered.isEmpty()) h = offered.get(offered.size() - 1 - rnd.nextInt(Math.min(offered.size(), 3 * capacity)));
+                else if (kind < 5) h = sameSlot(rnd.nextInt(4), rnd.nextInt(16)); // few distinct hashes, long probe runs
+                else if (kind == 5) h = new Hash(new byte[32]);
+                else {
+                    byte[] b = new byte[32];
+                    rnd.nextBytes(b);
+                    h = new Hash(b);
+                }
+                boolean expected = !model.contains(h);
+                if (expected) {
+                    model.add(h);
+                    if (model.size() > capacity) model.remove(model.iterator().next());
+                }
+                assertThat(s.firstTime(h)).as("capacity %d, step %d", capacity, step).isEqualTo(expected);
+                assertThat(s.size()).isEqualTo(model.size());
+                offered.add(h);
+            }
+        }
+    }
+
+    private static Hash sameSlot(int slot, int variant) {
+        byte[] b = new byte[32];
+        b[7] = (byte) slot; // the first long decides the table slot
+        b[15] = (byte) variant;
+        b[15] |= (byte) 0x80; // never the all-zero hash
+        return new Hash(b);
+    }
 }

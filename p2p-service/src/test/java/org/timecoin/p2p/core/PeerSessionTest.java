@@ -132,7 +132,10 @@ class PeerSessionTest {
         PeerSession b = new PeerSession(settings(), B, nonce(2), policy(Set.of()), 0); // A is not registered at B
         handshake(a, b);
         WireMessage tx = new WireMessage.GetBlocks(1, 1);
-        assertThat(b.onBytes(frame(tx), 1)).singleElement().isEqualTo(new PeerSession.Received(tx));
+        assertThat(b.onBytes(frame(tx), 1)).singleElement().isInstanceOfSatisfying(PeerSession.Received.class, r -> {
+            assertThat(r.message()).isEqualTo(tx);
+            assertThat(r.body()).isEqualTo(WireMessage.encodeBody(tx)); // the bytes relayed on, as they came
+        });
         byte[] votes = frame(new WireMessage.Ping(0, 0));
         assertThat(b.onBytes(votes, 1)).hasSize(2); // pong + height
 

@@ -38,6 +38,11 @@ public final class Hashes {
         return sha256().digest(data);
     }
 
+    /** A fresh plain SHA-256 digest, for hashing in parts without copying them together. */
+    public static MessageDigest sha256Digest() {
+        return sha256();
+    }
+
     public static byte[] doubleSha256(byte[] data) {
         return sha256(sha256(data));
     }
