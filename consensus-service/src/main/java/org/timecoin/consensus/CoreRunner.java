@@ -26,6 +26,7 @@ import org.timecoin.consensus.core.CoreConfig;
 import org.timecoin.consensus.core.Event;
 import org.timecoin.consensus.core.EventQueue;
 import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.model.ConsensusMessage.PrePrepare;
 import org.timecoin.protocol.stack.StackRecords;
 
 import io.micrometer.core.instrument.Counter;
@@ -90,6 +91,10 @@ public class CoreRunner {
     };
     private final Timer proposalAge;
     private long heightStartedAt = System.nanoTime();
+    // When this node's core entered its current round, and when it asked for its own round-0 block: the start of a
+    // round it leads, for the leader's proposal delay
+    private long roundEnteredAt = System.nanoTime();
+    private long roundZeroBuildAskedAt = System.nanoTime();
     private volatile long height = -1;
     private volatile int round;
     private volatile int timeoutStep;
@@ -157,6 +162,7 @@ public class CoreRunner {
             int r = core.round();
             if (r > round && core.height() == height) roundChanges.increment();
             if (core.height() != height) heightStartedAt = System.nanoTime();
+            if (core.height() != height || r != round) roundEnteredAt = System.nanoTime();
             height = core.height();
             round = r;
         } catch (RuntimeException e) {
@@ -170,6 +176,18 @@ public class CoreRunner {
         if (t0 == null) return;
         Timer.builder("timecoin_consensus_ledger_answer").description("a proposal request to the ledger until its answer").tag("work", work)
                 .publishPercentileHistogram().register(registry).record(Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /**
+     * This node leads a round and proposes: how long after the round began (round 0: after its interval ended and the
+     * block was asked for; a later round: after this node entered it — its ledger's build and the quorum of
+     * RoundChanges both come within this delay). 0 when the round began with the same event.
+     */
+    private void leaderProposed(PrePrepare p) {
+        long now = System.nanoTime();
+        long since = p.round() == 0 ? roundZeroBuildAskedAt : p.round() == round && p.height() == height ? roundEnteredAt : now;
+        Timer.builder("timecoin_consensus_leader_proposal").description("round start to this leader's proposal").tag("round", p.round() == 0 ? "0" : "later")
+                .publishPercentileHistogram().register(registry).record(Duration.ofNanos(now - since));
     }
 
     /** The value of one of this runner's counters. */
@@ -186,12 +204,14 @@ public class CoreRunner {
         if (a instanceof Action.PersistSigned p) {
             store.save(p);
         } else if (a instanceof Action.Broadcast b) {
+            if (b.message().message() instanceof PrePrepare p && p.signer().equals(identity.key().publicKey())) leaderProposed(p);
             send(consensusOut, b.message().message().height(), StackRecords.encode(new StackRecords.ConsensusMsg(b.message())));
         } else if (a instanceof Action.BroadcastVotes v) {
             send(consensusOut, v.batch().validatorSetHeight(), StackRecords.encode(new StackRecords.Votes(v.batch())));
         } else if (a instanceof Action.ScheduleTimer t) {
             timers.schedule(() -> submit(new Event.TimerFired(t.timer())), t.delayMillis(), TimeUnit.MILLISECONDS);
         } else if (a instanceof Action.BuildProposal b) {
+            if (b.round() == 0) roundZeroBuildAskedAt = System.nanoTime();
             askedAt.put("build " + b.height() + " " + b.round(), System.nanoTime());
             send(proposalRequests, b.height(), StackRecords.encode(new StackRecords.BuildRequest(b.height(), b.round(), b.previousHash(),
                     b.previousTimestampMillis(), identity.key().publicKey())));

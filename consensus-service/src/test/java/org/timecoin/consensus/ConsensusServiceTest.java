@@ -167,6 +167,9 @@ class ConsensusServiceTest {
                 // every event waited in the block lane of the core's inbox (no vote batch in this test)
                 .containsPattern("timecoin_consensus_queue_wait_seconds_count\\{lane=\"block\"\\} [1-9]")
                 .contains("timecoin_consensus_queue_depth").contains("timecoin_consensus_timeout_step 0.0");
+        // a leader's own proposal is timed from its round's start; a follower times none
+        if (leader.equals(self)) assertThat(metrics).containsPattern("timecoin_consensus_leader_proposal_seconds_count\\{round=\"0\"\\} 1");
+        else assertThat(metrics).doesNotContain("timecoin_consensus_leader_proposal_seconds_count");
     }
 
     @Test
