@@ -139,7 +139,7 @@ final class Simulation {
     /**
      * The run goes on this long after its planned duration (no new transactions, the same faults) before liveness is
      * checked. With exponential round timeouts, rounds lost to a partition followed by two Byzantine leaders in a row
-     * cost 8 s + 16 s on their own: the 25 s after the heal allowed before failed 4 of 600 seeds at 4 × the default
+     * cost 8 s + 16 s on their own: the 25 s after the heal allowed before failed 4 of 660 seeds at 4 × the default
      * count, with and without the leader's early build. With the grace, 2 of 240 four-validator seeds still fail (a
      * dropped PrePrepare in round 4, then a silent leader's 32 s round 5); the default seeds pass.
      */

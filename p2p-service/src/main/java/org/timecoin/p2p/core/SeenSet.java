@@ -6,7 +6,7 @@ import org.timecoin.protocol.crypto.Hash;
  * The hashes of the last {@code capacity} relayed messages, so that each is delivered and relayed once.
  *
  * <p>Each hash is kept as its first 128 bits, in a ring (insertion order, for eviction) and an open-addressing table
- * (linear probing, backward-shift deletion), both allocated once: 16 bytes × (capacity + table size), about 5.8 MB for
+ * (linear probing, backward-shift deletion), both allocated once: 16 bytes × (capacity + table size), 5.5 MiB for
  * the default 100,000, and no allocation per message. A map of {@link Hash} objects took about 110 bytes per entry and
  * grew until full. 128 bits of SHA-256 leave a collision (a new message taken for a seen one) out of reach.
  */
