@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.timecoin.protocol.codec.ProtocolException;
 import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
+import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.crypto.PublicKey;
 import org.timecoin.protocol.wire.Frames;
 import org.timecoin.protocol.wire.RejectCode;
@@ -46,9 +47,10 @@ public final class PeerSession {
 
     /**
      * A message from an authenticated peer that passed this session's checks, with its body as received: the node
-     * deduplicates and relays those bytes instead of encoding the message again.
+     * relays those bytes instead of encoding the message again. {@code relayHash}: {@link RelayHash} of a relayed type
+     * (null for others).
      */
-    public record Received(WireMessage message, byte[] body) implements Output {
+    public record Received(WireMessage message, byte[] body, Hash relayHash) implements Output {
     }
 
     /** Dropped a message and scored the peer, connection stays. */
@@ -69,6 +71,11 @@ public final class PeerSession {
         boolean isMasternode(PublicKey key);
 
         long bestHeight();
+
+        /** True when the node has taken a message of this type and {@link RelayHash} already: a copy, dropped undecoded. */
+        default boolean alreadyRelayed(int type, Hash relayHash) {
+            return false;
+        }
     }
 
     public record Settings(int magic, int chainId, Frames.SizeLimits frameLimits, long handshakeTimeoutMillis, long pingIntervalMillis,
@@ -134,6 +141,15 @@ public final class PeerSession {
         for (FrameAssembler.Frame f : received) {
             if (state == State.CLOSED) break;
             lastHeard = nowMillis;
+            Hash relayHash = null;
+            if (state == State.READY && RelayHash.relayed(f.type())) {
+                relayHash = RelayHash.of(f.type(), f.body());
+                if (policy.alreadyRelayed(f.type(), relayHash)) {
+                    // a copy: not decoded, but it takes its token like any message (a peer repeating one cannot flood)
+                    if (!buckets.get(RelayHash.kind(f.type())).tryTake(nowMillis)) out.add(new Misbehaved(Offence.RATE_LIMITED, RelayHash.kind(f.type()) + " rate exceeded"));
+                    continue;
+                }
+            }
             WireMessage m;
             try {
                 m = WireMessage.decodeBody(f.type(), f.body());
@@ -141,12 +157,12 @@ public final class PeerSession {
                 close(out, RejectCode.MALFORMED, e.getMessage(), Offence.MALFORMED);
                 break;
             }
-            onMessage(m, f.body(), nowMillis, out);
+            onMessage(m, f.body(), relayHash, nowMillis, out);
         }
         return out;
     }
 
-    private void onMessage(WireMessage m, byte[] body, long now, List<Output> out) {
+    private void onMessage(WireMessage m, byte[] body, Hash relayHash, long now, List<Output> out) {
         if (m instanceof WireMessage.Reject r) { // in any state: the peer tells why it closes
             state = State.CLOSED;
             out.add(new Close(RejectCode.byCode(r.code()), "peer closed: " + r.detail(), null));
@@ -186,13 +202,13 @@ public final class PeerSession {
                     out.add(new HeightSeen(peerHello.bestHeight()));
                 }
             }
-            case READY -> onReady(m, body, now, out);
+            case READY -> onReady(m, body, relayHash, now, out);
             case CLOSED -> {
             }
         }
     }
 
-    private void onReady(WireMessage m, byte[] body, long now, List<Output> out) {
+    private void onReady(WireMessage m, byte[] body, Hash relayHash, long now, List<Output> out) {
         if (m instanceof Hello || m instanceof Auth) {
             close(out, RejectCode.PROTOCOL_VIOLATION, "second handshake", Offence.PROTOCOL_VIOLATION);
             return;
@@ -213,7 +229,7 @@ public final class PeerSession {
         } else if ((m instanceof WireMessage.Consensus || m instanceof WireMessage.Votes) && !policy.isMasternode(peerHello.nodeKey())) {
             out.add(new Misbehaved(Offence.NOT_A_MASTERNODE, "consensus traffic from a key that is not a registered masternode"));
         } else {
-            out.add(new Received(m, body));
+            out.add(new Received(m, body, relayHash));
         }
     }
 

@@ -35,8 +35,7 @@ public final class SeenSet {
     public boolean firstTime(Hash h) {
         byte[] b = h.toByteArray();
         long hi = longAt(b, 0);
-        long lo = longAt(b, 8);
-        if (hi == 0 && lo == 0) lo = 1; // (0, 0) marks an empty slot
+        long lo = key(hi, longAt(b, 8));
         if (find(hi, lo) >= 0) return false;
         if (size == capacity) {
             remove(ringHi[oldest], ringLo[oldest]);
@@ -52,6 +51,17 @@ public final class SeenSet {
         ringLo[newest] = lo;
         size++;
         return true;
+    }
+
+    /** Whether a hash is remembered, without offering it. */
+    public boolean contains(Hash h) {
+        byte[] b = h.toByteArray();
+        long hi = longAt(b, 0);
+        return find(hi, key(hi, longAt(b, 8))) >= 0;
+    }
+
+    private static long key(long hi, long lo) {
+        return hi == 0 && lo == 0 ? 1 : lo; // (0, 0) marks an empty slot
     }
 
     public int size() {

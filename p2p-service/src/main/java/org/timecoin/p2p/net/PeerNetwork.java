@@ -18,11 +18,11 @@ import org.timecoin.p2p.core.Offence;
 import org.timecoin.p2p.core.PeerSession;
 import org.timecoin.p2p.core.PeerSession.Output;
 import org.timecoin.p2p.core.Reputation;
+import org.timecoin.p2p.core.RelayHash;
 import org.timecoin.p2p.core.SeenSet;
 import org.timecoin.p2p.core.SyncPlanner;
 import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
 import org.timecoin.protocol.crypto.Hash;
-import org.timecoin.protocol.crypto.Hashes;
 import org.timecoin.protocol.crypto.PublicKey;
 import org.timecoin.protocol.model.Block;
 import org.timecoin.protocol.model.CommitCertificate;
@@ -247,7 +247,7 @@ public final class PeerNetwork extends AbstractVerticle {
 
     private void broadcastOwn(WireMessage w) {
         byte[] body = WireMessage.encodeBody(w);
-        if (!seen.firstTime(relayHash(w.type(), body))) return;
+        if (!seen.firstTime(RelayHash.of(w.type(), body))) return;
         recentOwn.addLast(w);
         while (recentOwn.size() > MAX_RECENT_OWN) recentOwn.removeFirst();
         relay(w, body, null);
@@ -258,7 +258,7 @@ public final class PeerNetwork extends AbstractVerticle {
             for (Transaction tx : txs) {
                 WireMessage w = new WireMessage.Tx(tx);
                 byte[] body = WireMessage.encodeBody(w);
-                if (seen.firstTime(relayHash(w.type(), body))) relay(w, body, null);
+                if (seen.firstTime(RelayHash.of(w.type(), body))) relay(w, body, null);
             }
         });
     }
@@ -327,6 +327,13 @@ public final class PeerNetwork extends AbstractVerticle {
             public long bestHeight() {
                 return Math.max(0, appliedHeight);
             }
+
+            @Override
+            public boolean alreadyRelayed(int type, Hash relayHash) {
+                if (!seen.contains(relayHash)) return false;
+                count("timecoin_p2p_copies_dropped_total", "type", type == 7 ? "Tx" : type == 8 ? "Consensus" : "Votes");
+                return true;
+            }
         };
     }
 
@@ -354,7 +361,7 @@ public final class PeerNetwork extends AbstractVerticle {
                 authenticated(c, a);
             } else if (o instanceof PeerSession.Received r) {
                 c.in++;
-                received(c, r.message(), r.body());
+                received(c, r.message(), r.body(), r.relayHash());
             } else if (o instanceof PeerSession.Misbehaved m) {
                 offence(c, m.offence(), m.detail());
             } else if (o instanceof PeerSession.HeightSeen h) {
@@ -427,10 +434,10 @@ public final class PeerNetwork extends AbstractVerticle {
 
     // ---- messages ----
 
-    private void received(Conn c, WireMessage m, byte[] body) {
+    private void received(Conn c, WireMessage m, byte[] body, Hash relayHash) {
         count("timecoin_p2p_messages_received_total", "type", m.getClass().getSimpleName());
         if (m instanceof WireMessage.Tx t) {
-            if (!seen.firstTime(relayHash(m.type(), body))) return;
+            if (!seen.firstTime(relayHash)) return;
             stack.transaction(t.transaction());
             relay(m, body, c);
         } else if (m instanceof WireMessage.Consensus k) {
@@ -439,7 +446,7 @@ public final class PeerNetwork extends AbstractVerticle {
                 offence(c, Offence.NOT_A_MASTERNODE, "consensus message not signed by a validator");
                 return;
             }
-            if (!seen.firstTime(relayHash(m.type(), body))) return;
+            if (!seen.firstTime(relayHash)) return;
             verified(c, s::signatureValid, () -> {
                 stack.consensus(s);
                 relay(m, body, c);
@@ -450,7 +457,7 @@ public final class PeerNetwork extends AbstractVerticle {
                 offence(c, Offence.NOT_A_MASTERNODE, "vote batch not signed by a validator");
                 return;
             }
-            if (!seen.firstTime(relayHash(m.type(), body))) return;
+            if (!seen.firstTime(relayHash)) return;
             verified(c, b::signatureValid, () -> {
                 stack.votes(b);
                 relay(m, body, c);
@@ -504,14 +511,6 @@ public final class PeerNetwork extends AbstractVerticle {
         count("timecoin_p2p_messages_relayed_total", "type", m.getClass().getSimpleName());
     }
 
-    /** What nodes deduplicate relayed messages by: SHA-256 of the type byte and the body (on this verticle's thread only). */
-    private Hash relayHash(int type, byte[] body) {
-        relayDigest.update((byte) type);
-        relayDigest.update(body);
-        return new Hash(relayDigest.digest());
-    }
-
-    private final java.security.MessageDigest relayDigest = Hashes.sha256Digest();
 
     /** A sync answer: every certificate is checked (worker thread) before any block goes to the stack. */
     private void syncedBlocks(Conn c, WireMessage.Blocks b) {

@@ -156,6 +156,7 @@ class CoreTest {
                     h = new Hash(b);
                 }
                 boolean expected = !model.contains(h);
+                assertThat(s.contains(h)).isEqualTo(!expected);
                 if (expected) {
                     model.add(h);
                     if (model.size() > capacity) model.remove(model.iterator().next());

@@ -195,4 +195,66 @@ class PeerSessionTest {
         assertThat(out).singleElement().isInstanceOf(PeerSession.Send.class);
         assertThat(a.state()).isEqualTo(PeerSession.State.AWAIT_AUTH);
     }
+
+    /**
+     * A copy of a message the node has relayed already is dropped before it is decoded (a body that would not even
+     * decode is not noticed), yet it takes its rate-limit token; a first copy is decoded and carries its relay hash.
+     */
+    @Test
+    void aCopyOfARelayedMessageIsDroppedUndecodedButStillRateLimited() {
+        Set<org.timecoin.protocol.crypto.Hash> relayed = new java.util.HashSet<>();
+        PeerSession.Policy base = policy(Set.of());
+        PeerSession.Policy remembering = new PeerSession.Policy() {
+            public RejectCode admit(PublicKey k) {
+                return base.admit(k);
+            }
+
+            public boolean isMasternode(PublicKey k) {
+                return base.isMasternode(k);
+            }
+
+            public long bestHeight() {
+                return base.bestHeight();
+            }
+
+            public boolean alreadyRelayed(int type, org.timecoin.protocol.crypto.Hash relayHash) {
+                return relayed.contains(relayHash);
+            }
+        };
+        PeerSession a = new PeerSession(settings(), A, nonce(1), policy(Set.of()), 0);
+        PeerSession b = new PeerSession(settings(), B, nonce(2), remembering, 0);
+        handshake(a, b);
+
+        byte[] garbage = {1, 2, 3};
+        byte[] garbageTx = Frames.encodeRaw(MAGIC, 7, garbage);
+        relayed.add(RelayHash.of(7, garbage));
+        assertThat(b.onBytes(garbageTx, 1)).isEmpty(); // taken for a copy: never decoded, so no MALFORMED
+        for (int i = 0; i < 4; i++) b.onBytes(garbageTx, 1); // 5 tokens per second: this one was the fifth
+        assertThat(b.onBytes(garbageTx, 1)).singleElement().isInstanceOfSatisfying(PeerSession.Misbehaved.class,
+                m -> assertThat(m.offence()).isEqualTo(Offence.RATE_LIMITED));
+
+        PeerSession b2 = new PeerSession(settings(), B, nonce(3), remembering, 0);
+        PeerSession a2 = new PeerSession(settings(), A, nonce(4), policy(Set.of()), 0);
+        handshake(a2, b2);
+        byte[] otherGarbage = {4, 5, 6};
+        assertThat(b2.onBytes(Frames.encodeRaw(MAGIC, 7, otherGarbage), 1)).singleElement().isInstanceOfSatisfying(PeerSession.Close.class,
+                c -> assertThat(c.code()).isEqualTo(RejectCode.MALFORMED)); // not a copy: decoded, and refused
+
+        PeerSession b3 = new PeerSession(settings(), B, nonce(5), remembering, 0);
+        PeerSession a3 = new PeerSession(settings(), A, nonce(6), policy(Set.of()), 0);
+        handshake(a3, b3);
+        WireMessage.Tx tx = new WireMessage.Tx(org.timecoin.protocol.model.Transaction.transfer(
+                List.of(new org.timecoin.protocol.model.OutPoint(org.timecoin.protocol.crypto.Hash.ZERO, 0)),
+                List.of(new org.timecoin.protocol.model.TxOutput(org.timecoin.protocol.model.Amount.sat(1), A.keyHash()))));
+        assertThat(b3.onBytes(frame(tx), 1)).singleElement().isInstanceOfSatisfying(PeerSession.Received.class,
+                r -> assertThat(r.relayHash()).isEqualTo(RelayHash.of(7, WireMessage.encodeBody(tx))));
+    }
+
+    @Test
+    void theRateLimitClassOfARelayedTypeIsTheDecodedMessagesOwn() {
+        assertThat(RelayHash.kind(7)).isEqualTo(new WireMessage.Tx(null).kind());
+        assertThat(RelayHash.kind(8)).isEqualTo(new WireMessage.Consensus(null).kind());
+        assertThat(RelayHash.kind(9)).isEqualTo(new WireMessage.Votes(null).kind());
+        for (int type = 1; type <= 12; type++) assertThat(RelayHash.relayed(type)).isEqualTo(type >= 7 && type <= 9);
+    }
 }

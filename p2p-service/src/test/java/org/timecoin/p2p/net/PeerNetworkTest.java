@@ -101,6 +101,10 @@ class PeerNetworkTest {
         // relayed once: every node forwarded it to the others, and each still delivered it to its stack once
         await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> seed.stack().consensus.size() == 1 && c.stack().consensus.size() == 1);
         assertThat(b.stack().consensus).isEmpty(); // its own message is not delivered back to it
+        // 9 frames in the full mesh (b to 3 peers, each of them to the 2 others but its sender), 3 first copies: the 6
+        // others are dropped before they are decoded
+        await().atMost(WAIT).untilAsserted(() -> assertThat(List.of(seed, b, c, d).stream()
+                .mapToDouble(n -> n.metrics().counter("timecoin_p2p_copies_dropped_total", "type", "Consensus").count()).sum()).isEqualTo(6.0));
 
         Transaction tx = TestChain.GENESIS.block().transactions().get(0);
         d.net().relayTransactions(List.of(tx));
