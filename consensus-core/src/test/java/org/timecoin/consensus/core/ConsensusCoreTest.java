@@ -212,6 +212,20 @@ class ConsensusCoreTest {
         assertThat(broadcastsOf(second, ConsensusMessage.RoundChange.class)).extracting(m -> m.message().round()).containsExactly(2);
     }
 
+    /**
+     * Round 1's RoundChanges of two validators other than {@code newLeader} (with its own, a quorum), each carrying the
+     * certificate that the three others prepared {@code b} in round 0; returns what the core did with them.
+     */
+    List<Action> roundChangesSayingPreparedInRoundZero(ConsensusCore core, KeyPair newLeader, Block b) {
+        List<KeyPair> others = keys.stream().filter(k -> !k.equals(newLeader)).toList();
+        ConsensusMessage.Prepared certificate = new ConsensusMessage.Prepared(0, b.hash(), others.stream().map(k -> prepare(k, 0, b.hash())).toList());
+        List<Action> actions = new ArrayList<>();
+        for (KeyPair k : others.subList(0, 2)) {
+            actions.addAll(msg(core, SignedConsensusMessage.sign(new ConsensusMessage.RoundChange(CHAIN, 1, 1, k.publicKey(), certificate), k)));
+        }
+        return actions;
+    }
+
     @Test
     void aLeaderThatGotAProposalOnlyAfterItsRoundProposesItAgainWhenOthersPreparedIt() {
         KeyPair newLeader = leader(1);
@@ -221,12 +235,7 @@ class ConsensusCoreTest {
         Block b = block(leader(0), 2_000);
         assertThat(msg(core, prePrepare(leader(0), 0, b, List.of()))).isEmpty(); // late: no check, no Prepare
         // the others got it in time, prepared it, and say so in their RoundChanges for round 1
-        List<KeyPair> others = keys.stream().filter(k -> !k.equals(newLeader)).toList();
-        ConsensusMessage.Prepared prepared = new ConsensusMessage.Prepared(0, b.hash(), others.stream().map(k -> prepare(k, 0, b.hash())).toList());
-        List<Action> actions = new ArrayList<>();
-        for (KeyPair k : others.subList(0, 2)) {
-            actions.addAll(msg(core, SignedConsensusMessage.sign(new ConsensusMessage.RoundChange(CHAIN, 1, 1, k.publicKey(), prepared), k)));
-        }
+        List<Action> actions = roundChangesSayingPreparedInRoundZero(core, newLeader, b);
         List<SignedConsensusMessage> proposals = broadcastsOf(actions, ConsensusMessage.PrePrepare.class);
         assertThat(proposals).hasSize(1);
         ConsensusMessage.PrePrepare again = (ConsensusMessage.PrePrepare) proposals.get(0).message();
@@ -297,12 +306,7 @@ class ConsensusCoreTest {
         msg(core, prePrepare(leader(0), 0, prepared, List.of())); // in time: it has the block
         core.handle(new Event.TimerFired(Timer.roundTimeout(1, 0))); // but saw no quorum of Prepares
         core.handle(new Event.ProposalBuilt(1, 1, block(newLeader, 3_000), List.of()));
-        List<KeyPair> others = keys.stream().filter(k -> !k.equals(newLeader)).toList();
-        ConsensusMessage.Prepared certificate = new ConsensusMessage.Prepared(0, prepared.hash(), others.stream().map(k -> prepare(k, 0, prepared.hash())).toList());
-        List<Action> actions = new ArrayList<>();
-        for (KeyPair k : others.subList(0, 2)) {
-            actions.addAll(msg(core, SignedConsensusMessage.sign(new ConsensusMessage.RoundChange(CHAIN, 1, 1, k.publicKey(), certificate), k)));
-        }
+        List<Action> actions = roundChangesSayingPreparedInRoundZero(core, newLeader, prepared);
         List<SignedConsensusMessage> pp = broadcastsOf(actions, ConsensusMessage.PrePrepare.class);
         assertThat(pp).hasSize(1);
         assertThat(((ConsensusMessage.PrePrepare) pp.get(0).message()).block().hash()).isEqualTo(prepared.hash());
