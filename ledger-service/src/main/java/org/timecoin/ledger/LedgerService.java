@@ -467,7 +467,7 @@ public class LedgerService {
     }
 
     private void answer(StackRecords.ProposalRequest request) {
-                StackRecords.ProposalResponse response;
+        StackRecords.ProposalResponse response;
         long t0 = System.nanoTime();
         if (request instanceof StackRecords.BuildRequest b) {
             response = buildProposal(b);

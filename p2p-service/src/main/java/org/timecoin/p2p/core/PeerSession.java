@@ -146,7 +146,8 @@ public final class PeerSession {
                 relayHash = RelayHash.of(f.type(), f.body());
                 if (policy.alreadyRelayed(f.type(), relayHash)) {
                     // a copy: not decoded, but it takes its token like any message (a peer repeating one cannot flood)
-                    if (!buckets.get(RelayHash.kind(f.type())).tryTake(nowMillis)) out.add(new Misbehaved(Offence.RATE_LIMITED, RelayHash.kind(f.type()) + " rate exceeded"));
+                    Kind kind = RelayHash.kind(f.type());
+                    if (!buckets.get(kind).tryTake(nowMillis)) out.add(new Misbehaved(Offence.RATE_LIMITED, kind + " rate exceeded"));
                     continue;
                 }
             }

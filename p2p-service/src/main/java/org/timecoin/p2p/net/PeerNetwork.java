@@ -511,7 +511,6 @@ public final class PeerNetwork extends AbstractVerticle {
         count("timecoin_p2p_messages_relayed_total", "type", m.getClass().getSimpleName());
     }
 
-
     /** A sync answer: every certificate is checked (worker thread) before any block goes to the stack. */
     private void syncedBlocks(Conn c, WireMessage.Blocks b) {
         if (!sync.solicited(c.syncId())) {
