@@ -86,12 +86,12 @@ class EventsTest {
     void theLedgersAnnouncementEndsAnAppliedWaitWhetherItCameBeforeOrAfter() throws Exception {
         Hash early = txid("applied-early");
         Hash late = txid("applied-late");
-        events.onApplied(List.of(StackRecords.encode(new StackRecords.TxApplied(List.of(early)))));
+        events.onApplied(List.of(StackRecords.encode(new StackRecords.TxApplied(List.of(early), List.of()))));
         assertThat(events.awaitApplied(early, 20_000).get(5, TimeUnit.SECONDS)).isTrue();
 
         var waiting = events.awaitApplied(late, 20_000);
         assertThat(waiting).isNotDone();
-        events.onApplied(List.of(new byte[] {1, 2}, StackRecords.encode(new StackRecords.TxApplied(List.of(txid("other"), late)))));
+        events.onApplied(List.of(new byte[] {1, 2}, StackRecords.encode(new StackRecords.TxApplied(List.of(txid("other"), late), List.of()))));
         assertThat(waiting.get(5, TimeUnit.SECONDS)).isTrue(); // a malformed record before it changes nothing
         assertThat(events.awaitApplied(txid("never-applied"), 50).get(5, TimeUnit.SECONDS)).isFalse();
     }

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -95,6 +94,8 @@ public class LedgerService {
     Emitter<byte[]> deadLetters;
     @Inject
     OpenTelemetry openTelemetry;
+    @ConfigProperty(name = "quarkus.uuid")
+    String replicaId;
 
     public LedgerService(LedgerStore store, UtxoCache cache, MeterRegistry registry, @ConfigProperty(name = "timecoin.network") String network,
                          @ConfigProperty(name = "timecoin.genesis.seed", defaultValue = "devnet") String genesisSeed,
@@ -146,16 +147,19 @@ public class LedgerService {
     }
 
     /**
-     * Tells the stack (the gateway's finality waits) which transactions' finality this ledger has committed, outputs
-     * included: one record per poll instead of a status request per transaction.
+     * Tells the stack which transactions' finality this ledger has committed, outputs included, and what they spent: one
+     * record per poll. The gateway answers finality waits from it (instead of a status request per transaction); the
+     * other replicas wake their orphans and drop the spent outpoints from their caches.
      */
-    private void announceApplied(Collection<Hash> txids) {
-        List<Hash> all = List.copyOf(txids);
-        for (int from = 0; from < all.size(); from += StackRecords.MAX_APPLIED) {
-            List<Hash> part = all.subList(from, Math.min(all.size(), from + StackRecords.MAX_APPLIED));
-            txApplied.send(StackRecords.encode(new StackRecords.TxApplied(part)));
+    private void announceApplied(List<Transaction> txs) {
+        for (byte[] record : StackRecords.encodeApplied(txs)) {
+            var headers = new org.apache.kafka.common.header.internals.RecordHeaders().add(REPLICA_HEADER, replicaId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            txApplied.send(Message.of(record).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withHeaders(headers).build()));
         }
     }
+
+    /** Which replica announced a tx.applied record: its own are skipped when it follows the others'. */
+    static final String REPLICA_HEADER = "timecoin-replica";
 
     private static void send(Emitter<byte[]> emitter, byte[] key, byte[] value) {
         emitter.send(Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(key).build()));
@@ -247,8 +251,8 @@ public class LedgerService {
             return;
         }
         // outputs that finality made just now (the certificate had come before the body): their waiting children first
-        List<Hash> madeFinal = new ArrayList<>();
-        for (int i = 0; i < valid.size(); i++) if (verdicts.get(i).completedFinality()) madeFinal.add(valid.get(i).txid());
+        List<Transaction> madeFinal = new ArrayList<>();
+        for (int i = 0; i < valid.size(); i++) if (verdicts.get(i).completedFinality()) madeFinal.add(valid.get(i));
         completedByBody(madeFinal);
         for (int i = 0; i < valid.size(); i++) afterValidation(valid.get(i), verdicts.get(i));
     }
@@ -259,7 +263,7 @@ public class LedgerService {
      */
     private LedgerStore.Verdict validateOne(Transaction tx) {
         LedgerStore.Verdict v = durably(() -> store.validateAndLock(tx));
-        if (v.completedFinality()) completedByBody(List.of(tx.txid()));
+        if (v.completedFinality()) completedByBody(List.of(tx));
         return v;
     }
 
@@ -267,11 +271,11 @@ public class LedgerService {
      * Finalities that bodies completed (their certificates had come first): the gateway (tx.applied) and the children
      * waiting for their outputs learn of them, whichever path validated the body.
      */
-    private void completedByBody(List<Hash> txids) {
-        if (txids.isEmpty()) return;
-        registry.counter("timecoin_ledger_finality_completed_by_body").increment(txids.size());
-        announceApplied(txids);
-        txids.forEach(this::parentFinal);
+    private void completedByBody(List<Transaction> txs) {
+        if (txs.isEmpty()) return;
+        registry.counter("timecoin_ledger_finality_completed_by_body").increment(txs.size());
+        announceApplied(txs);
+        for (Transaction tx : txs) parentFinal(tx.txid());
     }
 
     private void validateAlone(Transaction tx, byte[] record) {
@@ -416,7 +420,7 @@ public class LedgerService {
             cache.invalidate(applied.changed());
             // children wait for outputs, which exist only where the body is known (else they come with the body or the block)
             announceApplied(applied.withOutputs());
-            applied.withOutputs().forEach(this::parentFinal);
+            for (Transaction tx : applied.withOutputs()) parentFinal(tx.txid());
         }
         for (StackRecords.Released r : releases) { // a release never undoes a finality: the order within a poll does not matter
             durably(() -> store.release(r.txid(), r.reason()));
@@ -569,7 +573,10 @@ public class LedgerService {
         for (Transaction tx : f.block().transactions()) parentFinal(tx.txid());
     }
 
-    /** Cache coherence: every replica (own consumer group) drops what each applied block changed. */
+    /**
+     * Every replica (own consumer group) follows the blocks any replica applied: it drops what each changed from its
+     * cache, and wakes its orphans waiting for outputs the block made.
+     */
     @Incoming("blocks-applied-cache")
     @Blocking
     public void onBlockAppliedForCache(byte[] value) {
@@ -579,9 +586,36 @@ public class LedgerService {
                 List<org.timecoin.protocol.model.OutPoint> changed = new ArrayList<>();
                 for (Transaction tx : b.block().transactions()) changed.addAll(LedgerStore.touched(tx));
                 cache.invalidate(changed);
+                for (Transaction tx : b.block().transactions()) parentFinal(tx.txid());
             });
         } catch (ProtocolException e) {
             rejected("blocks.applied", e.reason().name(), value);
+        }
+    }
+
+    /**
+     * Every replica (own consumer group) follows the finalities any replica applied: it drops the outpoints they spent
+     * from its cache, and wakes its orphans waiting for their outputs. Without it, an orphan parked on one replica
+     * waited for its deadline when another replica applied its parent's certificate, and a spent outpoint read from
+     * another replica's cache stayed unspent until the next block (ten minutes on mainnet). A replica's own records are
+     * skipped: it did both when it applied them, and dropping its entries again would only cost it cache hits.
+     */
+    @Incoming("tx-applied-replicas")
+    @Blocking
+    public void onTxAppliedByAnyReplica(ConsumerRecords<byte[], byte[]> poll) {
+        byte[] self = replicaId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (ConsumerRecord<byte[], byte[]> record : poll) {
+            Header from = record.headers().lastHeader(REPLICA_HEADER);
+            if (from != null && java.util.Arrays.equals(from.value(), self)) continue;
+            StackRecords.TxApplied a;
+            try {
+                a = StackRecords.decodeTxApplied(record.value());
+            } catch (ProtocolException e) {
+                rejected("tx.applied", e.reason().name(), record.value());
+                continue;
+            }
+            cache.invalidate(a.spent());
+            for (Hash txid : a.txids()) parentFinal(txid);
         }
     }
 

@@ -679,18 +679,24 @@ public class LedgerStore {
         });
     }
 
+    /** What a poll of certificates did: the transactions whose outputs it made (their inputs now spent). */
+    public record Finalities(List<Transaction> withOutputs) {
+        /** The outpoints these finalities changed: inputs spent, outputs made (for the cache). */
+        public List<OutPoint> changed() {
+            List<OutPoint> changed = new ArrayList<>();
+            for (Transaction tx : withOutputs) changed.addAll(touched(tx));
+            return changed;
+        }
+    }
+
     /**
      * A transaction is final: its inputs are spent by it whatever locks they had (a valid certificate is authoritative;
      * the conflicting transactions holding those locks are rejected and their other locks freed), its outputs exist and
      * can be spent at once. A transaction this ledger never saw is recorded with its certificate; its block brings the
      * body. Idempotent. Several certificates are applied in one database transaction (one commit, one fsync, for a
-     * whole poll of tx.finalized). Returns the outpoints that changed (none when there was nothing to do or the body is
-     * unknown).
+     * whole poll of tx.finalized). Returns the transactions whose outputs it made (none when there was nothing to do or
+     * the body is unknown).
      */
-    /** What a poll of certificates changed: the outpoints (for the cache), and the transactions whose outputs now exist. */
-    public record Finalities(List<OutPoint> changed, List<Hash> withOutputs) {
-    }
-
     public Finalities applyFinalities(List<FinalityCertificate> certificates) {
         return inTransaction(c -> {
             Map<Hash, FinalityCertificate> byTxid = new java.util.LinkedHashMap<>();
@@ -720,7 +726,7 @@ public class LedgerStore {
                 certifiedIds.add(f.txid().toByteArray());
                 certified.add(f.toBytes());
             }
-            if (certified.isEmpty()) return new Finalities(List.of(), List.of());
+            if (certified.isEmpty()) return new Finalities(List.of());
             if (!known.isEmpty()) spendAndCreate(c, known, resolve(c, spentBy(known), true));
             // a body not seen here yet is recorded by its certificate; the body (tx.submitted) or the block brings it.
             // Never over a final or confirmed row: a block applied since the read above (it takes no txid lock: a block
@@ -728,9 +734,7 @@ public class LedgerStore {
             updateEach(c, "INSERT INTO tx (txid, status, certificate) SELECT t, 2, f FROM unnest(?::bytea[], ?::bytea[]) AS x(t, f) "
                     + "ON CONFLICT (txid) DO UPDATE SET status = 2, certificate = EXCLUDED.certificate, reason = NULL, updated_at = now() "
                     + "WHERE tx.status NOT IN (2, 3)", bytea(c, certifiedIds), bytea(c, certified));
-            List<OutPoint> changed = new ArrayList<>();
-            for (Transaction tx : known) changed.addAll(touched(tx));
-            return new Finalities(changed, known.stream().map(Transaction::txid).toList());
+            return new Finalities(known);
         });
     }
 

@@ -15,12 +15,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 
 /**
- * In-process cache of UTXO reads by outpoint (REST). Contract: every replica consumes blocks.applied under its own
- * consumer group and drops the inputs and outputs of each applied block before it serves anything newer, so once a
- * replica has seen block h applied it never serves an entry that block h changed; its own writes (locks, releases,
- * finality) drop their entries at once. Changes written by another replica between blocks (a lock, a finality
- * certificate) can be served stale until the next applied block: spends are always validated against the database,
- * never against this cache. Misses for unknown outpoints are not cached.
+ * In-process cache of UTXO reads by outpoint (REST). Contract: every replica consumes blocks.applied and tx.applied
+ * under its own consumer groups and drops the inputs and outputs of each applied block, and the inputs of each applied
+ * finality, as it reads them, so once a replica has seen a block or a finality announced it never serves an entry that
+ * it changed; its own writes (locks, releases, finality) drop their entries at once. Locks and releases written by
+ * another replica can be served stale until the outpoint is spent or the next block: spends are always validated
+ * against the database, never against this cache. Misses for unknown outpoints are not cached (so a new output is
+ * never stale).
  */
 @ApplicationScoped
 public class UtxoCache {

@@ -61,6 +61,7 @@ class LedgerReplicasIT {
     static final String SEED = "replicas-it";
     static final DevnetGenesis G = DevnetGenesis.create(SEED, 4);
     static final int CHAIN = G.chainId();
+    static final long ORPHAN_WAIT_MILLIS = 120_000;
 
     static LocalInfra infra;
     static Path dir;
@@ -93,7 +94,9 @@ class LedgerReplicasIT {
                 "-Dtimecoin.topic.prefix=" + prefix, "-Dtimecoin.genesis.seed=" + SEED, "-Dtimecoin.genesis.nodes=4",
                 "-Dquarkus.datasource.jdbc.url=" + infra.postgres().jdbcUrl("replicas"), "-Dquarkus.datasource.username=" + infra.postgres().user(),
                 "-Dquarkus.datasource.password=" + infra.postgres().password(),
-                "-Dtimecoin.ledger.fault.halt-before-commit-height=1", "-Dtimecoin.ledger.fault.halt-marker=" + dir.resolve("halted-once"),
+                "-Dtimecoin.ledger.fault.halt-before-commit-height=1",
+                // longer than any wait below: an orphan approved in time was woken, not released by its deadline
+                "-Dtimecoin.ledger.orphan-wait-millis=" + ORPHAN_WAIT_MILLIS, "-Dtimecoin.ledger.fault.halt-marker=" + dir.resolve("halted-once"),
                 "-jar", System.getProperty("ledger.jar"));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("replica" + i + ".log").toFile()))
                 .start();
@@ -302,8 +305,97 @@ class LedgerReplicasIT {
                 (after[1] - before[1]) / 1e6);
     }
 
+    /** Inserts an unspent output of 1 TIME for {@code owner}, txid sha256(g), index 0, confirmed at genesis. */
+    static OutPoint insertOutput(KeyPair owner, int g) throws Exception {
+        try (Connection c = DriverManager.getConnection(infra.postgres().jdbcUrl("replicas"), infra.postgres().user(), infra.postgres().password());
+             var ps = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state, created_height) VALUES (sha256(int4send(?)), 0, 100000000, ?, 0, 0)")) {
+            ps.setInt(1, g);
+            ps.setBytes(2, owner.keyHash().toByteArray());
+            ps.executeUpdate();
+        }
+        byte[] be = {(byte) (g >>> 24), (byte) (g >>> 16), (byte) (g >>> 8), (byte) g};
+        return new OutPoint(new Hash(org.timecoin.protocol.crypto.Hashes.sha256(be)), 0);
+    }
+
+    static Transaction spend(KeyPair owner, OutPoint in, long amountSat) {
+        long fee = TransactionRules.minimumFee(Amount.sat(amountSat)).sat();
+        return Transaction.transfer(List.of(in), List.of(new TxOutput(Amount.sat(amountSat - fee), owner.keyHash()))).signed(CHAIN, List.of(owner));
+    }
+
+    static String utxoState(int replica, OutPoint p) throws Exception {
+        String r = get(replica, "/v1/ledger/utxos/" + p.txid().hex() + "/" + p.index());
+        assertThat(r).startsWith("200");
+        return r.replaceAll(".*\"state\":\"([A-Z_]+)\".*", "$1");
+    }
+
+    /**
+     * The replica that applies a parent's certificate is not always the one holding its children (orphans) or the one
+     * a wallet reads from: each learns of the finality from tx.applied. Children parked on both replicas are approved
+     * long before their deadline, and the spent parent inputs, cached as locked on both replicas, read as spent on
+     * both, with no block in between.
+     */
     @Test
     @org.junit.jupiter.api.Order(3)
+    void aFinalityAppliedByOneReplicaWakesTheOrphansAndRefreshesTheCacheOfTheOther() throws Exception {
+        KeyPair owner = G.fundedKeys().get(6);
+        int partitions = 4; // tx.submitted, split two and two between the replicas
+        List<OutPoint> funds = new ArrayList<>();
+        List<Transaction> parents = new ArrayList<>();
+        List<Transaction> children = new ArrayList<>();
+        java.util.Set<Integer> covered = new java.util.HashSet<>();
+        for (int g = 3_000_001; covered.size() < partitions || children.size() < 8; g++) {
+            OutPoint fund = insertOutput(owner, g);
+            Transaction parent = spend(owner, fund, 100_000_000);
+            Transaction child = spend(owner, new OutPoint(parent.txid(), 0), parent.outputs().get(0).amount().sat());
+            funds.add(fund);
+            parents.add(parent);
+            children.add(child);
+            covered.add(org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(child.txid().toByteArray())) % partitions);
+        }
+        java.util.Set<Hash> parentIds = new java.util.HashSet<>(parents.stream().map(Transaction::txid).toList());
+        for (Transaction p : parents) publish("tx.submitted", p.txid().toByteArray(), p.toBytes());
+        List<StackRecords.Verdict> parentVerdicts = collect("tx.verdicts", b -> {
+            StackRecords.Verdict v = StackRecords.decodeVerdict(b);
+            return parentIds.contains(v.txid()) ? v : null;
+        }, parents.size());
+        assertThat(parentVerdicts).allSatisfy(v -> assertThat(v.verdict()).isEqualTo(TxVerdict.APPROVE));
+        for (OutPoint f : funds) for (int r = 0; r < 2; r++) assertThat(utxoState(r, f)).as("cached on replica %d", r).isEqualTo("LOCKED");
+
+        double[] parkedBefore = {metric(0, "timecoin_ledger_orphans_parked_total"), metric(1, "timecoin_ledger_orphans_parked_total")};
+        for (Transaction c : children) publish("tx.submitted", c.txid().toByteArray(), c.toBytes());
+        Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
+                metric(0, "timecoin_ledger_orphans_parked_total") - parkedBefore[0] + metric(1, "timecoin_ledger_orphans_parked_total") - parkedBefore[1])
+                .isEqualTo(children.size()));
+        for (int r = 0; r < 2; r++) {
+            assertThat(metric(r, "timecoin_ledger_orphans_parked_total") - parkedBefore[r]).as("orphans parked on replica %d", r).isPositive();
+        }
+
+        long start = System.nanoTime();
+        for (Transaction p : parents) {
+            List<FinalityCertificate.VoteProof> proofs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                proofs.add(TxVoteBatch.sign(CHAIN, 1, G.masternodes().get(i).nodeKey(), List.of(new VoteEntry(p.txid(), TxVerdict.APPROVE))).proofFor(0));
+            }
+            publish("tx.finalized", null, StackRecords.encode(new StackRecords.Finalized(new FinalityCertificate(CHAIN, p.txid(), 1, proofs))));
+        }
+        java.util.Set<Hash> childIds = new java.util.HashSet<>(children.stream().map(Transaction::txid).toList());
+        List<StackRecords.Verdict> childVerdicts = collect("tx.verdicts", b -> {
+            StackRecords.Verdict v = StackRecords.decodeVerdict(b);
+            return childIds.contains(v.txid()) ? v : null;
+        }, children.size());
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(childVerdicts).allSatisfy(v -> assertThat(v.verdict()).isEqualTo(TxVerdict.APPROVE));
+        assertThat(millis).as("woken, not released at the deadline").isLessThan(ORPHAN_WAIT_MILLIS / 2);
+        for (OutPoint f : funds) {
+            for (int r = 0; r < 2; r++) {
+                int replica = r;
+                Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(utxoState(replica, f)).isEqualTo("SPENT_FINAL"));
+            }
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(4)
     void aDatabaseOutageMakesReplicasUnreadyPausesWorkAndLosesNothing() throws Exception {
         KeyPair owner = G.fundedKeys().get(5);
         int g = 2_000_001;

@@ -8,6 +8,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.timecoin.protocol.codec.ProtocolException.Reason;
 import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.Limits;
+import org.timecoin.protocol.model.OutPoint;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxOutput;
 import org.timecoin.protocol.model.TxVerdict;
 import org.timecoin.protocol.rules.ValidatorSet;
 import org.timecoin.protocol.stack.StackRecords;
@@ -48,7 +53,8 @@ class StackRecordsTest {
         byte[] unknownKind = both.get(0).clone();
         unknownKind[4] = 9; // the first outcome's kind
         assertThat(reasonOf(() -> StackRecords.decodeTxOutcomes(unknownKind))).isEqualTo(Reason.UNKNOWN_TYPE);
-        var applied = new StackRecords.TxApplied(List.of(Fixtures.transfer().txid(), Fixtures.finalityCertificate().txid()));
+        var applied = new StackRecords.TxApplied(List.of(Fixtures.transfer().txid(), Fixtures.finalityCertificate().txid()),
+                List.of(Fixtures.transfer().inputs().get(0).previous()));
         assertThat(StackRecords.decodeTxApplied(StackRecords.encode(applied))).isEqualTo(applied);
         byte[] truncated = java.util.Arrays.copyOf(StackRecords.encode(applied), 4 + 32 + 5);
         assertThat(reasonOf(() -> StackRecords.decodeTxApplied(truncated))).isEqualTo(Reason.TRUNCATED);
@@ -85,6 +91,42 @@ class StackRecordsTest {
         assertThat(split).allSatisfy(r -> assertThat(r.length).isLessThanOrEqualTo(StackRecords.MAX_OUTCOMES_BYTES));
         assertThat(split.stream().mapToInt(r -> StackRecords.decodeTxOutcomes(r).outcomes().size()).sum()).isEqualTo(big.size());
         assertThat(StackRecords.encodeOutcomes(List.of())).isEmpty();
+    }
+
+    @Test
+    void appliedTransactionsBeyondOneRecordAreSplitInOrderWithTheirSpentOutpoints() {
+        // by count: two-input payments, one more than a record's txids
+        List<Transaction> payments = new java.util.ArrayList<>();
+        for (int i = 0; i <= StackRecords.MAX_APPLIED; i++) payments.add(spending(i, 2));
+        assertSplitInOrder(payments, 2);
+        // by spent outpoints: transactions of the most inputs, one more than a record's room for them
+        int perRecord = StackRecords.MAX_APPLIED_SPENT / Limits.MAX_INPUTS;
+        List<Transaction> wide = new java.util.ArrayList<>();
+        for (int i = 0; i <= perRecord; i++) wide.add(spending(i, Limits.MAX_INPUTS));
+        assertSplitInOrder(wide, 2);
+        assertThat(StackRecords.encodeApplied(List.of())).isEmpty();
+    }
+
+    private static Transaction spending(int i, int inputs) {
+        List<OutPoint> spends = new java.util.ArrayList<>();
+        for (int k = 0; k < inputs; k++) {
+            spends.add(new OutPoint(org.timecoin.protocol.crypto.Hashes.tagged(org.timecoin.protocol.crypto.HashTag.TX, new byte[] {(byte) i, (byte) (i >> 8)}), k));
+        }
+        return Transaction.transfer(spends, List.of(new TxOutput(Amount.time(1), Fixtures.key("payee", 0).keyHash())));
+    }
+
+    private static void assertSplitInOrder(List<Transaction> txs, int records) {
+        List<byte[]> encoded = StackRecords.encodeApplied(txs);
+        assertThat(encoded).hasSize(records);
+        List<Hash> txids = new java.util.ArrayList<>();
+        List<OutPoint> spent = new java.util.ArrayList<>();
+        for (byte[] r : encoded) {
+            StackRecords.TxApplied a = StackRecords.decodeTxApplied(r);
+            txids.addAll(a.txids());
+            spent.addAll(a.spent());
+        }
+        assertThat(txids).isEqualTo(txs.stream().map(Transaction::txid).toList());
+        assertThat(spent).isEqualTo(txs.stream().flatMap(t -> t.inputs().stream()).map(in -> in.previous()).toList());
     }
 
     @Test

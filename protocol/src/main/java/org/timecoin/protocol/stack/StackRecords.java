@@ -17,6 +17,8 @@ import org.timecoin.protocol.model.Limits;
 import org.timecoin.protocol.model.OutPoint;
 import org.timecoin.protocol.model.SignedConsensusMessage;
 import org.timecoin.protocol.model.Tier;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxInput;
 import org.timecoin.protocol.model.TxVerdict;
 import org.timecoin.protocol.model.TxVoteBatch;
 import org.timecoin.protocol.rules.ValidatorSet;
@@ -190,29 +192,56 @@ public final class StackRecords {
         };
     }
 
-    // ---- tx.applied (ledger → gateway) ----
+    // ---- tx.applied (ledger → gateway, ledger replicas) ----
 
     /**
-     * The transactions whose finality this stack's ledger has just applied (committed; their outputs exist), one record
-     * per ledger poll: list&lt;hash txid&gt;, at most {@link #MAX_APPLIED} (a larger poll is announced in several records).
+     * The transactions whose finality this stack's ledger has just applied (committed; their outputs exist) and the
+     * outpoints they spent, one record per ledger poll: list&lt;hash txid&gt; (at most {@link #MAX_APPLIED}) ‖
+     * list&lt;outpoint spent&gt; (at most {@link #MAX_APPLIED_SPENT}); a larger poll is announced in several records
+     * ({@link #encodeApplied}). The gateway answers finality waits from the txids; the other ledger replicas wake the
+     * orphans waiting for those outputs and drop the spent outpoints from their caches.
      */
-    public record TxApplied(List<Hash> txids) {
+    public record TxApplied(List<Hash> txids, List<OutPoint> spent) {
         public TxApplied {
             if (txids.size() > MAX_APPLIED) throw new IllegalArgumentException("at most " + MAX_APPLIED + " txids per record");
+            if (spent.size() > MAX_APPLIED_SPENT) throw new IllegalArgumentException("at most " + MAX_APPLIED_SPENT + " spent outpoints per record");
             txids = List.copyOf(txids);
+            spent = List.copyOf(spent);
         }
     }
 
     public static final int MAX_APPLIED = 10_000;
+    /** Room for every input of {@link #MAX_APPLIED} two-input payments, and for any one transaction ({@link Limits#MAX_INPUTS}). */
+    public static final int MAX_APPLIED_SPENT = 20_000;
 
     public static byte[] encode(TxApplied a) {
-        Writer w = new Writer(4 + 32 * a.txids().size());
+        Writer w = new Writer(8 + 32 * a.txids().size() + 36 * a.spent().size());
         w.list(a.txids(), MAX_APPLIED, (ww, h) -> h.write(ww));
+        w.list(a.spent(), MAX_APPLIED_SPENT, (ww, p) -> p.write(ww));
         return w.toByteArray();
     }
 
+    /** The applied transactions, in order, in as few records as the limits allow; a transaction is never split. */
+    public static List<byte[]> encodeApplied(List<Transaction> txs) {
+        List<byte[]> records = new ArrayList<>();
+        List<Hash> txids = new ArrayList<>();
+        List<OutPoint> spent = new ArrayList<>();
+        for (Transaction tx : txs) {
+            if (txids.size() == MAX_APPLIED || !txids.isEmpty() && spent.size() + tx.inputs().size() > MAX_APPLIED_SPENT) {
+                records.add(encode(new TxApplied(txids, spent)));
+                txids.clear();
+                spent.clear();
+            }
+            txids.add(tx.txid());
+            for (TxInput in : tx.inputs()) spent.add(in.previous());
+        }
+        if (!txids.isEmpty()) records.add(encode(new TxApplied(txids, spent)));
+        return records;
+    }
+
     public static TxApplied decodeTxApplied(byte[] bytes) {
-        return Reader.decodeExactly(bytes, 4 + 32 * MAX_APPLIED, r -> new TxApplied(r.list(MAX_APPLIED, Hash::read)));
+        return Reader.decodeExactly(bytes, 8 + 32 * MAX_APPLIED + 36 * MAX_APPLIED_SPENT,
+                r -> new TxApplied(r.list(MAX_APPLIED, Hash::read), r.list(MAX_APPLIED_SPENT, OutPoint::read)));
     }
 
     // ---- blocks.finalized (consensus → ledger) ----
