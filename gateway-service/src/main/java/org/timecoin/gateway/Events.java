@@ -196,7 +196,11 @@ public class Events {
         }
     }
 
-    /** This node's ledger refused it: an answer for a waiting wallet at once (other nodes would refuse it too). */
+    /**
+     * This node's ledger refused it: an answer for a waiting wallet at once (other nodes would refuse it too) — unless
+     * the refusal is this node's own state (an input locked by another transaction, a full mempool): the other nodes
+     * may still make it final, so the wait goes on for the network's outcome.
+     */
     @Incoming("tx-verdicts")
     public void onVerdicts(List<byte[]> values) {
         for (byte[] value : values) onVerdict(value);
@@ -205,7 +209,7 @@ public class Events {
     private void onVerdict(byte[] value) {
         try {
             StackRecords.Verdict v = StackRecords.decodeVerdict(value);
-            if (v.verdict() == TxVerdict.REJECT && !"INPUT_LOCKED".equals(v.reason())) {
+            if (v.verdict() == TxVerdict.REJECT && !NODE_LOCAL_REFUSALS.contains(v.reason())) {
                 submittedAt.remove(v.txid());
                 outcome(v.txid(), new Event("finality", -1, null, v.txid().hex(), "REJECTED", v.reason(), null));
             }
@@ -213,6 +217,8 @@ public class Events {
             rejected("tx.verdicts", e.reason().name());
         }
     }
+
+    private static final java.util.Set<String> NODE_LOCAL_REFUSALS = java.util.Set.of("INPUT_LOCKED", "MEMPOOL_FULL");
 
     /** Announcements from this node's ledger of the finalities it committed (one record per ledger poll). */
     @Incoming("tx-applied")

@@ -67,7 +67,10 @@ public class GatewayApi {
         this.settings = settings;
         this.network = Network.byName(network);
         this.json = json;
+        this.mempool = new MempoolAdmission(settings.mempoolRefreshMillis());
     }
+
+    private final MempoolAdmission mempool;
 
     public Network network() {
         return network;
@@ -127,6 +130,15 @@ public class GatewayApi {
     private Submitted submit(Transaction tx) {
         Optional<RejectReason> reject = TransactionRules.checkStateless(tx).or(() -> TransactionRules.checkSignatures(tx, network.chainId()));
         if (reject.isPresent()) throw new ApiException(422, reject.get().name(), "the transaction breaks a protocol rule: " + reject.get());
+        if (mempool.readingDue(System.nanoTime())) {
+            backends.ledger("/v1/ledger/mempool").whenComplete((n, x) -> {
+                if (x == null && n.has("pending") && n.has("maxPending")) mempool.reading(n.get("pending").asLong(), n.get("maxPending").asLong());
+                else mempool.readingFailed();
+            });
+        }
+        if (!mempool.admit()) {
+            throw new ApiException(503, RejectReason.MEMPOOL_FULL.name(), "this node holds as many pending transactions as it may; retry in a moment");
+        }
         Hash txid = tx.txid();
         events.submitted(txid);
         submissions.send(Message.of(tx.toBytes()).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(txid.toByteArray()).build()));

@@ -33,6 +33,13 @@ public interface GatewaySettings {
     @WithDefault("1024")
     int recentOutcomes();
 
+    /**
+     * How old the ledger's mempool reading may be before a submission asks for a new one; between readings the
+     * submissions made here count as pending.
+     */
+    @WithDefault("500")
+    long mempoolRefreshMillis();
+
     /** Clients tracked by the rate limiter (least recently seen forgotten first). */
     @WithDefault("100000")
     int trackedClients();

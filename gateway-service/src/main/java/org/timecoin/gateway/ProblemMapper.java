@@ -40,6 +40,8 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
     @Override
     public Response toResponse(Throwable t) {
         ApiException a = toApi(t);
-        return problem(a.status(), a.code(), a.getMessage());
+        Response r = problem(a.status(), a.code(), a.getMessage());
+        // a full mempool empties within seconds (finality takes under one): the client may retry soon
+        return a.code().equals(org.timecoin.protocol.rules.RejectReason.MEMPOOL_FULL.name()) ? Response.fromResponse(r).header("Retry-After", "1").build() : r;
     }
 }

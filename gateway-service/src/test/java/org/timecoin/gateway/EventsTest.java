@@ -25,6 +25,7 @@ class EventsTest {
         public long maxWaitMillis() { return 30_000; }
         public int recentSubmissions() { return 100; }
         public int recentOutcomes() { return 2; }
+        public long mempoolRefreshMillis() { return 500; }
         public int trackedClients() { return 100; }
     };
 
@@ -61,6 +62,20 @@ class EventsTest {
         assertThat(waits.get(0).get(5, TimeUnit.SECONDS).txid()).isEqualTo(first.hex());
         assertThat(waits.get(1).get(5, TimeUnit.SECONDS).reason()).isEqualTo("REJECTED_BY_VOTES");
         assertThat(waits.get(2).get(5, TimeUnit.SECONDS).txid()).isEqualTo(third.hex());
+    }
+
+    /** Refusals that say only where this node stands (the network may still make it final) do not end a wait. */
+    @Test
+    void aRefusalForThisNodesOwnStateIsNotAnOutcome() throws Exception {
+        for (String reason : List.of("INPUT_LOCKED", "MEMPOOL_FULL")) {
+            Hash txid = txid("refused here: " + reason);
+            var waiting = events.await(txid, 20_000);
+            events.onVerdicts(List.of(StackRecords.encode(new StackRecords.Verdict(txid, TxVerdict.REJECT, reason))));
+            assertThat(events.await(txid, 50).get(5, TimeUnit.SECONDS)).as(reason).isNull();
+            assertThat(waiting).as(reason).isNotDone();
+            events.onOutcomes(List.of(StackRecords.encode(new StackRecords.Released(txid, "TIMEOUT"))));
+            assertThat(waiting.get(5, TimeUnit.SECONDS).status()).isEqualTo("RELEASED");
+        }
     }
 
     @Test

@@ -143,14 +143,18 @@ public class LedgerResource {
                 new Address(addressDigit, m.rewardKeyHash()).toString(), m.collateral().txid().hex() + ":" + m.collateral().index(), m.registeredHeight())).toList();
     }
 
-    public record Mempool(long pending, long finalNotInBlock) {
+    /** {@code maxPending}: beyond it new transactions are refused with MEMPOOL_FULL (the gateway refuses them first). */
+    public record Mempool(long pending, long finalNotInBlock, long maxPending) {
     }
+
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "timecoin.ledger.max-pending-transactions", defaultValue = "10000")
+    long maxPending;
 
     @GET
     @Path("/mempool")
     public Mempool mempool() {
         LedgerStore.Mempool m = store.mempool();
-        return new Mempool(m.pending(), m.finalNotInBlock());
+        return new Mempool(m.pending(), m.finalNotInBlock(), maxPending);
     }
 
     /**

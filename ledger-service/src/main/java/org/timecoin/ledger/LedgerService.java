@@ -72,6 +72,8 @@ public class LedgerService {
     private final int maxBlockTransactions;
     private final long lockTimeoutSeconds;
     private final int maxBlockBytes;
+    /** Mempool bound (DESIGN.md §1): transactions locked here and not final yet. */
+    private final long maxPending;
     // guarded by itself: the tx.submitted handlers run concurrently
     private final OrphanPool orphans;
     private final LinkedHashSet<Hash> recentlyFinal = new LinkedHashSet<>();
@@ -104,7 +106,8 @@ public class LedgerService {
                          @ConfigProperty(name = "timecoin.ledger.lock-timeout-seconds", defaultValue = "60") long lockTimeoutSeconds,
                          @ConfigProperty(name = "timecoin.ledger.orphan-wait-millis", defaultValue = "3000") long orphanWaitMillis,
                          @ConfigProperty(name = "timecoin.ledger.max-orphans", defaultValue = "10000") int maxOrphans,
-                         @ConfigProperty(name = "timecoin.ledger.max-block-bytes", defaultValue = "8388608") int maxBlockBytes) {
+                         @ConfigProperty(name = "timecoin.ledger.max-block-bytes", defaultValue = "8388608") int maxBlockBytes,
+                         @ConfigProperty(name = "timecoin.ledger.max-pending-transactions", defaultValue = "10000") long maxPending) {
         this.store = store;
         this.cache = cache;
         this.registry = registry;
@@ -116,6 +119,8 @@ public class LedgerService {
         this.orphans = new OrphanPool(maxOrphans, orphanWaitMillis);
         if (maxBlockBytes <= BLOCK_OVERHEAD_BYTES) throw new IllegalArgumentException("timecoin.ledger.max-block-bytes must exceed " + BLOCK_OVERHEAD_BYTES);
         this.maxBlockBytes = maxBlockBytes;
+        if (maxPending < 1) throw new IllegalArgumentException("timecoin.ledger.max-pending-transactions must be at least 1");
+        this.maxPending = maxPending;
         registry.gauge("timecoin_ledger_orphans", orphans, o -> {
             synchronized (o) {
                 return o.size();
@@ -242,7 +247,7 @@ public class LedgerService {
         if (valid.isEmpty()) return;
         List<LedgerStore.Verdict> verdicts;
         try {
-            verdicts = durably(() -> store.validateAndLockAll(valid));
+            verdicts = durably(() -> store.validateAndLockAll(valid, maxPending));
         } catch (LedgerStore.DatabaseUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -262,7 +267,7 @@ public class LedgerService {
      * finality, the children waiting for its outputs are woken too.
      */
     private LedgerStore.Verdict validateOne(Transaction tx) {
-        LedgerStore.Verdict v = durably(() -> store.validateAndLock(tx));
+        LedgerStore.Verdict v = durably(() -> store.validateAndLockAll(List.of(tx), maxPending).get(0));
         if (v.completedFinality()) completedByBody(List.of(tx));
         return v;
     }

@@ -500,13 +500,24 @@ public class LedgerStore {
      * {@link #validateAndLock} for a poll of transactions in one database transaction (one round trip per kind of
      * statement, one commit): the verdicts, in order, are those the transactions would get one after the other — a
      * later one spending an input an earlier one locked loses with INPUT_LOCKED, a repeated one gets the first's verdict.
+     * No limit on the mempool: {@link #validateAndLockAll(List, long)}.
      */
     public List<Verdict> validateAndLockAll(List<Transaction> txs) {
+        return validateAndLockAll(txs, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #validateAndLockAll(List)} with at most {@code maxPending} transactions pending (locked, not final) once the
+     * poll is done: a valid transaction that would be pending beyond that gets MEMPOOL_FULL and locks nothing. The count
+     * is read at the start of the poll, so replicas validating at the same time may together go past it by their polls.
+     */
+    public List<Verdict> validateAndLockAll(List<Transaction> txs, long maxPending) {
         return inTransaction(c -> {
             lockTransactions(c, txs.stream().map(Transaction::txid).toList());
             Set<Hash> bodyless = new HashSet<>();
             Map<Hash, Verdict> known = knownVerdicts(c, txs, bodyless);
             List<Transaction> fresh = txs.stream().filter(tx -> !known.containsKey(tx.txid()) || bodyless.contains(tx.txid())).toList();
+            long room = maxPending == Long.MAX_VALUE || fresh.isEmpty() ? Long.MAX_VALUE : maxPending - pendingCount(c);
             Map<OutPoint, Stored> resolved = resolve(c, spentBy(fresh), true);
             Map<OutPoint, Hash> lockedHere = new HashMap<>();
             Map<Hash, Verdict> decided = new HashMap<>(known);
@@ -522,6 +533,8 @@ public class LedgerStore {
                 if (v != null && v.completedFinality()) decided.put(tx.txid(), new Verdict(true, null, v.fee()));
                 if (v == null) {
                     Checked checked = stateful(tx, resolved, lockedHere);
+                    if (checked.lock() && room <= 0) checked = Checked.reject(RejectReason.MEMPOOL_FULL);
+                    else if (checked.lock()) room--;
                     v = checked.verdict();
                     decided.put(tx.txid(), v);
                     if (checked.lock()) {
@@ -549,6 +562,13 @@ public class LedgerStore {
             }
             return verdicts;
         });
+    }
+
+    private static long pendingCount(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM tx WHERE status = 1"); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     /** Advisory-lock class of {@link #lockTransactions} (the block apply's single lock is a one-key lock: another space). */

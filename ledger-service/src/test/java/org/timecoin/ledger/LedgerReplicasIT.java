@@ -96,7 +96,9 @@ class LedgerReplicasIT {
                 "-Dquarkus.datasource.password=" + infra.postgres().password(),
                 "-Dtimecoin.ledger.fault.halt-before-commit-height=1",
                 // longer than any wait below: an orphan approved in time was woken, not released by its deadline
-                "-Dtimecoin.ledger.orphan-wait-millis=" + ORPHAN_WAIT_MILLIS, "-Dtimecoin.ledger.fault.halt-marker=" + dir.resolve("halted-once"),
+                "-Dtimecoin.ledger.orphan-wait-millis=" + ORPHAN_WAIT_MILLIS,
+                // the ten thousand of the second test stay pending (nothing finalizes them) while the third runs
+                "-Dtimecoin.ledger.max-pending-transactions=100000", "-Dtimecoin.ledger.fault.halt-marker=" + dir.resolve("halted-once"),
                 "-jar", System.getProperty("ledger.jar"));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("replica" + i + ".log").toFile()))
                 .start();

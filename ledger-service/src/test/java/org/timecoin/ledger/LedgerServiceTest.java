@@ -414,6 +414,57 @@ class LedgerServiceTest {
 
     @Inject
     javax.sql.DataSource dataSource;
+    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
+    String jdbcUrl;
+    @ConfigProperty(name = "quarkus.datasource.username")
+    java.util.Optional<String> dbUser;
+    @ConfigProperty(name = "quarkus.datasource.password")
+    java.util.Optional<String> dbPassword;
+
+    /** A store over a database of its own (same server, migrated, devnet genesis applied): nothing else writes to it. */
+    LedgerStore storeOfItsOwn(String database) throws Exception {
+        try (var c = dataSource.getConnection(); var s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + database);
+            s.execute("CREATE DATABASE " + database);
+        }
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setURL(jdbcUrl.substring(0, jdbcUrl.lastIndexOf('/') + 1) + database);
+        dbUser.ifPresent(ds::setUser);
+        dbPassword.ifPresent(ds::setPassword);
+        org.flywaydb.core.Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+        LedgerStore own = new LedgerStore(ds);
+        own.applyBlock(CHAIN, GENESIS.block(), null);
+        return own;
+    }
+
+    /**
+     * DESIGN.md §1: the mempool holds at most N pending transactions. Past the bound a valid transaction gets
+     * MEMPOOL_FULL and locks nothing; an invalid one keeps its own reason; one already pending is approved again; room
+     * comes back when a pending one leaves.
+     */
+    @Test
+    @Order(9)
+    void pastTheMempoolBoundAValidTransactionIsRefusedWithMempoolFullAndLocksNothing() throws Exception {
+        LedgerStore own = storeOfItsOwn("mempool_bound");
+        Transaction a = pay(0, PAYEE, Amount.time(1).sat());
+        Transaction b = pay(1, PAYEE, Amount.time(2).sat());
+        Transaction c = pay(2, PAYEE, Amount.time(3).sat());
+        Transaction unknownInput = Transaction.transfer(List.of(new OutPoint(Hashes.tagged(HashTag.TX, new byte[] {9}), 0)),
+                List.of(new TxOutput(Amount.time(1), PAYEE.keyHash()))).signed(CHAIN, List.of(GENESIS.fundedKeys().get(3)));
+        List<LedgerStore.Verdict> verdicts = own.validateAndLockAll(List.of(a, b, unknownInput, c, a), 2);
+        assertThat(verdicts).extracting(v -> v.approved() ? "APPROVE" : v.reason().name())
+                .containsExactly("APPROVE", "APPROVE", "UNKNOWN_INPUT", "MEMPOOL_FULL", "APPROVE");
+        assertThat(own.utxo(fundedOutput(2)).orElseThrow().state()).as("nothing locked for the refused one").isZero();
+        assertThat(own.transaction(c.txid())).as("no row for the refused one").isEmpty();
+        assertThat(own.mempool().pending()).isEqualTo(2);
+        assertThat(own.validateAndLockAll(List.of(b), 2).get(0).approved()).as("already pending: approved again").isTrue();
+        assertThat(own.validateAndLockAll(List.of(c), 2).get(0).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.MEMPOOL_FULL);
+        assertThat(own.release(a.txid(), "TEST")).isTrue();
+        assertThat(own.validateAndLockAll(List.of(c), 2).get(0).approved()).as("room again").isTrue();
+        assertThat(own.mempool().pending()).isEqualTo(2);
+        // the service's bound, as the gateway reads it
+        given().get("/v1/ledger/mempool").then().statusCode(200).body("maxPending", is(10_000));
+    }
 
     @Test
     @Order(7)
