@@ -113,6 +113,7 @@ final class LoadGenerator extends TimecoinCli.Sub {
         AtomicLong notOffered = new AtomicLong();
         AtomicLong finalized = new AtomicLong();
         AtomicLong failed = new AtomicLong();
+        AtomicLong refused = new AtomicLong();
         java.util.Map<String, AtomicLong> failures = new java.util.concurrent.ConcurrentSkipListMap<>(); // by final status or error
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         long start = System.nanoTime();
@@ -157,6 +158,9 @@ final class LoadGenerator extends TimecoinCli.Sub {
                             latencies.add(System.nanoTime() - t0);
                             finalized.incrementAndGet();
                             idle.add(new Lane(lane.key(), new OutPoint(tx.txid(), 0), out, gateway));
+                        } else if (REFUSED_UNPUBLISHED.contains(status)) {
+                            refused.incrementAndGet(); // never published: the lane's output is still unspent, the lane goes on
+                            idle.add(lane);
                         } else {
                             failed.incrementAndGet(); // the lane's output is in doubt: the lane retires
                             failures.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();
@@ -164,13 +168,13 @@ final class LoadGenerator extends TimecoinCli.Sub {
                     });
             if (now - lastReport > 5_000_000_000L) {
                 lastReport = now;
-                cli.out.printf("  %3d s: offered %d, final %d, not offered (no idle lane) %d, failed %d%n", (now - start) / 1_000_000_000L,
-                        offered.get(), finalized.get(), notOffered.get(), failed.get());
+                cli.out.printf("  %3d s: offered %d, final %d, not offered (no idle lane) %d, refused (node busy) %d, failed %d%n", (now - start) / 1_000_000_000L,
+                        offered.get(), finalized.get(), notOffered.get(), refused.get(), failed.get());
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         long waitUntil = System.nanoTime() + 30_000_000_000L; // let the last ones finish (they count, their latency is real)
-        while (finalized.get() + failed.get() < offered.get() && System.nanoTime() < waitUntil) Thread.sleep(50);
+        while (finalized.get() + failed.get() + refused.get() < offered.get() && System.nanoTime() < waitUntil) Thread.sleep(50);
         JsonNode chainAfter = g.get("/v1/chain");
         sampler.shutdownNow();
         sampler.awaitTermination(10, TimeUnit.SECONDS);
@@ -179,15 +183,18 @@ final class LoadGenerator extends TimecoinCli.Sub {
         long blocks = chainAfter.path("height").asLong() - chainBefore.path("height").asLong();
         double blockSeconds = blocks == 0 ? 0 : (chainAfter.path("tipTimestampMillis").asLong() - chainBefore.path("tipTimestampMillis").asLong()) / 1000.0 / blocks;
         java.util.Map<String, Object> result = TimecoinCli.map("offeredPerSecond", Math.round(offered.get() / seconds), "finalizedPerSecond",
-                Math.round(finalized.get() / seconds), "offered", offered.get(), "finalized", finalized.get(), "notOffered", notOffered.get(), "failed",
+                Math.round(finalized.get() / seconds), "offered", offered.get(), "finalized", finalized.get(), "notOffered", notOffered.get(), "refused", refused.get(), "failed",
                 failed.get(), "failures", failures, "latencyP50Millis", pct(lat, 0.50), "latencyP99Millis", pct(lat, 0.99), "latencyMaxMillis", pct(lat, 1.0), "blocks", blocks,
                 "secondsPerBlock", Math.round(blockSeconds * 100) / 100.0, "services", resources.report(), "machineCpuSeconds", resources.machineCpuSeconds());
-        cli.print(result, String.format("offered %.0f tx/s, finalized %.0f tx/s (%d of %d; %d not offered for want of an idle lane, %d failed%s); "
-                        + "finality p50 %d ms, p99 %d ms, max %d ms; %d blocks, %.2f s per block%n%s",
-                offered.get() / seconds, finalized.get() / seconds, finalized.get(), offered.get(), notOffered.get(), failed.get(), failures.isEmpty() ? "" : " " + failures, pct(lat, 0.5),
+        cli.print(result, String.format("offered %.0f tx/s, finalized %.0f tx/s (%d of %d; %d not offered for want of an idle lane, %d refused "
+                        + "unpublished (node busy), %d failed%s); finality p50 %d ms, p99 %d ms, max %d ms; %d blocks, %.2f s per block%n%s",
+                offered.get() / seconds, finalized.get() / seconds, finalized.get(), offered.get(), notOffered.get(), refused.get(), failed.get(), failures.isEmpty() ? "" : " " + failures, pct(lat, 0.5),
                 pct(lat, 0.99), pct(lat, 1.0), blocks, blockSeconds, resources.isEmpty() ? "(no resources sampled: --devnet-dir or --metrics)" : resources.table(finalized.get())));
         return TimecoinCli.OK;
     }
+
+    /** Answers to a submission that was refused before it was published (rate limit, full mempool): its input is unspent. */
+    static final java.util.Set<String> REFUSED_UNPUBLISHED = java.util.Set.of("HTTP 429 RATE_LIMITED", "HTTP 503 MEMPOOL_FULL");
 
     private static Throwable rootCause(Throwable x) {
         while (x.getCause() != null && x.getCause() != x) x = x.getCause();
