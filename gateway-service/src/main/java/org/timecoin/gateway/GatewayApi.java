@@ -128,18 +128,20 @@ public class GatewayApi {
     }
 
     private Submitted submit(Transaction tx) {
-        Optional<RejectReason> reject = TransactionRules.checkStateless(tx).or(() -> TransactionRules.checkSignatures(tx, network.chainId()));
-        if (reject.isPresent()) throw new ApiException(422, reject.get().name(), "the transaction breaks a protocol rule: " + reject.get());
+        // a full node sheds the submission before the signature checks: under overload they are the costly part
         if (mempool.readingDue(System.nanoTime())) {
             backends.ledger("/v1/ledger/mempool").whenComplete((n, x) -> {
                 if (x == null && n.has("pending") && n.has("maxPending")) mempool.reading(n.get("pending").asLong(), n.get("maxPending").asLong());
                 else mempool.readingFailed();
             });
         }
-        if (!mempool.admit()) {
+        if (mempool.full()) {
             throw new ApiException(503, RejectReason.MEMPOOL_FULL.name(), "this node holds as many pending transactions as it may; retry in a moment");
         }
+        Optional<RejectReason> reject = TransactionRules.checkStateless(tx).or(() -> TransactionRules.checkSignatures(tx, network.chainId()));
+        if (reject.isPresent()) throw new ApiException(422, reject.get().name(), "the transaction breaks a protocol rule: " + reject.get());
         Hash txid = tx.txid();
+        mempool.submitted();
         events.submitted(txid);
         submissions.send(Message.of(tx.toBytes()).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(txid.toByteArray()).build()));
         return new Submitted(txid.hex(), "SUBMITTED");

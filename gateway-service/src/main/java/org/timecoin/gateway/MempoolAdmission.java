@@ -42,10 +42,13 @@ final class MempoolAdmission {
         this.asking = false;
     }
 
-    /** Counts the submission in when it fits; false when the mempool is full. */
-    synchronized boolean admit() {
-        if (pending >= 0 && pending + submittedSinceReading >= maxPending) return false;
+    /** True when one more submission would not fit (checked before any costly work on the submission). */
+    synchronized boolean full() {
+        return pending >= 0 && pending + submittedSinceReading >= maxPending;
+    }
+
+    /** A submission was published: it counts as pending until the next reading. */
+    synchronized void submitted() {
         submittedSinceReading++;
-        return true;
     }
 }

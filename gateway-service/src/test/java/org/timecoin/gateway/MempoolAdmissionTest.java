@@ -12,7 +12,10 @@ class MempoolAdmissionTest {
         MempoolAdmission m = new MempoolAdmission(500);
         assertThat(m.readingDue(0)).isTrue();
         assertThat(m.readingDue(1)).as("one reading in flight at a time").isFalse();
-        for (int i = 0; i < 100; i++) assertThat(m.admit()).isTrue();
+        for (int i = 0; i < 100; i++) {
+            assertThat(m.full()).isFalse();
+            m.submitted();
+        }
     }
 
     @Test
@@ -20,14 +23,17 @@ class MempoolAdmissionTest {
         MempoolAdmission m = new MempoolAdmission(500);
         assertThat(m.readingDue(0)).isTrue();
         m.reading(8, 10);
-        assertThat(m.admit()).isTrue();
-        assertThat(m.admit()).isTrue();
-        assertThat(m.admit()).as("8 pending + 2 submitted since = the bound of 10").isFalse();
+        assertThat(m.full()).isFalse();
+        m.submitted();
+        assertThat(m.full()).isFalse();
+        m.submitted();
+        assertThat(m.full()).as("8 pending + 2 submitted since = the bound of 10").isTrue();
         assertThat(m.readingDue(100 * MS)).as("not before the refresh period").isFalse();
         assertThat(m.readingDue(500 * MS)).isTrue();
         m.reading(9, 10); // some became final meanwhile
-        assertThat(m.admit()).isTrue();
-        assertThat(m.admit()).isFalse();
+        assertThat(m.full()).isFalse();
+        m.submitted();
+        assertThat(m.full()).isTrue();
     }
 
     @Test
@@ -35,13 +41,13 @@ class MempoolAdmissionTest {
         MempoolAdmission m = new MempoolAdmission(500);
         assertThat(m.readingDue(0)).isTrue();
         m.reading(10, 10);
-        assertThat(m.admit()).isFalse();
+        assertThat(m.full()).isTrue();
         assertThat(m.readingDue(600 * MS)).isTrue();
         m.readingFailed();
-        assertThat(m.admit()).as("the last reading stands").isFalse();
+        assertThat(m.full()).as("the last reading stands").isTrue();
         assertThat(m.readingDue(700 * MS)).isFalse();
         assertThat(m.readingDue(1_100 * MS)).isTrue();
         m.reading(0, 10);
-        assertThat(m.admit()).isTrue();
+        assertThat(m.full()).isFalse();
     }
 }

@@ -74,6 +74,10 @@ class MempoolFullTest {
         Transaction refused = GatewayServiceTest.payment(70_000);
         given().contentType(ContentType.TEXT).body(Hex.encode(refused.toBytes())).post("/v1/transactions").then().statusCode(503)
                 .contentType("application/problem+json").header("Retry-After", "1").body("title", equalTo("MEMPOOL_FULL"));
+        // shed before the signature checks: even a forged one is refused for the full mempool, not checked
+        byte[] forged = refused.toBytes().clone();
+        forged[forged.length - 1] ^= 1;
+        given().contentType(ContentType.TEXT).body(Hex.encode(forged)).post("/v1/transactions").then().statusCode(503).body("title", equalTo("MEMPOOL_FULL"));
         PENDING.set(8); // two became final
         Transaction admitted = GatewayServiceTest.payment(80_000);
         Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> given().contentType(ContentType.TEXT).body(Hex.encode(admitted.toBytes()))

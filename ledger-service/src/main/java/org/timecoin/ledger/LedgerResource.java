@@ -147,14 +147,14 @@ public class LedgerResource {
     public record Mempool(long pending, long finalNotInBlock, long maxPending) {
     }
 
-    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "timecoin.ledger.max-pending-transactions", defaultValue = "10000")
-    long maxPending;
+    @jakarta.inject.Inject
+    LedgerService service;
 
     @GET
     @Path("/mempool")
     public Mempool mempool() {
         LedgerStore.Mempool m = store.mempool();
-        return new Mempool(m.pending(), m.finalNotInBlock(), maxPending);
+        return new Mempool(m.pending(), m.finalNotInBlock(), service.maxPending());
     }
 
     /**

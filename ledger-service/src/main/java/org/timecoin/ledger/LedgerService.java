@@ -132,6 +132,11 @@ public class LedgerService {
         return network.chainId();
     }
 
+    /** The mempool bound this ledger enforces (the gateway reads it with the pending count). */
+    public long maxPending() {
+        return maxPending;
+    }
+
     /** Applies the devnet genesis on first start, then announces the tip (so a restarted consensus learns it). */
     void onStart(@Observes StartupEvent ev) {
         if (store.tip().isEmpty()) {
