@@ -400,17 +400,7 @@ class LedgerReplicasIT {
     @org.junit.jupiter.api.Order(4)
     void aDatabaseOutageMakesReplicasUnreadyPausesWorkAndLosesNothing() throws Exception {
         KeyPair owner = G.fundedKeys().get(5);
-        int g = 2_000_001;
-        try (Connection c = DriverManager.getConnection(infra.postgres().jdbcUrl("replicas"), infra.postgres().user(), infra.postgres().password());
-             var ps = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state, created_height) VALUES (sha256(int4send(?)), 0, 100000000, ?, 0, 0)")) {
-            ps.setInt(1, g);
-            ps.setBytes(2, owner.keyHash().toByteArray());
-            ps.executeUpdate();
-        }
-        byte[] be = {(byte) (g >>> 24), (byte) (g >>> 16), (byte) (g >>> 8), (byte) g};
-        long fee = TransactionRules.minimumFee(Amount.sat(100_000_000)).sat();
-        Transaction tx = Transaction.transfer(List.of(new OutPoint(new Hash(org.timecoin.protocol.crypto.Hashes.sha256(be)), 0)),
-                List.of(new TxOutput(Amount.sat(100_000_000 - fee), owner.keyHash()))).signed(CHAIN, List.of(owner));
+        Transaction tx = spend(owner, insertOutput(owner, 2_000_001), 100_000_000);
         infra.postgres().stop();
         for (int i = 0; i < 2; i++) {
             int r = i;
