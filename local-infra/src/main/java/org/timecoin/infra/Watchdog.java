@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs a child process under {@code sh} so that it stops when its owner's pipe closes: the shell starts the command
  * in the background, reads its stdin until end-of-file (which happens when the owning JVM closes the pipe or dies,
- * even by kill -9), then sends SIGTERM to the command and waits for it.
+ * even by kill -9), then sends SIGTERM to the command and waits for it. A SIGKILL of the shell itself is the one way
+ * to orphan the command.
  */
 final class Watchdog {
     private Watchdog() {
@@ -19,7 +20,9 @@ final class Watchdog {
     static List<String> wrap(List<String> command) {
         StringBuilder quoted = new StringBuilder();
         for (String c : command) quoted.append('\'').append(c.replace("'", "'\\''")).append("' ");
-        String script = quoted + "</dev/null & child=$!; trap 'kill $child 2>/dev/null' TERM INT; cat >/dev/null; "
+        // QUIT and HUP are ignored, set after the child started so it keeps their defaults: by default they end the
+        // shell and leave the child running without its watchdog (seen: jcmd's SIGQUIT sent to this shell's pid)
+        String script = quoted + "</dev/null & child=$!; trap '' QUIT HUP; trap 'kill $child 2>/dev/null' TERM INT; cat >/dev/null; "
                 + "kill $child 2>/dev/null; wait $child";
         List<String> out = new ArrayList<>();
         out.add("sh");
