@@ -112,6 +112,7 @@ final class SharedDevnet {
     /**
      * Waits until the listed nodes are at one height, {@code heights} times at distinct heights, and checks each time
      * that they agree on tip, UTXO commitment and supply (genesis + 100 TIME per block: fees move, nothing else is made).
+     * Then each ledger's supply audit: the supply it keeps per block is the sum of its UTXO table.
      */
     static void agreeing(List<Integer> nodes, int heights, Duration timeout) {
         agreeing(get(), nodes, heights, timeout);
@@ -134,6 +135,12 @@ final class SharedDevnet {
             seen.add(h);
             return seen.size() >= heights;
         });
+        for (int i : nodes) {
+            JsonPath audit = given().baseUri(devnet.url("ledger", i)).get("/v1/ledger/supply-audit").then().statusCode(200).extract().jsonPath();
+            org.assertj.core.api.Assertions.assertThat(audit.getLong("countedSat")).as("node %d's UTXO table at height %d", i, audit.getLong("height"))
+                    .isEqualTo(audit.getLong("trackedSat"))
+                    .isEqualTo(devnet.genesis().initialSupply().plus(org.timecoin.protocol.rules.RewardSplit.BLOCK_SUBSIDY.multiply(audit.getLong("height"))).sat());
+        }
     }
 
     static void submit(int node, Transaction tx) {

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 import jakarta.annotation.PreDestroy;
@@ -78,6 +79,8 @@ public class LedgerService {
     private final OrphanPool orphans;
     private final LinkedHashSet<Hash> recentlyFinal = new LinkedHashSet<>();
     private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "ledger-lock-sweeper"));
+    /** The database's counts, read by the sweeper: a scrape never waits for SQL. */
+    private final AtomicReference<LedgerStore.Mempool> mempoolReading = new AtomicReference<>(new LedgerStore.Mempool(0, 0));
 
     @Inject
     @Channel("tx-verdicts")
@@ -121,6 +124,10 @@ public class LedgerService {
         this.maxBlockBytes = maxBlockBytes;
         if (maxPending < 1) throw new IllegalArgumentException("timecoin.ledger.max-pending-transactions must be at least 1");
         this.maxPending = maxPending;
+        // the same on every replica (one database); a final-not-in-block count that keeps growing past
+        // max-block-transactions means blocks archive less than finality produces
+        registry.gauge("timecoin_ledger_mempool_transactions", mempoolReading, r -> r.get().pending());
+        registry.gauge("timecoin_ledger_final_not_in_block_transactions", mempoolReading, r -> r.get().finalNotInBlock());
         registry.gauge("timecoin_ledger_orphans", orphans, o -> {
             synchronized (o) {
                 return o.size();
@@ -148,6 +155,7 @@ public class LedgerService {
         LedgerStore.Tip tip = store.tip().orElseThrow();
         announce(new LedgerStore.Applied(tip.height(), tip.hash(), tip.timestampMillis(), tip.utxoCommitment(), store.validatorSet(), false));
         sweeper.scheduleWithFixedDelay(this::sweepLocks, 5, 5, TimeUnit.SECONDS);
+        sweeper.scheduleWithFixedDelay(this::readMempool, 0, 5, TimeUnit.SECONDS);
         sweeper.scheduleWithFixedDelay(this::expireOrphans, 200, 200, TimeUnit.MILLISECONDS);
     }
 
@@ -435,6 +443,14 @@ public class LedgerService {
         for (StackRecords.Released r : releases) { // a release never undoes a finality: the order within a poll does not matter
             durably(() -> store.release(r.txid(), r.reason()));
             cache.invalidate(durably(() -> store.outPointsOf(r.txid())));
+        }
+    }
+
+    private void readMempool() {
+        try {
+            mempoolReading.set(store.mempool());
+        } catch (RuntimeException e) {
+            LOG.warnf("mempool count failed: %s", e.getMessage());
         }
     }
 

@@ -410,6 +410,11 @@ class LedgerServiceTest {
         var balance = given().get("/v1/ledger/addresses/" + address + "/balance").then().statusCode(200).extract().jsonPath();
         assertThat(balance.getLong("confirmedSat")).isEqualTo(100_000L * 1000);
         assertThat(balance.getLong("utxoCount")).isEqualTo(100_000);
+        // no block made them: gone again, so that the UTXO table keeps adding up to the supply (the audit, order 27)
+        try (var c = dataSource.getConnection(); var ps = c.prepareStatement("DELETE FROM utxo WHERE key_hash = ?")) {
+            ps.setBytes(1, whale.keyHash().toByteArray());
+            assertThat(ps.executeUpdate()).isEqualTo(100_000);
+        }
     }
 
     @Inject
@@ -464,6 +469,37 @@ class LedgerServiceTest {
         assertThat(own.mempool().pending()).isEqualTo(2);
         // the service's bound, as the gateway reads it
         given().get("/v1/ledger/mempool").then().statusCode(200).body("maxPending", is(10_000));
+    }
+
+    /**
+     * The counts behind the mempool bound, {@code /v1/ledger/mempool} and the gauges read their partial indexes, never
+     * the whole transaction history (a gateway asks every 500 ms under submissions); the gauges report them.
+     */
+    @Test
+    @Order(10)
+    void theMempoolCountsReadTheirIndexesAndTheGaugesReportThem() throws Exception {
+        try (var c = dataSource.getConnection(); var s = c.createStatement()) {
+            c.setAutoCommit(false);
+            s.execute("SET LOCAL enable_seqscan = off"); // a sequential scan is then chosen only where no index serves
+            for (String sql : List.of(LedgerStore.PENDING_COUNT_SQL, LedgerStore.MEMPOOL_SQL)) {
+                StringBuilder plan = new StringBuilder();
+                try (var rs = s.executeQuery("EXPLAIN " + sql)) {
+                    while (rs.next()) plan.append(rs.getString(1)).append('\n');
+                }
+                assertThat(plan.toString()).as(sql).doesNotContain("Seq Scan");
+            }
+            c.rollback();
+        }
+        Transaction pending = spendFirstOutput(payment, PAYEE, Amount.time(1_490)); // block 1 confirmed its output
+        publish("tx.submitted", pending.toBytes());
+        assertThat(verdictFor(pending).verdict()).isEqualTo(TxVerdict.APPROVE);
+        Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            var counts = given().get("/v1/ledger/mempool").then().statusCode(200).extract().jsonPath();
+            assertThat(counts.getLong("pending")).isPositive();
+            String metrics = given().get("/q/metrics").asString();
+            assertThat(metrics).containsPattern("(?m)^timecoin_ledger_mempool_transactions " + counts.getLong("pending") + "(\\.0)?$")
+                    .containsPattern("(?m)^timecoin_ledger_final_not_in_block_transactions " + counts.getLong("finalNotInBlock") + "(\\.0)?$");
+        });
     }
 
     @Test
@@ -678,52 +714,64 @@ class LedgerServiceTest {
     }
 
     /**
-     * The chain's height and its confirmed supply come from one snapshot: read one after the other, a block committed in
-     * between showed a supply one block ahead of the height (TransactionFlowIT's supply check saw it on a fresh clone).
-     * Here a block-like change (one more height, one more subsidy output) holds the utxo table while the read is under
-     * way, and commits once the read waits for it.
+     * The confirmed supply is kept per block in the chain state row (so the chain read costs one row, and height and
+     * supply come from one snapshot); the audit sums the UTXO table itself at the same height, and says so when the two
+     * differ.
      */
     @Test
     @Order(27)
-    void theHeightAndTheSupplyAreReadTogether() throws Exception {
-        var before = given().get("/v1/ledger/chain").then().statusCode(200).extract().jsonPath();
-        long height = before.getLong("height");
-        long supply = before.getLong("confirmedSupplySat");
+    void theSupplyKeptPerBlockIsTheSumOfTheUtxoTable() throws Exception {
+        var chain = given().get("/v1/ledger/chain").then().statusCode(200).extract().jsonPath();
+        var audit = given().get("/v1/ledger/supply-audit").then().statusCode(200).extract().jsonPath();
+        assertThat(audit.getLong("height")).isEqualTo(chain.getLong("height")).isPositive();
+        assertThat(audit.getLong("trackedSat")).isEqualTo(chain.getLong("confirmedSupplySat"))
+                .isEqualTo(GENESIS.initialSupply().plus(RewardSplit.BLOCK_SUBSIDY.multiply(chain.getLong("height"))).sat());
+        assertThat(audit.getLong("countedSat")).isEqualTo(audit.getLong("trackedSat"));
+        assertThat(audit.getBoolean("consistent")).isTrue();
+
         byte[] txid = new byte[32];
         new java.util.Random(27).nextBytes(txid);
-        java.util.concurrent.CompletableFuture<io.restassured.path.json.JsonPath> reading;
-        try (java.sql.Connection block = dataSource.getConnection()) {
-            block.setAutoCommit(false);
-            try (var st = block.createStatement()) {
-                st.execute("LOCK TABLE utxo IN ACCESS EXCLUSIVE MODE");
-                st.execute("UPDATE chain_state SET applied_height = applied_height + 1");
-            }
-            try (var ps = block.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state, created_height) VALUES (?, 0, ?, ?, 0, ?)")) {
+        try (java.sql.Connection c = dataSource.getConnection()) {
+            // a confirmed output no block made, as a faulty write would leave it
+            try (var ps = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state, created_height) VALUES (?, 0, 777, ?, 0, 1)")) {
                 ps.setBytes(1, txid);
-                ps.setLong(2, org.timecoin.protocol.rules.RewardSplit.BLOCK_SUBSIDY.sat());
-                ps.setBytes(3, java.util.Arrays.copyOf(txid, 20));
-                ps.setLong(4, height + 1);
+                ps.setBytes(2, java.util.Arrays.copyOf(txid, 20));
                 ps.executeUpdate();
             }
-            reading = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().get("/v1/ledger/chain").then().statusCode(200).extract().jsonPath());
-            Awaitility.await().atMost(Duration.ofSeconds(10))
-                    .until(() -> count(block, "SELECT count(*) FROM pg_locks WHERE locktype = 'relation' AND NOT granted") >= 1);
-            block.commit();
-        }
-        try {
-            var read = reading.get(10, TimeUnit.SECONDS);
-            long blocks = read.getLong("height") - height;
-            assertThat(read.getLong("confirmedSupplySat") - supply).as("supply made in %d blocks", blocks)
-                    .isEqualTo(org.timecoin.protocol.rules.RewardSplit.BLOCK_SUBSIDY.sat() * blocks);
-        } finally { // undo the block-like change for the tests after this one
-            try (java.sql.Connection c = dataSource.getConnection(); var st = c.createStatement()) {
-                st.execute("UPDATE chain_state SET applied_height = applied_height - 1");
+            try {
+                given().get("/v1/ledger/supply-audit").then().statusCode(200).body("consistent", is(false))
+                        .body("countedSat", equalTo(audit.getLong("trackedSat") + 777)).body("trackedSat", equalTo(audit.getLong("trackedSat")));
+            } finally { // undone for the tests after this one
                 try (var ps = c.prepareStatement("DELETE FROM utxo WHERE txid = ?")) {
                     ps.setBytes(1, txid);
                     ps.executeUpdate();
                 }
             }
         }
+    }
+
+    /** A database made before the supply was kept per block gets it from its UTXO table when migrated. */
+    @Test
+    @Order(11)
+    void anExistingChainGetsItsConfirmedSupplyFromItsUtxosWhenMigrated() throws Exception {
+        try (var c = dataSource.getConnection(); var s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS supply_migration");
+            s.execute("CREATE DATABASE supply_migration");
+        }
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setURL(jdbcUrl.substring(0, jdbcUrl.lastIndexOf('/') + 1) + "supply_migration");
+        dbUser.ifPresent(ds::setUser);
+        dbPassword.ifPresent(ds::setPassword);
+        org.flywaydb.core.Flyway.configure().dataSource(ds).locations("classpath:db/migration").target("2").load().migrate();
+        try (var c = ds.getConnection(); var s = c.createStatement()) {
+            s.execute("INSERT INTO chain_state VALUES (1, 7, '\\x00', 1, 0, '\\x00')");
+            // confirmed and unspent, confirmed and spent by a final transaction: counted; spent in a block, or made by
+            // finality alone: not
+            s.execute("INSERT INTO utxo (txid, idx, amount, key_hash, state, created_height) VALUES "
+                    + "('\\x01', 0, 5, '\\x00', 0, 3), ('\\x02', 0, 13, '\\x00', 3, 4), ('\\x03', 0, 7, '\\x00', 4, 2), ('\\x04', 0, 11, '\\x00', 0, NULL)");
+        }
+        org.flywaydb.core.Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+        assertThat(new LedgerStore(ds).supplyAudit().orElseThrow()).isEqualTo(new LedgerStore.SupplyAudit(7, 18, 18));
     }
 
     /**
