@@ -68,7 +68,8 @@ public class LedgerResource {
         return new Chain(t.height(), t.hash().hex(), t.timestampMillis(), t.epoch(), t.utxoCommitment().hex(), s.confirmedSupplySat());
     }
 
-    public record SupplyAudit(long height, long trackedSat, long countedSat, boolean consistent) {
+    /** {@code trackedSat} is null from a rollout until this version applies a block (what {@code /chain} then sums). */
+    public record SupplyAudit(long height, Long trackedSat, long countedSat, boolean consistent) {
     }
 
     /**

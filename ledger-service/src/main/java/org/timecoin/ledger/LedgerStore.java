@@ -457,16 +457,21 @@ public class LedgerStore {
         }
         long epoch = setChanged ? h + 1 : tip.get().epoch();
         Hash newCommitment = commitment.value();
+        // the supply moves by this block's change, unless it was not kept at the previous height (V3__tracked_supply.sql):
+        // then the table is summed, this block's rows included, as they are already written
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO chain_state (id, applied_height, tip_hash, tip_timestamp, set_epoch, utxo_commitment, "
-                + "confirmed_supply) VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET applied_height = EXCLUDED.applied_height, "
+                + "confirmed_supply, supply_height) VALUES (1, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET applied_height = EXCLUDED.applied_height, "
                 + "tip_hash = EXCLUDED.tip_hash, tip_timestamp = EXCLUDED.tip_timestamp, set_epoch = EXCLUDED.set_epoch, "
-                + "utxo_commitment = EXCLUDED.utxo_commitment, confirmed_supply = chain_state.confirmed_supply + EXCLUDED.confirmed_supply")) {
+                + "utxo_commitment = EXCLUDED.utxo_commitment, supply_height = EXCLUDED.applied_height, confirmed_supply = CASE "
+                + "WHEN chain_state.supply_height = chain_state.applied_height THEN chain_state.confirmed_supply + EXCLUDED.confirmed_supply "
+                + "ELSE " + COUNTED_SUPPLY_SQL + " END")) {
             ps.setLong(1, h);
             ps.setBytes(2, block.hash().toByteArray());
             ps.setLong(3, block.header().timestampMillis());
             ps.setLong(4, epoch);
             ps.setBytes(5, newCommitment.toByteArray());
             ps.setLong(6, supplyChange);
+            ps.setLong(7, h);
             ps.executeUpdate();
         }
         Applied applied = new Applied(h, block.hash(), block.header().timestampMillis(), newCommitment, validatorSet(c, h + 1, epoch), false);
@@ -1055,33 +1060,39 @@ public class LedgerStore {
     public record ChainSummary(Tip tip, long confirmedSupplySat) {
     }
 
+    /** The confirmed supply summed from the UTXO table: every row, spent history included. */
+    private static final String COUNTED_SUPPLY_SQL = "(SELECT COALESCE(SUM(amount), 0) FROM utxo WHERE created_height IS NOT NULL AND state <> 4)";
+    /** The supply kept per block, or null where it was not kept at the tip's height. */
+    private static final String TRACKED_SUPPLY_SQL = "CASE WHEN supply_height = applied_height THEN confirmed_supply END";
+
     /**
      * The tip and the confirmed supply, both from the chain state row (the supply is kept per block, as the commitment
-     * is), so from one snapshot and at the cost of one row whatever the chain's length.
+     * is), so from one snapshot and at the cost of one row whatever the chain's length. Right after a rollout from a
+     * version that did not keep it, until this version applies a block, the table is summed instead.
      */
     public Optional<ChainSummary> chainSummary() {
         return inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + TIP_COLUMNS + ", confirmed_supply FROM chain_state");
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + TIP_COLUMNS + ", COALESCE(" + TRACKED_SUPPLY_SQL + ", " + COUNTED_SUPPLY_SQL
+                    + ") FROM chain_state");
                  ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(new ChainSummary(tipOf(rs), rs.getLong(6))) : Optional.empty();
             }
         });
     }
 
-    /** The supply as kept per block next to the sum of the UTXO table itself, at one height. */
-    public record SupplyAudit(long height, long trackedSat, long countedSat) {
+    /** The supply as kept per block ({@code null} where it was not kept at this height) next to the sum of the UTXO table. */
+    public record SupplyAudit(long height, Long trackedSat, long countedSat) {
         public boolean consistent() {
-            return trackedSat == countedSat;
+            return trackedSat != null && trackedSat == countedSat;
         }
     }
 
     /** An audit for operators and tests: one statement (one snapshot) that reads every UTXO row, spent history included. */
     public Optional<SupplyAudit> supplyAudit() {
         return inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT applied_height, confirmed_supply, "
-                    + "(SELECT COALESCE(SUM(amount), 0) FROM utxo WHERE created_height IS NOT NULL AND state <> 4) FROM chain_state");
+            try (PreparedStatement ps = c.prepareStatement("SELECT applied_height, " + TRACKED_SUPPLY_SQL + ", " + COUNTED_SUPPLY_SQL + " FROM chain_state");
                  ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new SupplyAudit(rs.getLong(1), rs.getLong(2), rs.getLong(3))) : Optional.empty();
+                return rs.next() ? Optional.of(new SupplyAudit(rs.getLong(1), rs.getObject(2, Long.class), rs.getLong(3))) : Optional.empty();
             }
         });
     }

@@ -428,6 +428,19 @@ class LedgerServiceTest {
 
     /** A store over a database of its own (same server, migrated, devnet genesis applied): nothing else writes to it. */
     LedgerStore storeOfItsOwn(String database) throws Exception {
+        return storeOver(newDatabase(database));
+    }
+
+    /** A store over {@code ds}, migrated, devnet genesis applied. */
+    static LedgerStore storeOver(javax.sql.DataSource ds) {
+        org.flywaydb.core.Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+        LedgerStore own = new LedgerStore(ds);
+        own.applyBlock(CHAIN, GENESIS.block(), null);
+        return own;
+    }
+
+    /** An empty database on the same server, made anew. */
+    javax.sql.DataSource newDatabase(String database) throws Exception {
         try (var c = dataSource.getConnection(); var s = c.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS " + database);
             s.execute("CREATE DATABASE " + database);
@@ -436,10 +449,7 @@ class LedgerServiceTest {
         ds.setURL(jdbcUrl.substring(0, jdbcUrl.lastIndexOf('/') + 1) + database);
         dbUser.ifPresent(ds::setUser);
         dbPassword.ifPresent(ds::setPassword);
-        org.flywaydb.core.Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
-        LedgerStore own = new LedgerStore(ds);
-        own.applyBlock(CHAIN, GENESIS.block(), null);
-        return own;
+        return ds;
     }
 
     /**
@@ -754,14 +764,7 @@ class LedgerServiceTest {
     @Test
     @Order(11)
     void anExistingChainGetsItsConfirmedSupplyFromItsUtxosWhenMigrated() throws Exception {
-        try (var c = dataSource.getConnection(); var s = c.createStatement()) {
-            s.execute("DROP DATABASE IF EXISTS supply_migration");
-            s.execute("CREATE DATABASE supply_migration");
-        }
-        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
-        ds.setURL(jdbcUrl.substring(0, jdbcUrl.lastIndexOf('/') + 1) + "supply_migration");
-        dbUser.ifPresent(ds::setUser);
-        dbPassword.ifPresent(ds::setPassword);
+        javax.sql.DataSource ds = newDatabase("supply_migration");
         org.flywaydb.core.Flyway.configure().dataSource(ds).locations("classpath:db/migration").target("2").load().migrate();
         try (var c = ds.getConnection(); var s = c.createStatement()) {
             s.execute("INSERT INTO chain_state VALUES (1, 7, '\\x00', 1, 0, '\\x00')");
@@ -771,7 +774,33 @@ class LedgerServiceTest {
                     + "('\\x01', 0, 5, '\\x00', 0, 3), ('\\x02', 0, 13, '\\x00', 3, 4), ('\\x03', 0, 7, '\\x00', 4, 2), ('\\x04', 0, 11, '\\x00', 0, NULL)");
         }
         org.flywaydb.core.Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
-        assertThat(new LedgerStore(ds).supplyAudit().orElseThrow()).isEqualTo(new LedgerStore.SupplyAudit(7, 18, 18));
+        assertThat(new LedgerStore(ds).supplyAudit().orElseThrow()).isEqualTo(new LedgerStore.SupplyAudit(7, 18L, 18));
+    }
+
+    /**
+     * During a rollout a ledger of the version before V3 may apply blocks: it moves the tip and not the kept supply.
+     * Chain reads then sum the table, and the next block this version applies keeps the supply again from that sum.
+     */
+    @Test
+    @Order(12)
+    void aBlockAppliedByAnOlderLedgerDuringARolloutLeavesTheSupplyRight() throws Exception {
+        javax.sql.DataSource ds = newDatabase("supply_rollout");
+        LedgerStore own = storeOver(ds);
+        long genesisSupply = GENESIS.initialSupply().sat();
+        long subsidy = RewardSplit.BLOCK_SUBSIDY.sat();
+        Block first = rewardOnly(GENESIS.block());
+        own.applyBlock(CHAIN, first, commit(first));
+        assertThat(own.supplyAudit().orElseThrow()).isEqualTo(new LedgerStore.SupplyAudit(1, genesisSupply + subsidy, genesisSupply + subsidy));
+        // as an older ledger would have applied the first block: everything written but the supply
+        try (var c = ds.getConnection(); var s = c.createStatement()) {
+            s.execute("UPDATE chain_state SET confirmed_supply = " + genesisSupply + ", supply_height = 0");
+        }
+        assertThat(own.chainSummary().orElseThrow().confirmedSupplySat()).as("summed").isEqualTo(genesisSupply + subsidy);
+        assertThat(own.supplyAudit().orElseThrow().consistent()).isFalse();
+        Block second = rewardOnly(first);
+        own.applyBlock(CHAIN, second, commit(second));
+        assertThat(own.supplyAudit().orElseThrow()).isEqualTo(new LedgerStore.SupplyAudit(2, genesisSupply + 2 * subsidy, genesisSupply + 2 * subsidy));
+        assertThat(own.chainSummary().orElseThrow().confirmedSupplySat()).isEqualTo(genesisSupply + 2 * subsidy);
     }
 
     /**
