@@ -819,15 +819,15 @@ public class LedgerStore {
     }
 
     /**
-     * Final transactions not yet in a block, with their fees and certificates, parents before children
-     * ({@link BlockOrder}); a transaction spending an unconfirmed output of a transaction that is not among them is
-     * left for a later block.
+     * Final transactions not yet in a block, those final longest first (V4__archive_oldest_first.sql), with their fees
+     * and certificates, parents before children ({@link BlockOrder}); a transaction spending an unconfirmed output of a
+     * transaction that is not among them is left for a later block.
      */
     public List<Candidate> proposalCandidates(int limit) {
         return inTransaction(c -> {
             List<Candidate> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT body, fee, certificate FROM tx WHERE status = 2 AND body IS NOT NULL "
-                    + "AND fee IS NOT NULL AND certificate IS NOT NULL ORDER BY txid LIMIT ?")) {
+                    + "AND fee IS NOT NULL AND certificate IS NOT NULL ORDER BY updated_at, txid LIMIT ?")) {
                 ps.setInt(1, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

@@ -778,6 +778,22 @@ class LedgerServiceTest {
     }
 
     /**
+     * Past a block's worth of final transactions, a block takes those final longest. By txid, a transaction whose txid
+     * sorted late waited as long as newer ones kept coming.
+     */
+    @Test
+    @Order(13)
+    void aBlockTakesTheTransactionsFinalLongest() throws Exception {
+        LedgerStore own = storeOfItsOwn("archive_order");
+        List<Transaction> latestTxidFirst = java.util.stream.IntStream.range(0, 10).mapToObj(k -> pay(k, PAYEE, Amount.time(1).sat()))
+                .sorted(java.util.Comparator.comparing((Transaction t) -> t.txid().hex()).reversed()).toList();
+        assertThat(own.validateAndLockAll(latestTxidFirst)).allMatch(LedgerStore.Verdict::approved);
+        for (Transaction t : latestTxidFirst) own.applyFinalities(List.of(certify(t))); // one after the other
+        assertThat(own.proposalCandidates(3)).extracting(c -> c.tx().txid())
+                .containsExactlyInAnyOrderElementsOf(latestTxidFirst.subList(0, 3).stream().map(Transaction::txid).toList());
+    }
+
+    /**
      * During a rollout a ledger of the version before V3 may apply blocks: it moves the tip and not the kept supply.
      * Chain reads then sum the table, and the next block this version applies keeps the supply again from that sum.
      */

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -19,6 +21,8 @@ class WatchdogTest {
         OutputStream pipe = watchdog.getOutputStream();
         ProcessHandle child = await().atMost(Duration.ofSeconds(10)).until(() -> watchdog.children().findFirst(), Optional::isPresent).orElseThrow();
         try {
+            // the shell sets its traps just after starting the child: signalled before that, it would still die
+            await().atMost(Duration.ofSeconds(10)).until(() -> ignores(watchdog.pid(), 1) && ignores(watchdog.pid(), 3));
             // jcmd or a closed terminal: both signals used to end the shell and orphan the child
             for (String signal : List.of("QUIT", "HUP")) {
                 assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(watchdog.pid())).start().waitFor()).isZero();
@@ -34,5 +38,13 @@ class WatchdogTest {
             child.destroyForcibly();
             watchdog.destroyForcibly();
         }
+    }
+
+    /** Whether process {@code pid} ignores signal number {@code signal} (Linux: the SigIgn mask in /proc). */
+    static boolean ignores(long pid, int signal) throws java.io.IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("SigIgn:")) return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << (signal - 1))) != 0;
+        }
+        throw new IllegalStateException("no SigIgn in /proc/" + pid + "/status");
     }
 }
