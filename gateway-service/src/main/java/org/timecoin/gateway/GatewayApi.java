@@ -67,7 +67,7 @@ public class GatewayApi {
         this.settings = settings;
         this.network = Network.byName(network);
         this.json = json;
-        this.mempool = new MempoolAdmission(settings.mempoolRefreshMillis());
+        this.mempool = new MempoolAdmission(settings.mempoolRefreshMillis(), settings.mempoolAdmissionShare());
     }
 
     private final MempoolAdmission mempool;
@@ -129,13 +129,14 @@ public class GatewayApi {
 
     private Submitted submit(Transaction tx) {
         // a full node sheds the submission before the signature checks: under overload they are the costly part
-        if (mempool.readingDue(System.nanoTime())) {
+        long now = System.nanoTime();
+        if (mempool.readingDue(now)) {
             backends.ledger("/v1/ledger/mempool").whenComplete((n, x) -> {
                 if (x == null && n.has("pending") && n.has("maxPending")) mempool.reading(n.get("pending").asLong(), n.get("maxPending").asLong());
                 else mempool.readingFailed();
             });
         }
-        if (mempool.full()) {
+        if (mempool.full(now)) {
             throw new ApiException(503, RejectReason.MEMPOOL_FULL.name(), "this node holds as many pending transactions as it may; retry in a moment");
         }
         Optional<RejectReason> reject = TransactionRules.checkStateless(tx).or(() -> TransactionRules.checkSignatures(tx, network.chainId()));

@@ -40,6 +40,15 @@ public interface GatewaySettings {
     @WithDefault("500")
     long mempoolRefreshMillis();
 
+    /**
+     * Share of the ledger's mempool bound that this node's submissions may fill, in (0, 1]. The rest is room for the
+     * payments other nodes admitted, which reach this node's ledger over p2p: one it refused for a full mempool would
+     * be a vote against it (session 11's overload run: with the whole bound open at every edge, 1,263 admitted payments
+     * were released that way).
+     */
+    @WithDefault("0.5")
+    double mempoolAdmissionShare();
+
     /** Clients tracked by the rate limiter (least recently seen forgotten first). */
     @WithDefault("100000")
     int trackedClients();

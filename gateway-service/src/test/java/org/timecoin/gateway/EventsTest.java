@@ -26,6 +26,7 @@ class EventsTest {
         public int recentSubmissions() { return 100; }
         public int recentOutcomes() { return 2; }
         public long mempoolRefreshMillis() { return 500; }
+        public double mempoolAdmissionShare() { return 0.5; }
         public int trackedClients() { return 100; }
     };
 

@@ -23,6 +23,7 @@ public final class GatewayClient {
         }
     }
 
+    static final int MAX_ATTEMPTS = 5;
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
@@ -40,8 +41,18 @@ public final class GatewayClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build());
     }
 
+    /**
+     * A 503 or 429 with Retry-After (a full mempool, a rate limit: nothing was published) is asked again after the
+     * time it names, at most 5 s, up to {@link #MAX_ATTEMPTS} requests in all; the last answer stands.
+     */
     private JsonNode send(HttpRequest request) throws IOException, InterruptedException {
         HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        for (int attempt = 1; attempt < MAX_ATTEMPTS && (r.statusCode() == 503 || r.statusCode() == 429); attempt++) {
+            java.util.Optional<String> retryAfter = r.headers().firstValue("Retry-After");
+            if (retryAfter.isEmpty() || !retryAfter.get().trim().matches("\\d{1,9}")) break;
+            Thread.sleep(Math.min(Long.parseLong(retryAfter.get().trim()), 5) * 1_000);
+            r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        }
         JsonNode n = JSON.readTree(r.body());
         if (r.statusCode() >= 400) throw new ApiError(r.statusCode(), n.path("title").asText("HTTP_" + r.statusCode()), n.path("detail").asText(""));
         return n;
