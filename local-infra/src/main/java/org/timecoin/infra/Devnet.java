@@ -355,9 +355,12 @@ public final class Devnet implements AutoCloseable {
             cmd.add("-Dquarkus.datasource.password=" + infra.postgres().password());
         }
         properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        // extra JVM options for every service, after the defaults (a later flag wins): e.g. full tiered compilation
-        String extra = System.getenv("TIMECOIN_DEVNET_JAVA_OPTS");
-        if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
+        // extra JVM options after the defaults (a later flag wins), for every service and then for one kind of service
+        // (TIMECOIN_DEVNET_LEDGER_JAVA_OPTS, ...): e.g. full tiered compilation where the CPU goes
+        for (String name : List.of("TIMECOIN_DEVNET_JAVA_OPTS", "TIMECOIN_DEVNET_" + service.toUpperCase(java.util.Locale.ROOT) + "_JAVA_OPTS")) {
+            String extra = System.getenv(name);
+            if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
+        }
         cmd.addAll(List.of("-jar", quarkusJar(service).toString()));
         try {
             Process p = new ProcessBuilder(Watchdog.wrap(cmd)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
