@@ -43,8 +43,7 @@ public interface GatewaySettings {
     /**
      * Share of the ledger's mempool bound that this node's submissions may fill, in (0, 1]. The rest is room for the
      * payments other nodes admitted, which reach this node's ledger over p2p: one it refused for a full mempool would
-     * be a vote against it (session 11's overload run: with the whole bound open at every edge, 1,263 admitted payments
-     * were released that way).
+     * be a vote against it, and more than a third of the weight voting so releases it (BENCHMARKS.md, session 13).
      */
     @WithDefault("0.5")
     double mempoolAdmissionShare();
