@@ -74,6 +74,11 @@ class TransactionFlowIT {
         String bob = Address.of(Network.DEVNET, BOB.keyHash()).toString();
         for (int i = 0; i < NODES; i++) {
             given().baseUri(gateway(i)).get("/v1/addresses/" + bob + "/balance").then().body("confirmedSat", equalTo(Amount.time(100).sat()));
+            // every node's history of the address has it at the same height
+            String entry = "transactions.find { it.txid == '" + tx.txid().hex() + "' }";
+            given().baseUri(gateway(i)).get("/v1/addresses/" + bob + "/transactions").then().statusCode(200)
+                    .body(entry + ".status", equalTo("CONFIRMED")).body(entry + ".blockHeight", is((int) height))
+                    .body(entry + ".receivedSat", equalTo(Amount.time(100).sat())).body(entry + ".sentSat", is(0));
         }
     }
 
@@ -207,6 +212,12 @@ class TransactionFlowIT {
             var b = JSON.readTree(balance.out);
             assertThat(b.path("confirmedSat").asLong() + b.path("pendingSat").asLong()).isEqualTo(Amount.parseTime("5.25").sat());
         });
+        Result history = cli(bob, pass, 3, "--json", "history", "--name", "bob");
+        assertThat(history.code).as(history.out).isZero();
+        var entries = JSON.readTree(history.out).path("transactions");
+        assertThat(entries).hasSize(1);
+        assertThat(entries.get(0).path("txid").asText()).isEqualTo(json.path("txid").asText());
+        assertThat(entries.get(0).path("receivedSat").asLong()).isEqualTo(Amount.parseTime("5.25").sat());
         // spending more than the keystore holds: exit code 7, nothing submitted
         assertThat(cli(bob, pass, 0, "send", "--from", "bob", "--to", bobAddress, "--amount", "1000").code).isEqualTo(TimecoinCli.FUNDS);
     }

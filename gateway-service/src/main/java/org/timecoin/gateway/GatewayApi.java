@@ -224,6 +224,14 @@ public class GatewayApi {
         return backends.ledger("/v1/ledger/addresses/" + address + "/utxos?limit=" + limit + cursor);
     }
 
+    /** Newest first; the ledger checks the cursor ({@code next} of the previous page) and answers its problems. */
+    public CompletableFuture<JsonNode> history(String address, String after, int limit) {
+        address(address);
+        if (limit < 1 || limit > 200) throw new ApiException(400, "INVALID_VALUE", "limit must be 1..200");
+        String cursor = after == null || after.isBlank() ? "" : "&after=" + java.net.URLEncoder.encode(after, java.nio.charset.StandardCharsets.UTF_8);
+        return backends.ledger("/v1/ledger/addresses/" + address + "/transactions?limit=" + limit + cursor);
+    }
+
     // ---- blocks and chain ----
 
     public record BlockView(long height, String hash, String previousHash, String merkleRoot, long timestampMillis, int round, String proposer,

@@ -103,6 +103,16 @@ public class GatewayResource {
     }
 
     @GET
+    @Path("/addresses/{address}/transactions")
+    @Tag(name = "addresses")
+    @Operation(summary = "Final and confirmed transactions that paid the address or spent its outputs, newest first "
+            + "(final ones not yet in a block first), with receivedSat and sentSat; pass the returned 'next' as 'after'")
+    public CompletionStage<JsonNode> history(@PathParam("address") String address, @QueryParam("after") String after,
+                                             @QueryParam("limit") @DefaultValue("50") int limit) {
+        return api.history(address, after, limit);
+    }
+
+    @GET
     @Path("/addresses/{address}/validation")
     @Tag(name = "addresses")
     public GatewayApi.AddressCheck validate(@PathParam("address") String address) {

@@ -156,6 +156,9 @@ class GatewayServiceTest {
         given().get("/v1/addresses/" + mainnet + "/balance").then().statusCode(400).body("title", equalTo("WRONG_NETWORK"));
         given().get("/v1/blocks/latest").then().statusCode(400).body("title", equalTo("INVALID_BLOCK_ID"));
         given().get("/v1/blocks?limit=1000").then().statusCode(400).body("title", equalTo("INVALID_VALUE"));
+        given().get("/v1/addresses/" + mainnet + "/transactions").then().statusCode(400).body("title", equalTo("WRONG_NETWORK"));
+        String devnet = org.timecoin.protocol.model.Address.of(Network.DEVNET, KEY.keyHash()).toString();
+        given().get("/v1/addresses/" + devnet + "/transactions?limit=201").then().statusCode(400).body("title", equalTo("INVALID_VALUE"));
         given().get("/v1/nothing-here").then().statusCode(404).contentType("application/problem+json");
     }
 

@@ -112,6 +112,44 @@ public class LedgerResource {
         return new Page(page, next);
     }
 
+    public record HistoryItem(String txid, String status, Long blockHeight, long receivedSat, long sentSat) {
+    }
+
+    public record History(List<HistoryItem> transactions, String next) {
+    }
+
+    /**
+     * Final and confirmed transactions that paid the address or spent its outputs, newest first (final ones not yet
+     * in a block first). Paged by {@code after}: the {@code next} of the previous page, {@code <height>:<txid>} or
+     * {@code final:<txid>}.
+     */
+    @GET
+    @Path("/addresses/{address}/transactions")
+    public History history(@PathParam("address") String address, @QueryParam("after") String after, @QueryParam("limit") @DefaultValue("50") int limit) {
+        Address a = Address.parse(address);
+        if (limit < 1 || limit > MAX_HISTORY_PAGE) throw new ProtocolException(ProtocolException.Reason.INVALID_VALUE, "limit must be 1.." + MAX_HISTORY_PAGE);
+        List<HistoryItem> page = store.historyOf(a.keyHash(), historyCursor(after), limit).stream()
+                .map(e -> new HistoryItem(e.position().txid().hex(), e.position().blockHeight() == null ? "FINAL" : "CONFIRMED",
+                        e.position().blockHeight(), e.receivedSat(), e.sentSat())).toList();
+        String next = null;
+        if (page.size() == limit) {
+            HistoryItem last = page.get(page.size() - 1);
+            next = (last.blockHeight() == null ? "final" : last.blockHeight().toString()) + ":" + last.txid();
+        }
+        return new History(page, next);
+    }
+
+    static final int MAX_HISTORY_PAGE = 200;
+
+    private static LedgerStore.HistoryPosition historyCursor(String after) {
+        if (after == null || after.isBlank()) return null;
+        String[] parts = after.split(":");
+        if (parts.length != 2 || !(parts[0].equals("final") || parts[0].matches("\\d{1,18}")) || !parts[1].matches("[0-9a-f]{64}")) {
+            throw new ProtocolException(ProtocolException.Reason.INVALID_VALUE, "after must be <height>:<txid> or final:<txid>, as a page's next gave it");
+        }
+        return new LedgerStore.HistoryPosition(parts[0].equals("final") ? null : Long.valueOf(parts[0]), Hash.fromHex(parts[1]));
+    }
+
     @GET
     @Path("/addresses/{address}/balance")
     public Balance balance(@PathParam("address") String address) {

@@ -913,6 +913,79 @@ public class LedgerStore {
         });
     }
 
+    /**
+     * A place in an address's history, newest first: transactions final but not yet in a block come before every
+     * height ({@code blockHeight} null), then by height down, then by txid down within one height.
+     */
+    public record HistoryPosition(Long blockHeight, Hash txid) {
+        long sortHeight() {
+            return blockHeight == null ? Long.MAX_VALUE : blockHeight;
+        }
+    }
+
+    /** One transaction of an address's history: what it paid to the address and what it spent of the address's outputs. */
+    public record HistoryEntry(HistoryPosition position, long receivedSat, long sentSat) {
+    }
+
+    /**
+     * The final and confirmed transactions that paid {@code key} or spent its outputs, newest first, after {@code after}
+     * (null: from the newest). Read from the UTXO rows alone: a row's creator is final (its {@code created_height} null)
+     * or confirmed at that height, and a row spent by a final transaction carries {@code spent_by} and, once that
+     * transaction is in a block, {@code spent_height}; block rewards have no {@code tx} row and need none. Locks
+     * (pending spends) are not history. Each side is read in its index's order (V5), at most {@code limit}
+     * transactions each, and the two merged: a transaction that spent from the address and paid it change is one entry.
+     */
+    public List<HistoryEntry> historyOf(KeyHash key, HistoryPosition after, int limit) {
+        return inTransaction(c -> {
+            List<HistoryEntry> received = historySide(c, "SELECT COALESCE(created_height, 9223372036854775807), txid, SUM(amount) FROM utxo "
+                    + "WHERE key_hash = ? AND (COALESCE(created_height, 9223372036854775807), txid) < (?, ?) GROUP BY 1, 2 ORDER BY 1 DESC, 2 DESC LIMIT ?",
+                    key, after, limit, true);
+            List<HistoryEntry> spent = historySide(c, "SELECT COALESCE(spent_height, 9223372036854775807), spent_by, SUM(amount) FROM utxo "
+                    + "WHERE key_hash = ? AND spent_by IS NOT NULL AND (COALESCE(spent_height, 9223372036854775807), spent_by) < (?, ?) "
+                    + "GROUP BY 1, 2 ORDER BY 1 DESC, 2 DESC LIMIT ?", key, after, limit, false);
+            List<HistoryEntry> out = new ArrayList<>();
+            int r = 0, s = 0;
+            while (out.size() < limit && (r < received.size() || s < spent.size())) {
+                int order = r == received.size() ? 1 : s == spent.size() ? -1 : NEWEST_FIRST.compare(received.get(r).position(), spent.get(s).position());
+                if (order == 0) {
+                    out.add(new HistoryEntry(received.get(r).position(), received.get(r++).receivedSat(), spent.get(s++).sentSat()));
+                } else {
+                    out.add(order < 0 ? received.get(r++) : spent.get(s++));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Sorts above every txid (bytea compares bytewise, then by length): a history's first page starts below it. */
+    private static final byte[] HISTORY_START = new byte[Hash.LENGTH + 1];
+
+    static {
+        java.util.Arrays.fill(HISTORY_START, (byte) 0xff);
+    }
+
+    private static final java.util.Comparator<HistoryPosition> NEWEST_FIRST = java.util.Comparator.comparingLong(HistoryPosition::sortHeight)
+            .thenComparing(p -> p.txid().toByteArray(), java.util.Arrays::compareUnsigned).reversed();
+
+    private static List<HistoryEntry> historySide(Connection c, String sql, KeyHash key, HistoryPosition after, int limit, boolean received)
+            throws SQLException {
+        List<HistoryEntry> side = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setBytes(1, key.toByteArray());
+            ps.setLong(2, after == null ? Long.MAX_VALUE : after.sortHeight());
+            ps.setBytes(3, after == null ? HISTORY_START : after.txid().toByteArray());
+            ps.setInt(4, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long h = rs.getLong(1);
+                    HistoryPosition p = new HistoryPosition(h == Long.MAX_VALUE ? null : h, new Hash(rs.getBytes(2)));
+                    side.add(received ? new HistoryEntry(p, rs.getLong(3), 0) : new HistoryEntry(p, 0, rs.getLong(3)));
+                }
+            }
+        }
+        return side;
+    }
+
     public record Balance(long confirmedSat, long pendingSat, long utxoCount) {
     }
 

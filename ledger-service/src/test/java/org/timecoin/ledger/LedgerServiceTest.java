@@ -380,7 +380,7 @@ class LedgerServiceTest {
 
     @Test
     @Order(8)
-    void pagesThroughOneHundredThousandUtxosOfOneAddress() throws Exception {
+    void pagesThroughTheUtxosAndTheHistoryOfAnAddressWithOneHundredThousandOutputs() throws Exception {
         KeyPair whale = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "whale", 0);
         try (var c = dataSource.getConnection(); var ps = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state, created_height) "
                 + "SELECT sha256(int4send(g)), 0, 1000, ?, 0, 1 FROM generate_series(1, 100000) g")) {
@@ -410,6 +410,20 @@ class LedgerServiceTest {
         var balance = given().get("/v1/ledger/addresses/" + address + "/balance").then().statusCode(200).extract().jsonPath();
         assertThat(balance.getLong("confirmedSat")).isEqualTo(100_000L * 1000);
         assertThat(balance.getLong("utxoCount")).isEqualTo(100_000);
+        // its history too, 200 at a time (each page reads its own rows from the V5 indexes, not the address's past)
+        // its history, newest first: all at height 1, so by txid down. Pages from the start, from the middle and at the
+        // end (a page costs its own rows from the V5 indexes, wherever it starts)
+        List<String> newestFirst = seenIds.stream().sorted(java.util.Comparator.reverseOrder()).toList();
+        String history = "/v1/ledger/addresses/" + address + "/transactions";
+        var first = given().queryParam("limit", 200).get(history).then().statusCode(200).extract().jsonPath();
+        assertThat(first.<String>getList("transactions.txid")).isEqualTo(newestFirst.subList(0, 200));
+        var second = given().queryParam("limit", 200).queryParam("after", first.getString("next")).get(history).then().extract().jsonPath();
+        assertThat(second.<String>getList("transactions.txid")).isEqualTo(newestFirst.subList(200, 400));
+        var middle = given().queryParam("limit", 200).queryParam("after", "1:" + newestFirst.get(49_999)).get(history).then().extract().jsonPath();
+        assertThat(middle.<String>getList("transactions.txid")).isEqualTo(newestFirst.subList(50_000, 50_200));
+        var last = given().queryParam("limit", 200).queryParam("after", "1:" + newestFirst.get(99_899)).get(history).then().extract().jsonPath();
+        assertThat(last.<String>getList("transactions.txid")).isEqualTo(newestFirst.subList(99_900, 100_000));
+        assertThat(last.getString("next")).isNull(); // 100 of a 200 page: nothing after
         // no block made them: gone again, so that the UTXO table keeps adding up to the supply (the audit, order 27)
         try (var c = dataSource.getConnection(); var ps = c.prepareStatement("DELETE FROM utxo WHERE key_hash = ?")) {
             ps.setBytes(1, whale.keyHash().toByteArray());
@@ -527,6 +541,37 @@ class LedgerServiceTest {
         String funded = Address.of(Network.DEVNET, GENESIS.fundedKeys().get(3).keyHash()).toString();
         given().get("/v1/ledger/addresses/" + funded + "/utxos?limit=0").then().statusCode(400);
         given().get("/v1/ledger/addresses/" + funded + "/utxos?limit=1").then().statusCode(200).body("utxos.size()", is(1));
+        String history = "/v1/ledger/addresses/" + funded + "/transactions";
+        for (String after : List.of("1", "x:" + payment.txid().hex(), "1:" + payment.txid().hex().toUpperCase(), "1:" + payment.txid().hex() + ":2", "-1:00")) {
+            given().queryParam("after", after).get(history).then().statusCode(400).contentType("application/problem+json").body("title", equalTo("INVALID_VALUE"));
+        }
+        given().get(history + "?limit=0").then().statusCode(400).body("title", equalTo("INVALID_VALUE"));
+        given().get(history + "?limit=201").then().statusCode(400).body("title", equalTo("INVALID_VALUE"));
+        given().get("/v1/ledger/addresses/TIME0notAnAddress/transactions").then().statusCode(400).body("title", equalTo("INVALID_ADDRESS"));
+    }
+
+    /** The history endpoint over the chain of these tests: the payment of order 2, confirmed by block 1, on both sides. */
+    @Test
+    @Order(7)
+    void anAddressHistoryIsServedInPagesWithTheirNextPosition() {
+        String payee = "/v1/ledger/addresses/" + Address.of(Network.DEVNET, PAYEE.keyHash()) + "/transactions";
+        var all = given().get(payee).then().statusCode(200).extract().jsonPath();
+        int i = all.getList("transactions.txid").indexOf(payment.txid().hex());
+        assertThat(i).isNotNegative();
+        assertThat(all.getString("transactions[" + i + "].status")).isEqualTo("CONFIRMED");
+        assertThat(all.getLong("transactions[" + i + "].blockHeight")).isEqualTo(1);
+        assertThat(all.getLong("transactions[" + i + "].receivedSat")).isEqualTo(Amount.time(1_500).sat());
+        assertThat(all.getLong("transactions[" + i + "].sentSat")).isZero();
+        String sender = "/v1/ledger/addresses/" + Address.of(Network.DEVNET, GENESIS.fundedKeys().get(0).keyHash()) + "/transactions";
+        var first = given().get(sender + "?limit=1").then().statusCode(200).extract().jsonPath();
+        assertThat(first.getString("transactions[0].txid")).isEqualTo(payment.txid().hex());
+        assertThat(first.getLong("transactions[0].sentSat")).isEqualTo(DevnetGenesis.FUNDED_AMOUNT.sat());
+        assertThat(first.getString("next")).isEqualTo("1:" + payment.txid().hex());
+        var second = given().queryParam("after", first.getString("next")).get(sender + "?limit=1").then().statusCode(200).extract().jsonPath();
+        assertThat(second.getString("transactions[0].txid")).isEqualTo(GENESIS.block().transactions().get(0).txid().hex());
+        assertThat(second.getLong("transactions[0].blockHeight")).isZero();
+        given().queryParam("after", second.getString("next")).get(sender + "?limit=1").then().statusCode(200)
+                .body("transactions.size()", is(0)).body("next", org.hamcrest.Matchers.nullValue());
     }
 
     /**
@@ -791,6 +836,85 @@ class LedgerServiceTest {
         for (Transaction t : latestTxidFirst) own.applyFinalities(List.of(certify(t))); // one after the other
         assertThat(own.proposalCandidates(3)).extracting(c -> c.tx().txid())
                 .containsExactlyInAnyOrderElementsOf(latestTxidFirst.subList(0, 3).stream().map(Transaction::txid).toList());
+    }
+
+    /** Every entry of a key's history, walked {@code pageSize} at a time through the store's keyset positions. */
+    static List<LedgerStore.HistoryEntry> walkHistory(LedgerStore store, KeyPair key, int pageSize) {
+        List<LedgerStore.HistoryEntry> all = new ArrayList<>();
+        LedgerStore.HistoryPosition after = null;
+        while (true) {
+            List<LedgerStore.HistoryEntry> page = store.historyOf(key.keyHash(), after, pageSize);
+            all.addAll(page);
+            if (page.size() < pageSize) return all;
+            after = page.get(page.size() - 1).position();
+        }
+    }
+
+    /**
+     * An address's history: a lock is not history; finality adds the transaction (no height yet) with what it paid the
+     * address and what it spent of it; its block gives it the height; block rewards appear though they have no
+     * transaction row; newest first, final ones first, pages in the same order as one long page.
+     */
+    @Test
+    @Order(14)
+    void anAddressHistoryShowsWhatEachFinalTransactionPaidAndSpentNewestFirst() throws Exception {
+        LedgerStore own = storeOfItsOwn("address_history");
+        KeyPair sender = GENESIS.fundedKeys().get(2);
+        KeyPair payee = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "history", 0);
+        Transaction funding = GENESIS.block().transactions().get(0);
+        long funded = DevnetGenesis.FUNDED_AMOUNT.sat();
+        LedgerStore.HistoryEntry genesisEntry = new LedgerStore.HistoryEntry(new LedgerStore.HistoryPosition(0L, funding.txid()), funded, 0);
+        assertThat(own.historyOf(sender.keyHash(), null, 10)).containsExactly(genesisEntry);
+
+        Transaction first = pay(2, payee, Amount.time(100).sat());
+        long change = first.outputs().get(1).amount().sat();
+        assertThat(own.validateAndLockAll(List.of(first))).allMatch(LedgerStore.Verdict::approved);
+        assertThat(own.historyOf(sender.keyHash(), null, 10)).as("locked, not final").containsExactly(genesisEntry);
+        assertThat(own.historyOf(payee.keyHash(), null, 10)).isEmpty();
+
+        own.applyFinalities(List.of(certify(first)));
+        assertThat(own.historyOf(sender.keyHash(), null, 10)).containsExactly(
+                new LedgerStore.HistoryEntry(new LedgerStore.HistoryPosition(null, first.txid()), change, funded), genesisEntry);
+        assertThat(own.historyOf(payee.keyHash(), null, 10)).containsExactly(
+                new LedgerStore.HistoryEntry(new LedgerStore.HistoryPosition(null, first.txid()), Amount.time(100).sat(), 0));
+
+        var proposer = GENESIS.masternodes().get(0).nodeKey();
+        long fee = own.transaction(first.txid()).orElseThrow().fee();
+        List<Transaction> txs = List.of(Transaction.reward(1, RewardSplit.split(RewardSplit.blockReward(Amount.sat(fee)), GENESIS.validatorSet(),
+                proposer.publicKey())), first);
+        Block block = new Block(new org.timecoin.protocol.model.BlockHeader(CHAIN, 1, GENESIS.hash(), Block.merkleRoot(txs),
+                GENESIS.block().header().timestampMillis() + 1, 0, proposer.publicKey()), txs);
+        own.applyBlock(CHAIN, block, commit(block));
+        assertThat(own.historyOf(sender.keyHash(), null, 10)).containsExactly(
+                new LedgerStore.HistoryEntry(new LedgerStore.HistoryPosition(1L, first.txid()), change, funded), genesisEntry);
+        // a reward has no transaction row: its outputs are its history
+        TxOutput reward = txs.get(0).outputs().get(0);
+        long rewarded = txs.get(0).outputs().stream().filter(o -> o.keyHash().equals(reward.keyHash())).mapToLong(o -> o.amount().sat()).sum();
+        assertThat(own.historyOf(reward.keyHash(), null, 10)).contains(
+                new LedgerStore.HistoryEntry(new LedgerStore.HistoryPosition(1L, txs.get(0).txid()), rewarded, 0));
+
+        // two more payments to the payee, final in no block yet: before block 1's, by txid down; pages of one agree
+        List<Transaction> later = List.of(pay(3, payee, Amount.time(5).sat()), pay(4, payee, Amount.time(6).sat()));
+        assertThat(own.validateAndLockAll(later)).allMatch(LedgerStore.Verdict::approved);
+        own.applyFinalities(later.stream().map(LedgerServiceTest::certify).toList());
+        List<Hash> laterNewestFirst = later.stream().map(Transaction::txid).sorted(java.util.Comparator.comparing(Hash::hex).reversed()).toList();
+        List<LedgerStore.HistoryEntry> onePage = own.historyOf(payee.keyHash(), null, 10);
+        assertThat(onePage).extracting(e -> e.position().txid()).containsExactly(laterNewestFirst.get(0), laterNewestFirst.get(1), first.txid());
+        assertThat(onePage).extracting(e -> e.position().blockHeight()).containsExactly(null, null, 1L);
+        assertThat(walkHistory(own, payee, 1)).isEqualTo(onePage);
+        assertThat(walkHistory(own, payee, 2)).isEqualTo(onePage);
+
+        // the sender spends all its change, keeping nothing: an entry that only spent
+        long fee2 = TransactionRules.minimumFee(Amount.sat(change)).sat();
+        Transaction all = Transaction.transfer(List.of(new OutPoint(first.txid(), 1)), List.of(new TxOutput(Amount.sat(change - fee2), payee.keyHash())))
+                .signed(CHAIN, List.of(sender));
+        assertThat(own.validateAndLockAll(List.of(all))).allMatch(LedgerStore.Verdict::approved);
+        own.applyFinalities(List.of(certify(all)));
+        List<LedgerStore.HistoryEntry> senderHistory = own.historyOf(sender.keyHash(), null, 10);
+        assertThat(senderHistory).containsExactly(new LedgerStore.HistoryEntry(new LedgerStore.HistoryPosition(null, all.txid()), 0, change),
+                new LedgerStore.HistoryEntry(new LedgerStore.HistoryPosition(1L, first.txid()), change, funded), genesisEntry);
+        assertThat(walkHistory(own, sender, 1)).isEqualTo(senderHistory);
+        assertThat(own.historyOf(sender.keyHash(), senderHistory.get(0).position(), 1)).containsExactly(senderHistory.get(1));
     }
 
     /**

@@ -44,7 +44,7 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "timecoin", mixinStandardHelpOptions = true, version = "timecoin 0.1.0",
         description = "TimeCoin wallet: keys in an encrypted keystore, balances, payments with instant finality.",
-        subcommands = {TimecoinCli.Keys.class, TimecoinCli.AddressCmd.class, TimecoinCli.BalanceCmd.class, TimecoinCli.Send.class,
+        subcommands = {TimecoinCli.Keys.class, TimecoinCli.AddressCmd.class, TimecoinCli.BalanceCmd.class, TimecoinCli.HistoryCmd.class, TimecoinCli.Send.class,
                 TimecoinCli.Status.class, TimecoinCli.RegisterMasternode.class, LoadGenerator.class})
 public final class TimecoinCli {
     public static final int OK = 0;
@@ -262,6 +262,35 @@ public final class TimecoinCli {
             long pending = b.path("pendingSat").asLong();
             cli.print(map("address", a, "confirmedSat", confirmed, "pendingSat", pending),
                     a + ": " + Amount.sat(confirmed).toTimeString() + " TIME confirmed, " + Amount.sat(pending).toTimeString() + " TIME pending");
+            return OK;
+        }
+    }
+
+    @Command(name = "history", description = "final and confirmed transactions of an address, newest first")
+    static final class HistoryCmd extends Sub {
+        @Option(names = "--name")
+        String name;
+        @Option(names = "--address")
+        String address;
+        @Option(names = "--limit", defaultValue = "20", description = "at most this many (1..200; default ${DEFAULT-VALUE})")
+        int limit;
+        @Option(names = "--after", description = "continue after this position (the 'next' of an earlier answer)")
+        String after;
+
+        int run(TimecoinCli cli) throws Exception {
+            String a = addressOf(cli, name, address);
+            JsonNode page = cli.gateway().get("/v1/addresses/" + a + "/transactions?limit=" + limit
+                    + (after == null ? "" : "&after=" + java.net.URLEncoder.encode(after, java.nio.charset.StandardCharsets.UTF_8)));
+            StringBuilder human = new StringBuilder(a);
+            for (JsonNode t : page.path("transactions")) {
+                long net = t.path("receivedSat").asLong() - t.path("sentSat").asLong();
+                human.append(System.lineSeparator()).append(t.path("txid").asText()).append("  ")
+                        .append(t.hasNonNull("blockHeight") ? "block " + t.path("blockHeight").asLong() : "final, not yet in a block").append("  ")
+                        .append(net >= 0 ? "+" : "-").append(Amount.sat(Math.abs(net)).toTimeString()).append(" TIME");
+            }
+            if (page.hasNonNull("next")) human.append(System.lineSeparator()).append("more: --after ").append(page.path("next").asText());
+            cli.print(map("address", a, "transactions", JSON.convertValue(page.path("transactions"), List.class),
+                    "next", page.hasNonNull("next") ? page.path("next").asText() : null), human.toString());
             return OK;
         }
     }
