@@ -172,6 +172,8 @@ class TransactionFlowIT {
         rpc(0, "getblockchaininfo", "[]").body("result.network", equalTo("devnet"));
         rpc(0, "validateaddress", "[\"" + carol + "\"]").body("result.isvalid", is(true));
         rpc(0, "listunspent", "[\"" + carol + "\"]").body("result.utxos.size()", org.hamcrest.Matchers.greaterThan(0));
+        rpc(0, "getaddresstransactions", "[\"" + carol + "\", null, 1]").body("result.transactions.size()", is(1))
+                .body("result.next", org.hamcrest.Matchers.matchesPattern("(final|\\d+):[0-9a-f]{64}"));
         rpc(0, "uptime", "[]").body("result", org.hamcrest.Matchers.greaterThanOrEqualTo(0));
 
         // Server-Sent Events: a block arrives within a few seconds

@@ -28,7 +28,7 @@ import io.smallrye.common.annotation.Blocking;
 @Path("/rpc")
 public class JsonRpcResource {
     static final List<String> METHODS = List.of("getblockchaininfo", "getblockcount", "getblock", "getrawtransaction", "sendrawtransaction",
-            "getbalance", "listunspent", "masternodelist", "getconsensusinfo", "gettransactionfinality", "waittransactionfinality",
+            "getbalance", "listunspent", "getaddresstransactions", "masternodelist", "getconsensusinfo", "gettransactionfinality", "waittransactionfinality",
             "validateaddress", "getmempoolinfo", "getpeerinfo", "uptime");
 
     private final GatewayApi api;
@@ -102,6 +102,7 @@ public class JsonRpcResource {
             case "sendrawtransaction" -> CompletableFuture.completedFuture(api.submit(param(params, 0, "hex")).txid());
             case "getbalance" -> api.balance(param(params, 0, "address"));
             case "listunspent" -> api.utxos(param(params, 0, "address"), optional(params, 1, "after"), (int) number(params, 2, "limit", 100));
+            case "getaddresstransactions" -> api.history(param(params, 0, "address"), optional(params, 1, "after"), (int) number(params, 2, "limit", 50));
             case "masternodelist" -> api.masternodes();
             case "getconsensusinfo" -> api.consensusInfo();
             case "waittransactionfinality" -> api.waitForFinality(param(params, 0, "txid"), number(params, 1, "timeoutMillis", 10_000));

@@ -937,12 +937,32 @@ public class LedgerStore {
      */
     public List<HistoryEntry> historyOf(KeyHash key, HistoryPosition after, int limit) {
         return inTransaction(c -> {
-            List<HistoryEntry> received = historySide(c, "SELECT COALESCE(created_height, 9223372036854775807), txid, SUM(amount) FROM utxo "
-                    + "WHERE key_hash = ? AND (COALESCE(created_height, 9223372036854775807), txid) < (?, ?) GROUP BY 1, 2 ORDER BY 1 DESC, 2 DESC LIMIT ?",
-                    key, after, limit, true);
-            List<HistoryEntry> spent = historySide(c, "SELECT COALESCE(spent_height, 9223372036854775807), spent_by, SUM(amount) FROM utxo "
+            List<HistoryEntry> received = new ArrayList<>();
+            List<HistoryEntry> spent = new ArrayList<>();
+            // one statement, so one snapshot: a block applied meanwhile cannot show a transaction on one side as final
+            // and on the other at its height
+            try (PreparedStatement ps = c.prepareStatement("(SELECT true, COALESCE(created_height, 9223372036854775807), txid, SUM(amount) FROM utxo "
+                    + "WHERE key_hash = ? AND (COALESCE(created_height, 9223372036854775807), txid) < (?, ?) GROUP BY 2, 3 ORDER BY 2 DESC, 3 DESC LIMIT ?) "
+                    + "UNION ALL (SELECT false, COALESCE(spent_height, 9223372036854775807), spent_by, SUM(amount) FROM utxo "
                     + "WHERE key_hash = ? AND spent_by IS NOT NULL AND (COALESCE(spent_height, 9223372036854775807), spent_by) < (?, ?) "
-                    + "GROUP BY 1, 2 ORDER BY 1 DESC, 2 DESC LIMIT ?", key, after, limit, false);
+                    + "GROUP BY 2, 3 ORDER BY 2 DESC, 3 DESC LIMIT ?)")) {
+                for (int side = 0; side < 2; side++) {
+                    ps.setBytes(4 * side + 1, key.toByteArray());
+                    ps.setLong(4 * side + 2, after == null ? Long.MAX_VALUE : after.sortHeight());
+                    ps.setBytes(4 * side + 3, after == null ? HISTORY_START : after.txid().toByteArray());
+                    ps.setInt(4 * side + 4, limit);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long h = rs.getLong(2);
+                        HistoryPosition p = new HistoryPosition(h == Long.MAX_VALUE ? null : h, new Hash(rs.getBytes(3)));
+                        if (rs.getBoolean(1)) received.add(new HistoryEntry(p, rs.getLong(4), 0));
+                        else spent.add(new HistoryEntry(p, 0, rs.getLong(4)));
+                    }
+                }
+            }
+            received.sort(java.util.Comparator.comparing(HistoryEntry::position, NEWEST_FIRST));
+            spent.sort(java.util.Comparator.comparing(HistoryEntry::position, NEWEST_FIRST));
             List<HistoryEntry> out = new ArrayList<>();
             int r = 0, s = 0;
             while (out.size() < limit && (r < received.size() || s < spent.size())) {
@@ -966,25 +986,6 @@ public class LedgerStore {
 
     private static final java.util.Comparator<HistoryPosition> NEWEST_FIRST = java.util.Comparator.comparingLong(HistoryPosition::sortHeight)
             .thenComparing(p -> p.txid().toByteArray(), java.util.Arrays::compareUnsigned).reversed();
-
-    private static List<HistoryEntry> historySide(Connection c, String sql, KeyHash key, HistoryPosition after, int limit, boolean received)
-            throws SQLException {
-        List<HistoryEntry> side = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setBytes(1, key.toByteArray());
-            ps.setLong(2, after == null ? Long.MAX_VALUE : after.sortHeight());
-            ps.setBytes(3, after == null ? HISTORY_START : after.txid().toByteArray());
-            ps.setInt(4, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    long h = rs.getLong(1);
-                    HistoryPosition p = new HistoryPosition(h == Long.MAX_VALUE ? null : h, new Hash(rs.getBytes(2)));
-                    side.add(received ? new HistoryEntry(p, rs.getLong(3), 0) : new HistoryEntry(p, 0, rs.getLong(3)));
-                }
-            }
-        }
-        return side;
-    }
 
     public record Balance(long confirmedSat, long pendingSat, long utxoCount) {
     }
