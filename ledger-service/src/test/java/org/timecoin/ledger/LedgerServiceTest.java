@@ -410,7 +410,6 @@ class LedgerServiceTest {
         var balance = given().get("/v1/ledger/addresses/" + address + "/balance").then().statusCode(200).extract().jsonPath();
         assertThat(balance.getLong("confirmedSat")).isEqualTo(100_000L * 1000);
         assertThat(balance.getLong("utxoCount")).isEqualTo(100_000);
-        // its history too, 200 at a time (each page reads its own rows from the V5 indexes, not the address's past)
         // its history, newest first: all at height 1, so by txid down. Pages from the start, from the middle and at the
         // end (a page costs its own rows from the V5 indexes, wherever it starts)
         List<String> newestFirst = seenIds.stream().sorted(java.util.Comparator.reverseOrder()).toList();
