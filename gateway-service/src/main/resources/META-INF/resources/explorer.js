@@ -83,22 +83,39 @@ function live() {
   events.onopen = () => { $('live').textContent = '(live)'; };
 }
 
-$('lookup').addEventListener('submit', async (ev) => {
-  ev.preventDefault();
-  const q = $('query').value.trim();
+// A block (height or hash), a transaction, or an address: its balance and its 20 latest transactions. The query is
+// also the page's fragment (#<query>), so a lookup can be linked to.
+async function lookup(q) {
   let path;
   if (/^\d+$/.test(q)) path = '/v1/blocks/' + q;
   else if (/^[0-9a-fA-F]{64}$/.test(q)) path = '/v1/transactions/' + q;
-  else path = '/v1/addresses/' + encodeURIComponent(q) + '/balance';
   try {
-    $('result').textContent = JSON.stringify(await api(path), null, 2);
+    if (path) {
+      $('result').textContent = JSON.stringify(await api(path), null, 2);
+    } else {
+      const a = encodeURIComponent(q);
+      const [balance, txs] = await Promise.all([api('/v1/addresses/' + a + '/balance'), api('/v1/addresses/' + a + '/transactions?limit=20')]);
+      $('result').textContent = JSON.stringify({ ...balance, recentTransactions: txs.transactions, olderAfter: txs.next }, null, 2);
+    }
   } catch (e) {
-    if (path.startsWith('/v1/transactions/')) { // a 64-hex id may be a block hash
+    if (path && path.startsWith('/v1/transactions/')) { // a 64-hex id may be a block hash
       try { $('result').textContent = JSON.stringify(await api('/v1/blocks/' + q), null, 2); return; } catch (ignored) { /* fall through */ }
     }
     $('result').textContent = e.message;
   }
+}
+
+$('lookup').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const q = $('query').value.trim();
+  history.replaceState(null, '', '#' + encodeURIComponent(q));
+  lookup(q);
 });
+
+if (location.hash.length > 1) {
+  $('query').value = decodeURIComponent(location.hash.slice(1));
+  lookup($('query').value.trim());
+}
 
 // the live stream starts once the page has its first data (and a headless renderer has taken its snapshot)
 Promise.allSettled([refreshChain(), loadBlocks(), loadNetwork()]).then(() => setTimeout(live, 5000));

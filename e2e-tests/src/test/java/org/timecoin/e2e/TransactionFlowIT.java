@@ -268,6 +268,19 @@ class TransactionFlowIT {
         return new Result(cmd.execute(all.toArray(String[]::new)), out.toString());
     }
 
+    /** The page's DOM once headless Chromium has run its scripts (within the flags' virtual time budget). */
+    static String renderedDom(List<String> flags, String url) throws Exception {
+        List<String> dump = new ArrayList<>(flags);
+        dump.addAll(List.of("--dump-dom", url));
+        Path domFile = Files.createTempFile("explorer", ".html");
+        Process p = new ProcessBuilder(dump).redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(domFile.toFile()).start();
+        boolean done = p.waitFor(60, TimeUnit.SECONDS);
+        if (!done) p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        assertThat(done).as("chromium rendered %s within 60 s", url).isTrue();
+        return Files.readString(domFile);
+    }
+
     /** The explorer page in headless Chromium (Debian's package): it shows the chain height the API reports. */
     @Test
     void theExplorerShowsTheRealChain() throws Exception {
@@ -280,20 +293,17 @@ class TransactionFlowIT {
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile,
                 "--virtual-time-budget=3000", "--window-size=1280,900");
         long before = SharedDevnet.height(0);
-        List<String> dump = new ArrayList<>(flags);
-        dump.addAll(List.of("--dump-dom", gateway(0) + "/"));
-        Path domFile = Files.createTempFile("explorer", ".html");
-        Process p = new ProcessBuilder(dump).redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(domFile.toFile()).start();
-        boolean done = p.waitFor(60, TimeUnit.SECONDS);
-        if (!done) p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        assertThat(done).as("chromium rendered the page within 60 s").isTrue();
-        String dom = Files.readString(domFile);
+        String dom = renderedDom(flags, gateway(0) + "/");
         long after = SharedDevnet.height(0);
         var m = java.util.regex.Pattern.compile("id=\"height\">(\\d+)<").matcher(dom);
         assertThat(m.find()).as("rendered height in %s", dom.length() > 2000 ? dom.substring(0, 2000) : dom).isTrue();
         assertThat(Long.parseLong(m.group(1))).isBetween(before, after + 1);
         assertThat(dom).contains("devnet").contains("BRONZE"); // the masternode table was filled from the API
+        // a lookup linked by the page's fragment: an address's balance and latest transactions
+        String funded = Address.of(Network.DEVNET, SharedDevnet.genesis().fundedKeys().get(0).keyHash()).toString();
+        String latest = given().baseUri(gateway(0)).get("/v1/addresses/" + funded + "/transactions?limit=1").then().statusCode(200)
+                .extract().path("transactions[0].txid");
+        assertThat(renderedDom(flags, gateway(0) + "/#" + funded)).contains("recentTransactions").contains(latest).contains("confirmedSat");
         List<String> shot = new ArrayList<>(flags);
         shot.addAll(List.of("--screenshot=" + out.toAbsolutePath(), gateway(0) + "/"));
         Process s = new ProcessBuilder(shot).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
