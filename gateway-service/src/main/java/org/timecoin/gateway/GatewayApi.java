@@ -220,16 +220,19 @@ public class GatewayApi {
     public CompletableFuture<JsonNode> utxos(String address, String after, int limit) {
         address(address);
         if (limit < 1 || limit > 1000) throw new ApiException(400, "INVALID_VALUE", "limit must be 1..1000");
-        String cursor = after == null || after.isBlank() ? "" : "&after=" + java.net.URLEncoder.encode(after, java.nio.charset.StandardCharsets.UTF_8);
-        return backends.ledger("/v1/ledger/addresses/" + address + "/utxos?limit=" + limit + cursor);
+        return backends.ledger("/v1/ledger/addresses/" + address + "/utxos?limit=" + limit + afterParameter(after));
+    }
+
+    /** A page's cursor passed on to the ledger as it came (the ledger checks it): none, or {@code &after=} URL-encoded. */
+    private static String afterParameter(String after) {
+        return after == null || after.isBlank() ? "" : "&after=" + java.net.URLEncoder.encode(after, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Newest first; the ledger checks the cursor ({@code next} of the previous page) and answers its problems. */
     public CompletableFuture<JsonNode> history(String address, String after, int limit) {
         address(address);
         if (limit < 1 || limit > 200) throw new ApiException(400, "INVALID_VALUE", "limit must be 1..200");
-        String cursor = after == null || after.isBlank() ? "" : "&after=" + java.net.URLEncoder.encode(after, java.nio.charset.StandardCharsets.UTF_8);
-        return backends.ledger("/v1/ledger/addresses/" + address + "/transactions?limit=" + limit + cursor);
+        return backends.ledger("/v1/ledger/addresses/" + address + "/transactions?limit=" + limit + afterParameter(after));
     }
 
     // ---- blocks and chain ----

@@ -34,6 +34,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -242,21 +243,27 @@ public final class TimecoinCli {
         }
     }
 
-    static String addressOf(TimecoinCli cli, String name, String address) throws IOException {
-        if (address != null) return address;
-        if (name == null) throw new IllegalArgumentException("give --name or --address");
-        return Keystore.open(cli.keystorePath()).entry(name).orElseThrow(() -> new Keystore.LockedException("no key named '" + name + "'")).address();
-    }
-
-    @Command(name = "balance", description = "confirmed and pending balance")
-    static final class BalanceCmd extends Sub {
+    /** The address a command reads: a key of the keystore by {@code --name}, or any address by {@code --address}. */
+    static final class AddressChoice {
         @Option(names = "--name")
         String name;
         @Option(names = "--address")
         String address;
 
+        String resolve(TimecoinCli cli) throws IOException {
+            if (address != null) return address;
+            if (name == null) throw new IllegalArgumentException("give --name or --address");
+            return Keystore.open(cli.keystorePath()).entry(name).orElseThrow(() -> new Keystore.LockedException("no key named '" + name + "'")).address();
+        }
+    }
+
+    @Command(name = "balance", description = "confirmed and pending balance")
+    static final class BalanceCmd extends Sub {
+        @Mixin
+        AddressChoice address;
+
         int run(TimecoinCli cli) throws Exception {
-            String a = addressOf(cli, name, address);
+            String a = address.resolve(cli);
             JsonNode b = cli.gateway().get("/v1/addresses/" + a + "/balance");
             long confirmed = b.path("confirmedSat").asLong();
             long pending = b.path("pendingSat").asLong();
@@ -268,17 +275,15 @@ public final class TimecoinCli {
 
     @Command(name = "history", description = "final and confirmed transactions of an address, newest first")
     static final class HistoryCmd extends Sub {
-        @Option(names = "--name")
-        String name;
-        @Option(names = "--address")
-        String address;
+        @Mixin
+        AddressChoice address;
         @Option(names = "--limit", defaultValue = "20", description = "at most this many (1..200; default ${DEFAULT-VALUE})")
         int limit;
         @Option(names = "--after", description = "continue after this position (the 'next' of an earlier answer)")
         String after;
 
         int run(TimecoinCli cli) throws Exception {
-            String a = addressOf(cli, name, address);
+            String a = address.resolve(cli);
             JsonNode page = cli.gateway().get("/v1/addresses/" + a + "/transactions?limit=" + limit
                     + (after == null ? "" : "&after=" + java.net.URLEncoder.encode(after, java.nio.charset.StandardCharsets.UTF_8)));
             StringBuilder human = new StringBuilder(a);
