@@ -8,15 +8,36 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 /** Loopback port helpers. */
 public final class FreePorts {
     private FreePorts() {
     }
 
-    /** A port that was free a moment ago on 127.0.0.1 (the OS picks it). */
+    /** Ports this JVM has handed out: the OS may offer a port again as soon as its probe socket is closed. */
+    private static final Set<Integer> GIVEN = new HashSet<>();
+
+    /**
+     * A port that was free a moment ago on 127.0.0.1 (the OS picks it), never one this JVM has handed out before: two
+     * picks in a row (a broker's listener and its controller) once got the same port and the broker refused to start.
+     */
     public static int pick() {
+        return pick(FreePorts::osPort);
+    }
+
+    static synchronized int pick(IntSupplier osPort) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = osPort.getAsInt();
+            if (GIVEN.add(port)) return port;
+        }
+        throw new IllegalStateException("the OS kept offering loopback ports already handed out");
+    }
+
+    private static int osPort() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             s.setReuseAddress(true);
             return s.getLocalPort();
