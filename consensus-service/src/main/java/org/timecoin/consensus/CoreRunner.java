@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -25,6 +26,7 @@ import org.timecoin.consensus.core.ConsensusCore;
 import org.timecoin.consensus.core.CoreConfig;
 import org.timecoin.consensus.core.Event;
 import org.timecoin.consensus.core.EventQueue;
+import org.timecoin.protocol.codec.ProtocolException;
 import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.model.ConsensusMessage.PrePrepare;
 import org.timecoin.protocol.stack.StackRecords;
@@ -53,7 +55,7 @@ public class CoreRunner {
     private final Map<EventQueue.Lane, Timer> queueWait = new EnumMap<>(EventQueue.Lane.class);
     private final ConsensusCore core;
     private final NodeIdentity identity;
-    private final SignedMessageStore store;
+    private final ConsensusStore store;
     private final MeterRegistry registry;
 
     @Inject
@@ -99,7 +101,7 @@ public class CoreRunner {
     private volatile int round;
     private volatile int timeoutStep;
 
-    public CoreRunner(NodeIdentity identity, SignedMessageStore store, MeterRegistry registry, ConsensusSettings settings) {
+    public CoreRunner(NodeIdentity identity, ConsensusStore store, MeterRegistry registry, ConsensusSettings settings) {
         this.identity = identity;
         this.store = store;
         this.registry = registry;
@@ -126,6 +128,24 @@ public class CoreRunner {
         registry.gauge("timecoin_consensus_height", this, r -> r.height);
         registry.gauge("timecoin_consensus_round", this, r -> r.round);
         registry.gauge("timecoin_consensus_timeout_step", this, r -> r.timeoutStep);
+    }
+
+    /**
+     * A consensus restarted on its own (its ledger running on) gets no blocks.applied until the next block, which it must
+     * help to finalize: it starts from the last one its ledger announced. A newer record from the topic wins in the core.
+     * After injection, since starting a height may send.
+     */
+    @PostConstruct
+    void startFromTheLastAppliedBlock() {
+        store.lastApplied().ifPresent(bytes -> {
+            try {
+                StackRecords.BlockApplied a = StackRecords.decodeBlockApplied(bytes);
+                submit(new Event.BlockApplied(a.height(), a.hash(), a.timestampMillis(), a.nextSet()));
+                LOG.infof("starting after block %d, the last its ledger announced", a.height());
+            } catch (ProtocolException e) { // written by another version: the ledger's next announcement replaces it
+                LOG.warnf("stored applied block not readable (%s); waiting for the ledger's next one", e.getMessage());
+            }
+        });
     }
 
     /**

@@ -25,11 +25,13 @@ public class Inbound {
     private static final Logger LOG = Logger.getLogger(Inbound.class);
 
     private final CoreRunner runner;
+    private final ConsensusStore store;
     private final NodeIdentity identity;
     private final MeterRegistry registry;
 
-    public Inbound(CoreRunner runner, NodeIdentity identity, MeterRegistry registry) {
+    public Inbound(CoreRunner runner, ConsensusStore store, NodeIdentity identity, MeterRegistry registry) {
         this.runner = runner;
+        this.store = store;
         this.identity = identity;
         this.registry = registry;
     }
@@ -85,6 +87,7 @@ public class Inbound {
     public void onBlockApplied(byte[] value) {
         try {
             StackRecords.BlockApplied a = StackRecords.decodeBlockApplied(value);
+            store.saveApplied(a.height(), value); // before the offset is committed: a restart on its own knows the tip
             runner.submit(new Event.BlockApplied(a.height(), a.hash(), a.timestampMillis(), a.nextSet()));
         } catch (ProtocolException e) {
             rejected("blocks.applied", e.reason().name());

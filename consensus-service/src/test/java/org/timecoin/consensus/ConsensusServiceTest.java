@@ -71,7 +71,7 @@ class ConsensusServiceTest {
     @Inject
     NodeIdentity identity;
     @Inject
-    SignedMessageStore signedStore;
+    ConsensusStore consensusStore;
 
     final List<KeyPair> validators = new ArrayList<>();
     ValidatorSet set;
@@ -255,9 +255,27 @@ class ConsensusServiceTest {
                 new ConsensusMessage.Prepare(CHAIN, height, 0, self.publicKey(), Hashes.tagged(HashTag.BLOCK, "a".getBytes())), self);
         SignedConsensusMessage other = SignedConsensusMessage.sign(
                 new ConsensusMessage.Prepare(CHAIN, height, 0, self.publicKey(), Hashes.tagged(HashTag.BLOCK, "b".getBytes())), self);
-        signedStore.save(new Action.PersistSigned(first, null));
-        signedStore.save(new Action.PersistSigned(first, null)); // a resend of the same message is fine
-        assertThatThrownBy(() -> signedStore.save(new Action.PersistSigned(other, null))).isInstanceOf(SignedMessageStore.ConflictingSignature.class);
-        assertThat(signedStore.loadFrom(height)).extracting(r -> r.message().message()).containsExactly(first.message());
+        consensusStore.save(new Action.PersistSigned(first, null));
+        consensusStore.save(new Action.PersistSigned(first, null)); // a resend of the same message is fine
+        assertThatThrownBy(() -> consensusStore.save(new Action.PersistSigned(other, null))).isInstanceOf(ConsensusStore.ConflictingSignature.class);
+        assertThat(consensusStore.loadFrom(height)).extracting(r -> r.message().message()).containsExactly(first.message());
+    }
+
+    /**
+     * Each blocks.applied record is kept before its offset is committed (a consensus restarted on its own starts from
+     * it); a record delivered again, older than the one kept, does not replace it.
+     */
+    @Test
+    @Order(4)
+    void theLastAppliedBlockIsKeptForARestartAndAnOlderRecordDoesNotReplaceIt() {
+        // order 1 announced heights from 0 on through the topic
+        Awaitility.await().untilAsserted(() -> assertThat(consensusStore.lastApplied()).isPresent());
+        assertThat(StackRecords.decodeBlockApplied(consensusStore.lastApplied().orElseThrow()).height()).isNotNegative();
+
+        byte[] newer = StackRecords.encode(new StackRecords.BlockApplied(2_000_001, Hashes.tagged(HashTag.BLOCK, "newer".getBytes()), 3_000, Hash.ZERO, set));
+        byte[] older = StackRecords.encode(new StackRecords.BlockApplied(2_000_000, Hashes.tagged(HashTag.BLOCK, "older".getBytes()), 2_000, Hash.ZERO, set));
+        consensusStore.saveApplied(2_000_001, newer);
+        consensusStore.saveApplied(2_000_000, older);
+        assertThat(consensusStore.lastApplied()).hasValueSatisfying(r -> assertThat(r).isEqualTo(newer));
     }
 }

@@ -109,6 +109,32 @@ final class SharedDevnet {
         return r.statusCode() == 200 ? r.jsonPath().getString("status") : "HTTP_" + r.statusCode();
     }
 
+    static boolean isFinal(int node, Transaction tx) {
+        return java.util.Set.of("FINAL", "CONFIRMED").contains(status(node, tx.txid()));
+    }
+
+    /**
+     * For two conflicting transactions, on the listed nodes: true once one of them is final on every node (asserting
+     * that it is the same one everywhere and that no node has both), or neither is final anywhere and both are given up
+     * (released, rejected or unknown) everywhere; false while undecided. A split vote waits for the lock timeout.
+     */
+    static boolean settledWithOneWinnerAtMost(List<Integer> nodes, Transaction a, Transaction b) {
+        java.util.Set<String> winners = new java.util.HashSet<>();
+        boolean allGivenUp = true;
+        for (int i : nodes) {
+            boolean af = isFinal(i, a);
+            boolean bf = isFinal(i, b);
+            org.assertj.core.api.Assertions.assertThat(af && bf).as("node %d has both final", i).isFalse();
+            if (af) winners.add(a.txid().hex());
+            if (bf) winners.add(b.txid().hex());
+            for (Transaction t : List.of(a, b)) allGivenUp &= java.util.Set.of("REJECTED", "RELEASED", "HTTP_404").contains(status(i, t.txid()));
+        }
+        org.assertj.core.api.Assertions.assertThat(winners).as("the same transaction won on every node").hasSizeLessThanOrEqualTo(1);
+        if (winners.isEmpty()) return allGivenUp;
+        for (int i : nodes) if (!isFinal(i, a) && !isFinal(i, b)) return false;
+        return true;
+    }
+
     /**
      * Waits until the listed nodes are at one height, {@code heights} times at distinct heights, and checks each time
      * that they agree on tip, UTXO commitment and supply (genesis + 100 TIME per block: fees move, nothing else is made).

@@ -19,9 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -93,39 +91,11 @@ class TransactionFlowIT {
         Transaction toCarol = SharedDevnet.payFromGenesis(2, CAROL.keyHash(), Amount.time(10));
         assertThat(toBob.txid()).isNotEqualTo(toCarol.txid());
         CompletableFuture.allOf(CompletableFuture.runAsync(() -> submit(1, toBob)), CompletableFuture.runAsync(() -> submit(2, toCarol))).join();
-        // settled: final somewhere, or given up (released / rejected) everywhere — a split vote waits for the lock timeout
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            boolean anyFinal = false;
-            boolean allSettled = true;
-            for (int i = 0; i < NODES; i++) {
-                for (Transaction t : List.of(toBob, toCarol)) {
-                    String s = status(i, t.txid());
-                    boolean fin = s.equals("FINAL") || s.equals("CONFIRMED");
-                    anyFinal |= fin;
-                    allSettled &= fin || s.equals("REJECTED") || s.equals("RELEASED") || s.equals("HTTP_404");
-                }
-            }
-            return anyFinal ? everyNodeAgreesOnTheWinner(toBob, toCarol) : allSettled;
-        });
+        List<Integer> all = List.of(0, 1, 2, 3);
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> SharedDevnet.settledWithOneWinnerAtMost(all, toBob, toCarol));
         for (int i = 0; i < NODES; i++) {
-            boolean bobFinal = Set.of("FINAL", "CONFIRMED").contains(status(i, toBob.txid()));
-            boolean carolFinal = Set.of("FINAL", "CONFIRMED").contains(status(i, toCarol.txid()));
-            assertThat(bobFinal && carolFinal).as("node %d finalized both", i).isFalse();
+            assertThat(SharedDevnet.isFinal(i, toBob) && SharedDevnet.isFinal(i, toCarol)).as("node %d finalized both", i).isFalse();
         }
-    }
-
-    private static boolean everyNodeAgreesOnTheWinner(Transaction a, Transaction b) {
-        Set<String> winners = new HashSet<>();
-        for (int i = 0; i < NODES; i++) {
-            boolean af = Set.of("FINAL", "CONFIRMED").contains(status(i, a.txid()));
-            boolean bf = Set.of("FINAL", "CONFIRMED").contains(status(i, b.txid()));
-            assertThat(af && bf).as("node %d has both final", i).isFalse();
-            if (af) winners.add("a");
-            else if (bf) winners.add("b");
-            else return false;
-        }
-        assertThat(winners).as("the same transaction won on every node").hasSize(1);
-        return true;
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 import javax.sql.DataSource;
 
@@ -20,14 +21,15 @@ import org.timecoin.protocol.model.Limits;
 import org.timecoin.protocol.model.SignedConsensusMessage;
 
 /**
- * The crash-safety record in PostgreSQL. {@link #save} returns only once the row is committed; the caller sends the
- * message after that. A prepared certificate is stored in its protocol encoding (ConsensusMessage.Prepared).
+ * The consensus service's state in PostgreSQL: what this validator signed, and the last block its ledger announced.
+ * {@link #save} returns only once the row is committed; the caller sends the message after that. A prepared
+ * certificate is stored in its protocol encoding (ConsensusMessage.Prepared).
  */
 @ApplicationScoped
-public class SignedMessageStore {
+public class ConsensusStore {
     private final DataSource dataSource;
 
-    public SignedMessageStore(DataSource dataSource) {
+    public ConsensusStore(DataSource dataSource) {
         this.dataSource = dataSource;
     }
 
@@ -97,6 +99,31 @@ public class SignedMessageStore {
             return ps.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("cannot prune signed messages", e);
+        }
+    }
+
+    /**
+     * Keeps the highest blocks.applied record (records may arrive twice), before its offset is committed: a consensus
+     * restarted while its ledger runs on gets no announcement until the next block, which it must help to finalize.
+     */
+    public void saveApplied(long height, byte[] record) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO applied_tip (id, height, record) VALUES (1, ?, ?) "
+                        + "ON CONFLICT (id) DO UPDATE SET height = excluded.height, record = excluded.record WHERE applied_tip.height <= excluded.height")) {
+            ps.setLong(1, height);
+            ps.setBytes(2, record);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot keep the applied block", e);
+        }
+    }
+
+    public Optional<byte[]> lastApplied() {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT record FROM applied_tip WHERE id = 1");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the applied block", e);
         }
     }
 
