@@ -23,11 +23,8 @@ import org.timecoin.protocol.crypto.Ed25519Keys;
 import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
 import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.crypto.Hashes;
-import org.timecoin.protocol.model.Address;
 import org.timecoin.protocol.model.Amount;
 import org.timecoin.protocol.model.ConsensusMessage;
-import org.timecoin.protocol.model.Network;
-import org.timecoin.protocol.model.OutPoint;
 import org.timecoin.protocol.model.SignedConsensusMessage;
 import org.timecoin.protocol.model.Transaction;
 import org.timecoin.protocol.model.TxVerdict;
@@ -96,7 +93,7 @@ class ByzantineIT {
     @Order(1)
     void aMasternodeApprovingBothHalvesOfADoubleSpendCannotMakeBothFinal() {
         KeyPair payer = SharedDevnet.genesis().fundedKeys().get(5);
-        Coin coin = largestUnspent(payer);
+        SharedDevnet.Coin coin = SharedDevnet.largestUnspent(payer);
         KeyPair one = Ed25519Keys.deterministic("e2e", "byzantine-one", 0);
         KeyPair two = Ed25519Keys.deterministic("e2e", "byzantine-two", 0);
         Transaction a = SharedDevnet.pay(payer, List.of(coin.outPoint()), coin.amount(), one.keyHash(), Amount.time(11));
@@ -155,25 +152,13 @@ class ByzantineIT {
     @Test
     @Order(4)
     void anHonestConsensusRestartedInTheRoguesStackRejoins() {
+        // as if the stopped service had read its ledger's every announcement (FaultIT's rolling restart says why)
+        SharedDevnet.everyRecordRead("node" + ROGUE + ".consensus", "node" + ROGUE + ".blocks.applied");
         devnet.restart(ROGUE, "consensus");
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> SharedDevnet.height(ROGUE) >= SharedDevnet.height(0) - 1);
         List<Integer> all = new ArrayList<>();
         for (int i = 0; i < NODES; i++) all.add(i);
         SharedDevnet.agreeing(all, 2, Duration.ofSeconds(90));
-    }
-
-    record Coin(OutPoint outPoint, Amount amount) {
-    }
-
-    /** The largest UNSPENT output of a funded key, as node 0's ledger lists it (earlier tests may have spent its genesis coin). */
-    static Coin largestUnspent(KeyPair owner) {
-        String address = Address.of(Network.DEVNET, owner.keyHash()).toString();
-        List<Map<String, Object>> utxos = given().baseUri(SharedDevnet.gateway(0)).queryParam("limit", 1000).get("/v1/addresses/" + address + "/utxos")
-                .then().statusCode(200).extract().jsonPath().getList("utxos");
-        Map<String, Object> best = utxos.stream().filter(u -> "UNSPENT".equals(u.get("state")))
-                .max(java.util.Comparator.comparingLong(u -> ((Number) u.get("amountSat")).longValue()))
-                .orElseThrow(() -> new AssertionError("no unspent output of " + address));
-        return new Coin(new OutPoint(Hash.fromHex((String) best.get("txid")), (Integer) best.get("index")), Amount.sat(((Number) best.get("amountSat")).longValue()));
     }
 
     /** A hash that names nothing real (a made-up block or transaction). */

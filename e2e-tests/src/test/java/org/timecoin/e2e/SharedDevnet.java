@@ -6,7 +6,16 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 
 import org.timecoin.infra.Devnet;
 import org.timecoin.protocol.codec.Hex;
@@ -192,5 +201,38 @@ final class SharedDevnet {
 
     static Transaction payFromGenesis(int fundedKey, KeyHash to, Amount amount) {
         return pay(genesis().fundedKeys().get(fundedKey), List.of(fundedOutput(fundedKey)), DevnetGenesis.FUNDED_AMOUNT, to, amount);
+    }
+
+    record Coin(OutPoint outPoint, Amount amount) {
+    }
+
+    /** The largest UNSPENT output of a key, as node 0's ledger lists it (earlier tests may have spent a funded key's genesis coin). */
+    static Coin largestUnspent(KeyPair owner) {
+        String address = org.timecoin.protocol.model.Address.of(org.timecoin.protocol.model.Network.DEVNET, owner.keyHash()).toString();
+        List<Map<String, Object>> utxos = given().baseUri(gateway(0)).queryParam("limit", 1000).get("/v1/addresses/" + address + "/utxos")
+                .then().statusCode(200).extract().jsonPath().getList("utxos");
+        Map<String, Object> best = utxos.stream().filter(u -> "UNSPENT".equals(u.get("state")))
+                .max(java.util.Comparator.comparingLong(u -> ((Number) u.get("amountSat")).longValue()))
+                .orElseThrow(() -> new AssertionError("no unspent output of " + address));
+        return new Coin(new OutPoint(Hash.fromHex((String) best.get("txid")), (Integer) best.get("index")), Amount.sat(((Number) best.get("amountSat")).longValue()));
+    }
+
+    static Transaction payLargestUnspent(KeyPair from, KeyHash to, Amount amount) {
+        Coin coin = largestUnspent(from);
+        return pay(from, List.of(coin.outPoint()), coin.amount(), to, amount);
+    }
+
+    /** Moves a stopped service's consumer group to the end of a topic, as if it had read every record before it stopped. */
+    static void everyRecordRead(String group, String topic) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, get().infra().kafka().bootstrapServers()))) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                    .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            Map<TopicPartition, OffsetAndMetadata> ends = new HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, new OffsetAndMetadata(info.offset())));
+            admin.alterConsumerGroupOffsets(group, ends).all().get();
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException("cannot move " + group + " to the end of " + topic, e);
+        }
     }
 }
