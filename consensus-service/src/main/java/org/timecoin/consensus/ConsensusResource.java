@@ -9,6 +9,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 import org.timecoin.consensus.core.Evidence;
+import org.timecoin.protocol.codec.Hex;
 
 /** Internal REST: where consensus stands, the validator set, and equivocation evidence. */
 @Path("/v1/consensus")
@@ -31,7 +32,19 @@ public class ConsensusResource {
                          int evidence) {
     }
 
-    public record EvidenceView(String offender, String kind) {
+    /**
+     * The offence with its proof: both signed records (hex, canonical encoding), so anyone can check it with the
+     * offender's key alone. CONFLICTING_MESSAGES: two SignedConsensusMessages for one (height, round, type);
+     * CONFLICTING_VOTES: two TxVoteBatches with different verdicts on {@code txid}.
+     */
+    public record EvidenceView(String offender, String kind, String txid, String first, String second) {
+        static EvidenceView of(Evidence e) {
+            if (e instanceof Evidence.ConflictingVotes v) {
+                return new EvidenceView(e.offender().hex(), "CONFLICTING_VOTES", v.txid().hex(), Hex.encode(v.first().toBytes()), Hex.encode(v.second().toBytes()));
+            }
+            Evidence.ConflictingMessages m = (Evidence.ConflictingMessages) e;
+            return new EvidenceView(e.offender().hex(), "CONFLICTING_MESSAGES", null, Hex.encode(m.first().toBytes()), Hex.encode(m.second().toBytes()));
+        }
     }
 
     @GET
@@ -52,8 +65,6 @@ public class ConsensusResource {
     @GET
     @Path("/evidence")
     public CompletionStage<List<EvidenceView>> evidence() {
-        return runner.query(core -> core.evidence().stream()
-                .map(e -> new EvidenceView(e.offender().hex(), e instanceof Evidence.ConflictingVotes ? "CONFLICTING_VOTES" : "CONFLICTING_MESSAGES"))
-                .toList());
+        return runner.query(core -> core.evidence().stream().map(EvidenceView::of).toList());
     }
 }

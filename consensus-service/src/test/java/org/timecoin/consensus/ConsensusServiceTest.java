@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Order;
 import org.timecoin.consensus.core.Action;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.timecoin.protocol.codec.Hex;
 import org.timecoin.protocol.crypto.Ed25519Keys;
 import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
 import org.timecoin.protocol.crypto.Hash;
@@ -277,5 +279,34 @@ class ConsensusServiceTest {
         consensusStore.saveApplied(2_000_001, newer);
         consensusStore.saveApplied(2_000_000, older);
         assertThat(consensusStore.lastApplied()).hasValueSatisfying(r -> assertThat(r).isEqualTo(newer));
+    }
+
+    /**
+     * A validator that changes its vote is counted once, and the evidence served carries both signed batches: checkable
+     * with the offender's key alone.
+     */
+    @Test
+    @Order(5)
+    void aChangedVoteIsServedAsEvidenceThatProvesItself() {
+        Hash genesis = Hashes.tagged(HashTag.BLOCK, "consensus-service-test".getBytes());
+        publish("blocks.applied", StackRecords.encode(new StackRecords.BlockApplied(0, genesis, 1_000, Hash.ZERO, set)));
+        KeyPair turncoat = validators.get(2);
+        Hash txid = Hashes.tagged(HashTag.TX, UUID.randomUUID().toString().getBytes());
+        TxVoteBatch approve = TxVoteBatch.sign(CHAIN, set.epoch(), turncoat, List.of(new VoteEntry(txid, TxVerdict.APPROVE)));
+        TxVoteBatch reject = TxVoteBatch.sign(CHAIN, set.epoch(), turncoat, List.of(new VoteEntry(txid, TxVerdict.REJECT)));
+        publish("consensus.in", StackRecords.encode(new StackRecords.Votes(approve)));
+        publish("consensus.in", StackRecords.encode(new StackRecords.Votes(reject)));
+
+        Map<String, String> evidence = Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> given().get("/v1/consensus/evidence").then()
+                .statusCode(200).extract().jsonPath().<Map<String, String>>getList("$").stream().filter(e -> txid.hex().equals(e.get("txid"))).findFirst()
+                .orElse(null), java.util.Objects::nonNull);
+        assertThat(evidence).containsEntry("offender", turncoat.publicKey().hex()).containsEntry("kind", "CONFLICTING_VOTES");
+        TxVoteBatch first = TxVoteBatch.decode(Hex.decode(evidence.get("first")));
+        TxVoteBatch second = TxVoteBatch.decode(Hex.decode(evidence.get("second")));
+        assertThat(List.of(first, second)).containsExactlyInAnyOrder(approve, reject);
+        for (TxVoteBatch b : List.of(first, second)) {
+            assertThat(b.signatureValid()).isTrue();
+            assertThat(b.voter()).isEqualTo(turncoat.publicKey());
+        }
     }
 }

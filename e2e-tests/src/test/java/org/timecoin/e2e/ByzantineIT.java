@@ -2,6 +2,7 @@ package org.timecoin.e2e;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 import static org.timecoin.e2e.SharedDevnet.NODES;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.timecoin.infra.Devnet;
 import org.timecoin.infra.TopicProbe;
+import org.timecoin.protocol.codec.Hex;
 import org.timecoin.protocol.crypto.Ed25519Keys;
 import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
 import org.timecoin.protocol.crypto.Hash;
@@ -82,11 +84,37 @@ class ByzantineIT {
 
     static void awaitEvidenceEverywhereHonest(String kind) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-            for (int i : HONEST) {
-                assertThat(evidence(i)).as("node %d's evidence", i)
-                        .contains(Map.of("offender", rogueKey.publicKey().hex(), "kind", kind));
-            }
+            for (int i : HONEST) assertThat(evidence(i)).as("node %d's evidence", i).anySatisfy(e -> provesAnOffence(e, kind));
         });
+    }
+
+    /** Names the rogue, and proves it with its key alone: both signed records decode, verify, and conflict. */
+    static void provesAnOffence(Map<String, String> e, String kind) {
+        assertThat(e.get("offender")).isEqualTo(rogueKey.publicKey().hex());
+        assertThat(e.get("kind")).isEqualTo(kind);
+        byte[] first = Hex.decode(e.get("first"));
+        byte[] second = Hex.decode(e.get("second"));
+        if (kind.equals("CONFLICTING_MESSAGES")) {
+            List<ConsensusMessage> slot = new ArrayList<>();
+            for (byte[] signed : List.of(first, second)) {
+                SignedConsensusMessage m = SignedConsensusMessage.decode(signed);
+                assertThat(m.signatureValid()).isTrue();
+                assertThat(m.message().signer()).isEqualTo(rogueKey.publicKey());
+                slot.add(m.message());
+            }
+            assertThat(slot).as("one (height, round, type)").extracting(ConsensusMessage::height, ConsensusMessage::round, ConsensusMessage::type)
+                    .containsOnly(tuple(slot.get(0).height(), slot.get(0).round(), slot.get(0).type()));
+            assertThat(slot.get(0)).isNotEqualTo(slot.get(1));
+        } else {
+            Hash txid = Hash.fromHex(e.get("txid"));
+            List<TxVerdict> verdicts = new ArrayList<>();
+            for (TxVoteBatch batch : List.of(TxVoteBatch.decode(first), TxVoteBatch.decode(second))) {
+                assertThat(batch.signatureValid()).isTrue();
+                assertThat(batch.voter()).isEqualTo(rogueKey.publicKey());
+                batch.entries().stream().filter(v -> v.txid().equals(txid)).forEach(v -> verdicts.add(v.verdict()));
+            }
+            assertThat(verdicts).containsExactlyInAnyOrder(TxVerdict.APPROVE, TxVerdict.REJECT);
+        }
     }
 
     @Test
@@ -138,9 +166,7 @@ class ByzantineIT {
                     send(new StackRecords.ConsensusMsg(SignedConsensusMessage.sign(prepare, rogueKey)));
                 }
             }
-            for (int i : HONEST) {
-                assertThat(evidence(i)).as("node %d's evidence", i).contains(Map.of("offender", rogueKey.publicKey().hex(), "kind", "CONFLICTING_MESSAGES"));
-            }
+            for (int i : HONEST) assertThat(evidence(i)).as("node %d's evidence", i).anySatisfy(e -> provesAnOffence(e, "CONFLICTING_MESSAGES"));
         });
         await().atMost(Duration.ofSeconds(60)).until(() -> SharedDevnet.height(0) >= h0 + 3);
         SharedDevnet.agreeing(HONEST, 2, Duration.ofSeconds(60));
