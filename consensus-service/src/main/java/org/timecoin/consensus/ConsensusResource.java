@@ -8,17 +8,22 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-import org.timecoin.consensus.core.Evidence;
 import org.timecoin.protocol.codec.Hex;
+
+import io.smallrye.common.annotation.Blocking;
 
 /** Internal REST: where consensus stands, the validator set, and equivocation evidence. */
 @Path("/v1/consensus")
 @Produces(MediaType.APPLICATION_JSON)
 public class ConsensusResource {
     private final CoreRunner runner;
+    private final ConsensusStore store;
+    private final int maxEvidence;
 
-    public ConsensusResource(CoreRunner runner) {
+    public ConsensusResource(CoreRunner runner, ConsensusStore store, ConsensusSettings settings) {
         this.runner = runner;
+        this.store = store;
+        this.maxEvidence = settings.maxEvidence();
     }
 
     public record Validator(String key, String tier, long votingWeight) {
@@ -29,7 +34,7 @@ public class ConsensusResource {
     }
 
     public record Status(long height, int round, String phase, long totalVotingWeight, List<Validator> validators, VoteStatistics votes,
-                         int evidence) {
+                         long evidence) {
     }
 
     /**
@@ -38,18 +43,17 @@ public class ConsensusResource {
      * CONFLICTING_VOTES: two TxVoteBatches with different verdicts on {@code txid}.
      */
     public record EvidenceView(String offender, String kind, String txid, String first, String second) {
-        static EvidenceView of(Evidence e) {
-            if (e instanceof Evidence.ConflictingVotes v) {
-                return new EvidenceView(e.offender().hex(), "CONFLICTING_VOTES", v.txid().hex(), Hex.encode(v.first().toBytes()), Hex.encode(v.second().toBytes()));
-            }
-            Evidence.ConflictingMessages m = (Evidence.ConflictingMessages) e;
-            return new EvidenceView(e.offender().hex(), "CONFLICTING_MESSAGES", null, Hex.encode(m.first().toBytes()), Hex.encode(m.second().toBytes()));
+        static EvidenceView of(ConsensusStore.StoredEvidence e) {
+            return new EvidenceView(e.offender().hex(), e.kind(), e.txid() == null ? null : e.txid().hex(), Hex.encode(e.first()), Hex.encode(e.second()));
         }
     }
 
+    /** Worker thread: the evidence count is read from PostgreSQL before the core is asked. */
     @GET
     @Path("/status")
+    @Blocking
     public CompletionStage<Status> status() {
+        long evidence = store.evidenceCount();
         return runner.query(core -> {
             var set = core.validatorSet();
             List<Validator> validators = set == null ? List.of()
@@ -58,13 +62,14 @@ public class ConsensusResource {
                     runner.counted("timecoin_consensus_transactions_released"), runner.counted("timecoin_consensus_blocks_finalized"),
                     runner.counted("timecoin_consensus_round_changes"));
             return new Status(core.height(), core.round(), core.phase().name(), set == null ? 0 : set.totalVotingWeight(), validators, votes,
-                    core.evidence().size());
+                    evidence);
         });
     }
 
+    /** The latest offences kept ({@code timecoin.consensus.max-evidence}), newest first; they outlive a restart. */
     @GET
     @Path("/evidence")
-    public CompletionStage<List<EvidenceView>> evidence() {
-        return runner.query(core -> core.evidence().stream().map(EvidenceView::of).toList());
+    public List<EvidenceView> evidence() {
+        return store.evidence(maxEvidence).stream().map(EvidenceView::of).toList();
     }
 }

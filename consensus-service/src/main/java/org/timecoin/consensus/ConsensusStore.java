@@ -1,5 +1,7 @@
 package org.timecoin.consensus;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,8 +16,12 @@ import javax.sql.DataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.timecoin.consensus.core.Action;
+import org.timecoin.consensus.core.Evidence;
 import org.timecoin.protocol.codec.Reader;
 import org.timecoin.protocol.codec.Writer;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.crypto.Hashes;
+import org.timecoin.protocol.crypto.PublicKey;
 import org.timecoin.protocol.model.ConsensusMessage;
 import org.timecoin.protocol.model.Limits;
 import org.timecoin.protocol.model.SignedConsensusMessage;
@@ -124,6 +130,68 @@ public class ConsensusStore {
             return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read the applied block", e);
+        }
+    }
+
+    /** One offence as kept: both signed records in their canonical encoding. */
+    public record StoredEvidence(PublicKey offender, String kind, Hash txid, byte[] first, byte[] second) {
+        static StoredEvidence of(Evidence e) {
+            if (e instanceof Evidence.ConflictingVotes v) return new StoredEvidence(e.offender(), "CONFLICTING_VOTES", v.txid(), v.first().toBytes(), v.second().toBytes());
+            Evidence.ConflictingMessages m = (Evidence.ConflictingMessages) e;
+            return new StoredEvidence(e.offender(), "CONFLICTING_MESSAGES", null, m.first().toBytes(), m.second().toBytes());
+        }
+    }
+
+    /** Keeps an offence once, and only the latest {@code keep} of them. */
+    public void saveEvidence(Evidence e, int keep) {
+        StoredEvidence s = StoredEvidence.of(e);
+        MessageDigest d = Hashes.sha256Digest();
+        d.update(s.kind().getBytes(StandardCharsets.US_ASCII));
+        d.update(s.first());
+        d.update(s.second());
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement insert = c.prepareStatement("INSERT INTO evidence (proof_hash, offender, kind, txid, first, second) VALUES (?, ?, ?, ?, ?, ?) "
+                     + "ON CONFLICT (proof_hash) DO NOTHING");
+             PreparedStatement trim = c.prepareStatement("DELETE FROM evidence WHERE id <= (SELECT max(id) FROM evidence) - ?")) {
+            insert.setBytes(1, d.digest());
+            insert.setBytes(2, s.offender().toByteArray());
+            insert.setString(3, s.kind());
+            insert.setBytes(4, s.txid() == null ? null : s.txid().toByteArray());
+            insert.setBytes(5, s.first());
+            insert.setBytes(6, s.second());
+            insert.executeUpdate();
+            trim.setLong(1, keep);
+            trim.executeUpdate();
+        } catch (SQLException x) {
+            throw new IllegalStateException("cannot keep evidence", x);
+        }
+    }
+
+    /** The latest offences, newest first. */
+    public List<StoredEvidence> evidence(int limit) {
+        List<StoredEvidence> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT offender, kind, txid, first, second FROM evidence ORDER BY id DESC LIMIT ?")) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    byte[] txid = rs.getBytes(3);
+                    out.add(new StoredEvidence(new PublicKey(rs.getBytes(1)), rs.getString(2), txid == null ? null : new Hash(txid), rs.getBytes(4), rs.getBytes(5)));
+                }
+            }
+        } catch (SQLException x) {
+            throw new IllegalStateException("cannot read evidence", x);
+        }
+        return out;
+    }
+
+    public long evidenceCount() {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM evidence");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException x) {
+            throw new IllegalStateException("cannot count evidence", x);
         }
     }
 

@@ -56,6 +56,7 @@ public class CoreRunner {
     private final ConsensusCore core;
     private final NodeIdentity identity;
     private final ConsensusStore store;
+    private final int maxEvidence;
     private final MeterRegistry registry;
 
     @Inject
@@ -104,6 +105,7 @@ public class CoreRunner {
     public CoreRunner(NodeIdentity identity, ConsensusStore store, MeterRegistry registry, ConsensusSettings settings) {
         this.identity = identity;
         this.store = store;
+        this.maxEvidence = settings.maxEvidence();
         this.registry = registry;
         this.core = new ConsensusCore(identity.chainId(), identity.key(), settings.coreConfig());
         List<Action.PersistSigned> signed = store.loadFrom(0);
@@ -256,6 +258,7 @@ public class CoreRunner {
             verdictAt.remove(r.txid());
         } else if (a instanceof Action.EvidenceFound e) {
             evidenceCounter.increment();
+            store.saveEvidence(e.evidence(), maxEvidence);
             LOG.warnf("equivocation evidence against validator %s: %s", e.evidence().offender(), e.evidence().getClass().getSimpleName());
         } else if (a instanceof Action.SyncNeeded s) {
             send(consensusOut, s.fromHeight(), StackRecords.encode(new StackRecords.SyncRequest(s.fromHeight())));

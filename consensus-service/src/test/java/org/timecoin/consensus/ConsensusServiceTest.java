@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.timecoin.consensus.core.Action;
+import org.timecoin.consensus.core.Evidence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.timecoin.protocol.codec.Hex;
@@ -308,5 +309,19 @@ class ConsensusServiceTest {
             assertThat(b.signatureValid()).isTrue();
             assertThat(b.voter()).isEqualTo(turncoat.publicKey());
         }
+
+        // kept in PostgreSQL (it outlives a restart): the same offence once, and only the latest max-evidence of them
+        long kept = consensusStore.evidenceCount();
+        assertThat(given().get("/v1/consensus/status").then().statusCode(200).extract().jsonPath().getLong("evidence")).isEqualTo(kept);
+        consensusStore.saveEvidence(new Evidence.ConflictingVotes(txid, first, second), 1_000);
+        assertThat(consensusStore.evidenceCount()).isEqualTo(kept);
+        for (int i = 0; i < 3; i++) {
+            Hash other = Hashes.tagged(HashTag.TX, UUID.randomUUID().toString().getBytes());
+            consensusStore.saveEvidence(new Evidence.ConflictingVotes(other,
+                    TxVoteBatch.sign(CHAIN, set.epoch(), turncoat, List.of(new VoteEntry(other, TxVerdict.APPROVE))),
+                    TxVoteBatch.sign(CHAIN, set.epoch(), turncoat, List.of(new VoteEntry(other, TxVerdict.REJECT)))), 2);
+        }
+        assertThat(consensusStore.evidenceCount()).isEqualTo(2);
+        assertThat(consensusStore.evidence(10)).extracting(e -> e.txid()).doesNotContain(txid).hasSize(2);
     }
 }

@@ -307,11 +307,11 @@ public final class ConsensusCore {
         futureCount.put(m.message().signer(), n + 1);
     }
 
-    /** Stores the message; false (and evidence) if its signer already signed something else for that key. */
+    /** Stores the message; false (and, the first time, evidence) if its signer already signed something else for that key. */
     private boolean recordOrReport(SignedConsensusMessage m, List<Action> out) {
         SignedConsensusMessage earlier = store.add(m);
         if (earlier == null) return true;
-        out.add(new Action.EvidenceFound(new Evidence.ConflictingMessages(earlier, m)));
+        if (store.firstConflict(m)) out.add(new Action.EvidenceFound(new Evidence.ConflictingMessages(earlier, m)));
         return false;
     }
 

@@ -2,9 +2,11 @@ package org.timecoin.consensus.core;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.crypto.PublicKey;
@@ -21,7 +23,11 @@ final class MessageStore {
     private record Key(int round, int type) {
     }
 
+    private record Slot(Key key, PublicKey signer) {
+    }
+
     private final Map<Key, Map<PublicKey, SignedConsensusMessage>> byKey = new HashMap<>();
+    private final Set<Slot> reported = new HashSet<>();
 
     /** Adds a message; returns the earlier conflicting message if the signer equivocated, else null. */
     SignedConsensusMessage add(SignedConsensusMessage m) {
@@ -30,6 +36,14 @@ final class MessageStore {
         SignedConsensusMessage existing = perSigner.putIfAbsent(c.signer(), m);
         if (existing == null || existing.equals(m)) return null;
         return existing;
+    }
+
+    /**
+     * True the first time a conflict of {@code m}'s signer in its (round, type) is seen: one piece of evidence per
+     * validator and slot. Further pairs prove nothing new, and a validator signing without end must not fill memory.
+     */
+    boolean firstConflict(SignedConsensusMessage m) {
+        return reported.add(new Slot(new Key(m.message().round(), m.message().type()), m.message().signer()));
     }
 
     boolean contains(SignedConsensusMessage m) {

@@ -32,6 +32,7 @@ final class TxFinality {
         final Map<PublicKey, TxVoteBatch> approvals = new LinkedHashMap<>();
         final Map<PublicKey, TxVoteBatch> rejections = new HashMap<>();
         final Map<PublicKey, Integer> approvalIndex = new HashMap<>();
+        final java.util.Set<PublicKey> reported = new java.util.HashSet<>(); // one piece of evidence per voter
         long approveWeight;
         long rejectWeight;
         State state = State.OPEN;
@@ -113,7 +114,7 @@ final class TxFinality {
             TxVoteBatch previous = approved != null ? approved : rejected;
             if (previous != null) {
                 boolean sameVerdict = (approved != null) == (e.verdict() == TxVerdict.APPROVE);
-                if (!sameVerdict) out.add(new Action.EvidenceFound(new Evidence.ConflictingVotes(e.txid(), previous, batch)));
+                if (!sameVerdict && t.reported.add(batch.voter())) out.add(new Action.EvidenceFound(new Evidence.ConflictingVotes(e.txid(), previous, batch)));
                 continue; // counted once, whatever it says later
             }
             if (e.verdict() == TxVerdict.APPROVE) {

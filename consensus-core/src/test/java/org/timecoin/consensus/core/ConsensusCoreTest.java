@@ -179,6 +179,9 @@ class ConsensusCoreTest {
         assertThat(evidence).hasSize(1);
         assertThat(evidence.get(0).evidence().offender()).isEqualTo(other.publicKey());
         assertThat(core.evidence()).hasSize(1);
+        // a third different Prepare for the slot: refused, and no second piece of evidence (one per validator and slot)
+        assertThat(msg(core, prepare(other, 0, Hashes.tagged(HashTag.BLOCK, new byte[] {3})))).isEmpty();
+        assertThat(core.evidence()).hasSize(1);
     }
 
     @Test
@@ -399,6 +402,8 @@ class ConsensusCoreTest {
         core.handle(new Event.VotesVerified(vote(keys.get(1), TxVerdict.APPROVE)));
         List<Action> flip = core.handle(new Event.VotesVerified(vote(keys.get(1), TxVerdict.REJECT)));
         assertThat(only(flip, Action.EvidenceFound.class)).hasSize(1);
+        assertThat(only(core.handle(new Event.VotesVerified(vote(keys.get(1), TxVerdict.REJECT))), Action.EvidenceFound.class))
+                .as("one piece of evidence per voter and transaction").isEmpty();
         assertThat(core.handle(new Event.TimerFired(Timer.txLock(TX)))).containsExactly(new Action.TxReleased(TX, Action.ReleaseReason.LOCK_TIMEOUT));
     }
 
