@@ -82,18 +82,26 @@ public class ConsensusStore {
     }
 
     public List<Action.PersistSigned> loadFrom(long minHeight) {
-        List<Action.PersistSigned> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT message, prepared FROM signed_message WHERE height >= ? ORDER BY height, round, type")) {
-            ps.setLong(1, minHeight);
+        return list("SELECT message, prepared FROM signed_message WHERE height >= ? ORDER BY height, round, type", minHeight, rs -> {
+            byte[] prepared = rs.getBytes(2);
+            return new Action.PersistSigned(SignedConsensusMessage.decode(rs.getBytes(1)), prepared == null ? null : decodePrepared(prepared));
+        });
+    }
+
+    private interface Row<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    /** The rows of a query with one numeric parameter. */
+    private <T> List<T> list(String sql, long parameter, Row<T> row) {
+        List<T> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, parameter);
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    byte[] prepared = rs.getBytes(2);
-                    out.add(new Action.PersistSigned(SignedConsensusMessage.decode(rs.getBytes(1)), prepared == null ? null : decodePrepared(prepared)));
-                }
+                while (rs.next()) out.add(row.read(rs));
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot load signed messages", e);
+            throw new IllegalStateException("cannot read: " + sql, e);
         }
         return out;
     }
@@ -169,20 +177,10 @@ public class ConsensusStore {
 
     /** The latest offences, newest first. */
     public List<StoredEvidence> evidence(int limit) {
-        List<StoredEvidence> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT offender, kind, txid, first, second FROM evidence ORDER BY id DESC LIMIT ?")) {
-            ps.setInt(1, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    byte[] txid = rs.getBytes(3);
-                    out.add(new StoredEvidence(new PublicKey(rs.getBytes(1)), rs.getString(2), txid == null ? null : new Hash(txid), rs.getBytes(4), rs.getBytes(5)));
-                }
-            }
-        } catch (SQLException x) {
-            throw new IllegalStateException("cannot read evidence", x);
-        }
-        return out;
+        return list("SELECT offender, kind, txid, first, second FROM evidence ORDER BY id DESC LIMIT ?", limit, rs -> {
+            byte[] txid = rs.getBytes(3);
+            return new StoredEvidence(new PublicKey(rs.getBytes(1)), rs.getString(2), txid == null ? null : new Hash(txid), rs.getBytes(4), rs.getBytes(5));
+        });
     }
 
     public long evidenceCount() {
