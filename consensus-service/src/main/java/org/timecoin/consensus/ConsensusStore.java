@@ -27,9 +27,9 @@ import org.timecoin.protocol.model.Limits;
 import org.timecoin.protocol.model.SignedConsensusMessage;
 
 /**
- * The consensus service's state in PostgreSQL: what this validator signed, and the last block its ledger announced.
- * {@link #save} returns only once the row is committed; the caller sends the message after that. A prepared
- * certificate is stored in its protocol encoding (ConsensusMessage.Prepared).
+ * The consensus service's state in PostgreSQL: what this validator signed, the last block its ledger announced, and
+ * the evidence against other validators. {@link #save} returns only once the row is committed; the caller sends the
+ * message after that. A prepared certificate is stored in its protocol encoding (ConsensusMessage.Prepared).
  */
 @ApplicationScoped
 public class ConsensusStore {

@@ -178,8 +178,6 @@ class ByzantineIT {
     @Test
     @Order(4)
     void anHonestConsensusRestartedInTheRoguesStackRejoins() {
-        // as if the stopped service had read its ledger's every announcement (FaultIT's rolling restart says why)
-        SharedDevnet.everyRecordRead("node" + ROGUE + ".consensus", "node" + ROGUE + ".blocks.applied");
         devnet.restart(ROGUE, "consensus");
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> SharedDevnet.height(ROGUE) >= SharedDevnet.height(0) - 1);
         List<Integer> all = new ArrayList<>();

@@ -144,10 +144,6 @@ class FaultIT {
         KeyHash payee = SharedDevnet.genesis().fundedKeys().get(1).keyHash();
         for (String service : List.of("ledger", "p2p", "consensus", "gateway")) {
             devnet.stop(node, service);
-            // With 2 s blocks a consensus that stops has often finalized a block whose announcement its ledger makes after
-            // the consumer closed, and that record brings it back. With 10-minute blocks it has nearly always read the last
-            // one: as then, nothing is left for it to read again.
-            if (service.equals("consensus")) SharedDevnet.everyRecordRead("node" + node + ".consensus", "node" + node + ".blocks.applied");
             long stoppedAt = height(0);
             // the new pod takes a while (an image to pull): the network goes on meanwhile
             await().atMost(Duration.ofSeconds(60)).until(() -> height(0) >= stoppedAt + 2);

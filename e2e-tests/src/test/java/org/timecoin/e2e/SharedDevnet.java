@@ -6,16 +6,8 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 
 import org.timecoin.infra.Devnet;
 import org.timecoin.protocol.codec.Hex;
@@ -220,19 +212,5 @@ final class SharedDevnet {
     static Transaction payLargestUnspent(KeyPair from, KeyHash to, Amount amount) {
         Coin coin = largestUnspent(from);
         return pay(from, List.of(coin.outPoint()), coin.amount(), to, amount);
-    }
-
-    /** Moves a stopped service's consumer group to the end of a topic, as if it had read every record before it stopped. */
-    static void everyRecordRead(String group, String topic) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, get().infra().kafka().bootstrapServers()))) {
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
-                    .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-            Map<TopicPartition, OffsetAndMetadata> ends = new HashMap<>();
-            admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, new OffsetAndMetadata(info.offset())));
-            admin.alterConsumerGroupOffsets(group, ends).all().get();
-        } catch (InterruptedException | ExecutionException e) {
-            throw new IllegalStateException("cannot move " + group + " to the end of " + topic, e);
-        }
     }
 }
