@@ -182,7 +182,7 @@ final class SharedDevnet {
 
     /** Pays {@code amount} from the given outputs (of {@code from}) to {@code to}, the rest back minus the minimum fee. */
     static Transaction pay(KeyPair from, List<OutPoint> inputs, Amount inputTotal, KeyHash to, Amount amount) {
-        Amount fee = TransactionRules.minimumFee(inputTotal);
+        Amount fee = TransactionRules.minimumFee(TransactionRules.transferSize(inputs.size(), 2));
         List<TxOutput> outs = new ArrayList<>(List.of(new TxOutput(amount, to)));
         Amount change = inputTotal.minus(amount).minus(fee);
         if (!change.lessThan(TransactionRules.DUST_LIMIT)) outs.add(new TxOutput(change, from.keyHash()));

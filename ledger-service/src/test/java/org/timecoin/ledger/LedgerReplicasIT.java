@@ -140,7 +140,7 @@ class LedgerReplicasIT {
     static Transaction pay(int fundedKey, int payee) {
         KeyPair from = G.fundedKeys().get(fundedKey);
         KeyPair to = Ed25519Keys.deterministic(SEED, "payee", payee);
-        long fee = TransactionRules.minimumFee(DevnetGenesis.FUNDED_AMOUNT).sat();
+        long fee = TransactionRules.minimumFee(TransactionRules.transferSize(1, 2)).sat();
         return Transaction.transfer(List.of(new OutPoint(G.block().transactions().get(0).txid(), fundedKey)),
                 List.of(new TxOutput(Amount.time(100), to.keyHash()),
                         new TxOutput(Amount.sat(DevnetGenesis.FUNDED_AMOUNT.sat() - Amount.time(100).sat() - fee), from.keyHash())))
@@ -285,7 +285,7 @@ class LedgerReplicasIT {
         double[] before = {heapAfterGc(0), heapAfterGc(1)};
         java.util.Set<Hash> ids = new java.util.HashSet<>();
         List<byte[][]> records = new ArrayList<>();
-        long fee = TransactionRules.minimumFee(Amount.sat(100_000_000)).sat();
+        long fee = TransactionRules.minimumFee(TransactionRules.transferSize(1, 1)).sat();
         for (int g = 1_000_001; g <= 1_000_000 + n; g++) {
             byte[] be = {(byte) (g >>> 24), (byte) (g >>> 16), (byte) (g >>> 8), (byte) g};
             OutPoint in = new OutPoint(new Hash(org.timecoin.protocol.crypto.Hashes.sha256(be)), 0);
@@ -320,7 +320,7 @@ class LedgerReplicasIT {
     }
 
     static Transaction spend(KeyPair owner, OutPoint in, long amountSat) {
-        long fee = TransactionRules.minimumFee(Amount.sat(amountSat)).sat();
+        long fee = TransactionRules.minimumFee(TransactionRules.transferSize(1, 1)).sat();
         return Transaction.transfer(List.of(in), List.of(new TxOutput(Amount.sat(amountSat - fee), owner.keyHash()))).signed(CHAIN, List.of(owner));
     }
 

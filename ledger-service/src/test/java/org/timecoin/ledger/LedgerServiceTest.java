@@ -112,7 +112,7 @@ class LedgerServiceTest {
     static Transaction pay(int fromKey, KeyPair to, long sat) {
         KeyPair from = GENESIS.fundedKeys().get(fromKey);
         long change = DevnetGenesis.FUNDED_AMOUNT.sat() - sat;
-        long fee = TransactionRules.minimumFee(Amount.sat(DevnetGenesis.FUNDED_AMOUNT.sat())).sat();
+        long fee = TransactionRules.minimumFee(TransactionRules.transferSize(1, 2)).sat();
         return Transaction.transfer(List.of(fundedOutput(fromKey)),
                 List.of(new TxOutput(Amount.sat(sat), to.keyHash()), new TxOutput(Amount.sat(change - fee), from.keyHash()))).signed(CHAIN, List.of(from));
     }
@@ -904,7 +904,7 @@ class LedgerServiceTest {
         assertThat(walkHistory(own, payee, 2)).isEqualTo(onePage);
 
         // the sender spends all its change, keeping nothing: an entry that only spent
-        long fee2 = TransactionRules.minimumFee(Amount.sat(change)).sat();
+        long fee2 = TransactionRules.minimumFee(TransactionRules.transferSize(1, 1)).sat();
         Transaction all = Transaction.transfer(List.of(new OutPoint(first.txid(), 1)), List.of(new TxOutput(Amount.sat(change - fee2), payee.keyHash())))
                 .signed(CHAIN, List.of(sender));
         assertThat(own.validateAndLockAll(List.of(all))).allMatch(LedgerStore.Verdict::approved);

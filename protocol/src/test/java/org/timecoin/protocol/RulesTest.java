@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+import org.timecoin.protocol.crypto.Ed25519Keys;
 import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
 import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.crypto.HashTag;
@@ -83,14 +84,28 @@ class RulesTest {
     }
 
     @Test
-    void feeIsAtLeast1000SatAndAtLeastOneThousandthOfOutputs() {
-        assertThat(TransactionRules.minimumFee(Amount.sat(0))).isEqualTo(Amount.sat(1000));
-        assertThat(TransactionRules.minimumFee(Amount.sat(1_000_000))).isEqualTo(Amount.sat(1000));
-        assertThat(TransactionRules.minimumFee(Amount.sat(1_000_001))).isEqualTo(Amount.sat(1001));
-        assertThat(TransactionRules.minimumFee(Amount.time(1_000))).isEqualTo(Amount.time(1));
-        assertThat(TransactionRules.checkFee(Amount.sat(10_000), Amount.sat(9_000))).isEmpty();
-        assertThat(TransactionRules.checkFee(Amount.sat(10_000), Amount.sat(9_001))).contains(RejectReason.FEE_TOO_LOW);
-        assertThat(TransactionRules.checkFee(Amount.sat(10_000), Amount.sat(10_001))).contains(RejectReason.INPUTS_BELOW_OUTPUTS);
+    void feeIsByEncodedSizeWithA1000SatFloor() {
+        assertThat(TransactionRules.minimumFee(0)).isEqualTo(Amount.sat(1000));
+        assertThat(TransactionRules.minimumFee(250)).isEqualTo(Amount.sat(1000));
+        assertThat(TransactionRules.minimumFee(251)).isEqualTo(Amount.sat(1004));
+        assertThat(TransactionRules.minimumFee(100_000)).isEqualTo(Amount.sat(400_000));
+        assertThat(TransactionRules.checkFee(Amount.sat(10_000), Amount.sat(9_000), 200)).isEmpty();
+        assertThat(TransactionRules.checkFee(Amount.sat(10_000), Amount.sat(9_001), 200)).contains(RejectReason.FEE_TOO_LOW);
+        assertThat(TransactionRules.checkFee(Amount.sat(10_000), Amount.sat(8_900), 300)).contains(RejectReason.FEE_TOO_LOW);
+        assertThat(TransactionRules.checkFee(Amount.sat(10_000), Amount.sat(10_001), 200)).contains(RejectReason.INPUTS_BELOW_OUTPUTS);
+    }
+
+    @Test
+    void aPaymentFromALargeCoinPaysForItsSizeNotForItsChange() {
+        // 12.5 TIME from a 1,000,000 TIME coin: one input, the payment and the change (the old 0.1% rule asked ~1,000 TIME)
+        KeyPair payer = Ed25519Keys.deterministic("fee", "payer", 0);
+        Transaction draft = Transaction.transfer(List.of(new OutPoint(Hash.ZERO, 0)), List.of(
+                new TxOutput(Amount.sat(1_250_000_000L), payer.keyHash()), new TxOutput(Amount.time(999_987), payer.keyHash())))
+                .signed(3, List.of(payer));
+        assertThat(draft.encodedSize()).isEqualTo(TransactionRules.transferSize(1, 2));
+        assertThat(TransactionRules.minimumFee(draft)).isEqualTo(Amount.sat(1_000));
+        Transaction small = Transaction.transfer(List.of(new OutPoint(Hash.ZERO, 0)), List.of(new TxOutput(Amount.sat(1_000), payer.keyHash())));
+        assertThat(TransactionRules.minimumFee(small)).isEqualTo(TransactionRules.minimumFee(draft));
     }
 
     @Test

@@ -79,7 +79,7 @@ final class LoadGenerator extends TimecoinCli.Sub {
         if (utxos.isEmpty()) throw new GatewayClient.ApiError(0, "INSUFFICIENT_FUNDS", "funded key " + funded + " has nothing to spend");
         JsonNode biggest = utxos.get(0);
         Amount total = Amount.sat(biggest.path("amountSat").asLong());
-        Amount fee = TransactionRules.minimumFee(total);
+        Amount fee = TransactionRules.minimumFee(TransactionRules.transferSize(1, lanes + 1));
         Amount perLane = Amount.sat((total.sat() - fee.sat()) / (lanes + 1)); // the split's fee comes first, then equal lanes
         List<KeyPair> laneKeys = new ArrayList<>();
         List<TxOutput> outs = new ArrayList<>();
@@ -134,7 +134,7 @@ final class LoadGenerator extends TimecoinCli.Sub {
                 notOffered.incrementAndGet();
                 continue;
             }
-            Amount laneFee = TransactionRules.minimumFee(lane.amount());
+            Amount laneFee = TransactionRules.minimumFee(TransactionRules.transferSize(1, 1));
             Amount out = lane.amount().minus(laneFee);
             Transaction tx = Transaction.transfer(List.of(lane.utxo()), List.of(new TxOutput(out, lane.key().keyHash())))
                     .signed(network.chainId(), List.of(lane.key()));

@@ -315,18 +315,27 @@ public final class TimecoinCli {
 
     /** Inputs for {@code amount} plus the fee rule's fee; change back to the sender unless it would be dust. */
     static Transaction buildPayment(List<JsonNode> utxos, KeyPair from, Address to, Amount amount, Long feeSat, Network network) {
+        return buildPayment(utxos, from, to, amount, feeSat, network, 0);
+    }
+
+    /** {@code extraBytes}: what the caller adds to the transaction (a registration's payload), paid for in the fee. */
+    static Transaction buildPayment(List<JsonNode> utxos, KeyPair from, Address to, Amount amount, Long feeSat, Network network, int extraBytes) {
         List<OutPoint> inputs = new ArrayList<>();
         Amount in = Amount.ZERO;
         for (JsonNode u : utxos) {
             if (inputs.size() >= 500) break;
             inputs.add(new OutPoint(Hash.fromHex(u.path("txid").asText()), u.path("index").asInt()));
             in = in.plus(Amount.sat(u.path("amountSat").asLong()));
-            Amount fee = feeSat != null ? Amount.sat(feeSat) : TransactionRules.minimumFee(in);
-            if (!in.lessThan(amount.plus(fee))) {
-                Amount change = in.minus(amount).minus(fee);
+            // the fee is by size: with a change output the transaction is one output larger
+            Amount feeWithChange = feeSat != null ? Amount.sat(feeSat) : TransactionRules.minimumFee(TransactionRules.transferSize(inputs.size(), 2) + extraBytes);
+            Amount feeWithout = feeSat != null ? Amount.sat(feeSat) : TransactionRules.minimumFee(TransactionRules.transferSize(inputs.size(), 1) + extraBytes);
+            if (!in.lessThan(amount.plus(feeWithout))) {
                 List<TxOutput> outs = new ArrayList<>();
                 outs.add(new TxOutput(amount, to.keyHash()));
-                if (!change.lessThan(TransactionRules.DUST_LIMIT)) outs.add(new TxOutput(change, from.keyHash()));
+                if (!in.lessThan(amount.plus(feeWithChange))) {
+                    Amount change = in.minus(amount).minus(feeWithChange);
+                    if (!change.lessThan(TransactionRules.DUST_LIMIT)) outs.add(new TxOutput(change, from.keyHash()));
+                }
                 List<KeyPair> signers = new ArrayList<>();
                 for (int i = 0; i < inputs.size(); i++) signers.add(from);
                 return Transaction.transfer(inputs, outs).signed(network.chainId(), signers);
@@ -460,7 +469,8 @@ public final class TimecoinCli {
             List<JsonNode> funds = spendable(g, Address.of(ks.network(), owner.publicKey()).toString()).stream()
                     .filter(u -> !(u.path("txid").asText().equals(collateralPoint.txid().hex()) && u.path("index").asInt() == collateralPoint.index())).toList();
             // inputs for the fee, the change back to the owner; the registration itself has no value
-            Transaction payment = buildPayment(funds, owner, Address.of(ks.network(), owner.publicKey()), TransactionRules.DUST_LIMIT, null, ks.network());
+            int payloadBytes = new Transaction(List.of(), List.of(), reg).encodedSize() - TransactionRules.transferSize(0, 0);
+            Transaction payment = buildPayment(funds, owner, Address.of(ks.network(), owner.publicKey()), TransactionRules.DUST_LIMIT, null, ks.network(), payloadBytes);
             Transaction tx = new Transaction(payment.inputs().stream().map(i -> TxInput.unsigned(i.previous())).toList(), payment.outputs(), reg);
             List<KeyPair> signers = new ArrayList<>();
             for (int i = 0; i < tx.inputs().size(); i++) signers.add(owner);

@@ -67,15 +67,15 @@ class WalletTest {
         assertThat(TransactionRules.checkSignatures(tx, Network.DEVNET.chainId())).isEmpty();
         Amount in = Amount.sat(8_000_000);
         Amount out = TransactionRules.outputTotal(tx);
-        assertThat(TransactionRules.checkFee(in, out)).isEmpty();
+        assertThat(TransactionRules.checkFee(in, out, tx.encodedSize())).isEmpty();
         assertThat(tx.outputs().get(0).amount()).isEqualTo(Amount.sat(6_000_000));
         assertThat(tx.outputs().get(1).keyHash()).isEqualTo(ALICE.keyHash()); // change
-        assertThat(in.minus(out)).isEqualTo(Amount.sat(8_000)); // 0.1% of the inputs ≥ 0.1% of the outputs
+        assertThat(in.minus(out)).isEqualTo(TransactionRules.minimumFee(tx)); // by size: 2 inputs, 2 outputs = 330 bytes = 1,320 sat
 
         // change below the dust limit goes to the fee instead
         Transaction noChange = TimecoinCli.buildPayment(List.of(utxo("cc".repeat(32), 0, 1_001_400)), ALICE, bob, Amount.sat(1_000_000), null, Network.DEVNET);
         assertThat(noChange.outputs()).hasSize(1);
-        assertThatThrownBy(() -> TimecoinCli.buildPayment(utxos, ALICE, bob, Amount.sat(7_995_000), null, Network.DEVNET))
+        assertThatThrownBy(() -> TimecoinCli.buildPayment(utxos, ALICE, bob, Amount.sat(7_999_000), null, Network.DEVNET))
                 .hasMessageContaining("INSUFFICIENT_FUNDS");
     }
 

@@ -41,7 +41,7 @@ public final class SpendCheck {
             }
         }
         Amount out = TransactionRules.outputTotal(tx);
-        Optional<RejectReason> feeProblem = TransactionRules.checkFee(in, out);
+        Optional<RejectReason> feeProblem = TransactionRules.checkFee(in, out, tx.encodedSize());
         return feeProblem.isPresent() ? new Result(feeProblem.get(), null) : new Result(null, in.minus(out));
     }
 }

@@ -502,7 +502,7 @@ class AccessPathBenchmark {
         try (LocalPostgres pg = LocalPostgres.start(dir, java.time.Duration.ofSeconds(60))) {
             int k = Integer.getInteger("bench.k", 10_000);
             int rounds = Integer.getInteger("bench.rounds", 3);
-            long fee = TransactionRules.minimumFee(Amount.sat(100_000_000)).sat();
+            long fee = TransactionRules.minimumFee(TransactionRules.transferSize(1, 2)).sat();
             Block block = LedgerBenchmark.block(LedgerBenchmark.transactions(0, k), fee * k);
             Changes c = Changes.of(block, LedgerBenchmark.G.fundedKeys().get(0).keyHash().toByteArray());
             System.out.printf("access paths: a %d-transaction block = %d UTXO changes (%d outputs inserted, %d inputs spent, %d transaction rows), "

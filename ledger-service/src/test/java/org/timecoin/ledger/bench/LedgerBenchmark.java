@@ -87,7 +87,7 @@ class LedgerBenchmark {
         KeyPair payee = G.fundedKeys().get(1);
         List<Transaction> out = new ArrayList<>();
         for (int i = from; i < from + k; i++) {
-            long fee = TransactionRules.minimumFee(Amount.sat(100_000_000)).sat();
+            long fee = TransactionRules.minimumFee(TransactionRules.transferSize(1, 2)).sat();
             out.add(Transaction.transfer(List.of(preloaded(i + 1)), List.of(new TxOutput(Amount.sat(40_000_000), payee.keyHash()),
                     new TxOutput(Amount.sat(60_000_000 - fee), owner.keyHash()))).signed(CHAIN, List.of(owner)));
         }
@@ -137,7 +137,7 @@ class LedgerBenchmark {
         try (LocalPostgres pg = LocalPostgres.start(dir, java.time.Duration.ofSeconds(60))) {
             int k = Integer.getInteger("bench.k", 10_000);
             List<Transaction> txs = transactions(0, k);
-            long fee = TransactionRules.minimumFee(Amount.sat(100_000_000)).sat();
+            long fee = TransactionRules.minimumFee(TransactionRules.transferSize(1, 2)).sat();
             Block block = block(txs, fee * k);
             CommitCertificate cert = certify(block);
             AccessPathBenchmark.Changes changes = AccessPathBenchmark.Changes.of(block, G.fundedKeys().get(0).keyHash().toByteArray());

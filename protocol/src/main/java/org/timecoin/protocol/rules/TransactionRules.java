@@ -21,8 +21,12 @@ import org.timecoin.protocol.model.TxOutput;
 public final class TransactionRules {
     public static final Amount DUST_LIMIT = Amount.sat(546);
     public static final Amount MIN_FEE = Amount.sat(1_000);
-    /** Fee at least 0.1% of the output value: outputs / 1000, rounded up. */
-    public static final long FEE_RATE_DIVISOR = 1_000;
+    /**
+     * Fee rate per encoded byte (witnesses included; they have a fixed size, so a wallet knows the size before it signs).
+     * A fee by size, never by value: a share of the outputs charged the change too (12.5 TIME paid from a 1,000,000 TIME
+     * coin cost ~1,000 TIME).
+     */
+    public static final long FEE_SAT_PER_BYTE = 4;
 
     private TransactionRules() {
     }
@@ -71,16 +75,25 @@ public final class TransactionRules {
         return sum;
     }
 
-    /** max(1,000 sat, ceil(outputs / 1000)). */
-    public static Amount minimumFee(Amount outputTotal) {
-        long proportional = outputTotal.sat() / FEE_RATE_DIVISOR + (outputTotal.sat() % FEE_RATE_DIVISOR == 0 ? 0 : 1);
-        return Amount.sat(Math.max(MIN_FEE.sat(), proportional));
+    /** max(1,000 sat, 4 sat × encoded size): the same for any amounts, so a payment's fee does not depend on its change. */
+    public static Amount minimumFee(int encodedSize) {
+        if (encodedSize < 0) throw new IllegalArgumentException("negative size");
+        return Amount.sat(Math.max(MIN_FEE.sat(), FEE_SAT_PER_BYTE * encodedSize));
     }
 
-    /** Given the sum of the spent outputs (known to the ledger): inputs ≥ outputs + minimum fee. */
-    public static Optional<RejectReason> checkFee(Amount inputTotal, Amount outputTotal) {
+    public static Amount minimumFee(Transaction tx) {
+        return minimumFee(tx.encodedSize());
+    }
+
+    /** Encoded size of a plain transfer with these many inputs and outputs (fixed-size fields only). */
+    public static int transferSize(int inputs, int outputs) {
+        return 2 + 4 + inputs * (36 + 96) + 4 + outputs * 28;
+    }
+
+    /** Given the sum of the spent outputs (known to the ledger): inputs ≥ outputs + the minimum fee for the transaction's size. */
+    public static Optional<RejectReason> checkFee(Amount inputTotal, Amount outputTotal, int encodedSize) {
         if (inputTotal.lessThan(outputTotal)) return Optional.of(RejectReason.INPUTS_BELOW_OUTPUTS);
-        if (inputTotal.minus(outputTotal).lessThan(minimumFee(outputTotal))) return Optional.of(RejectReason.FEE_TOO_LOW);
+        if (inputTotal.minus(outputTotal).lessThan(minimumFee(encodedSize))) return Optional.of(RejectReason.FEE_TOO_LOW);
         return Optional.empty();
     }
 }
