@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -517,6 +518,26 @@ public class LedgerService {
     StackRecords.Built buildProposal(StackRecords.BuildRequest b) {
         List<LedgerStore.Candidate> candidates = withinBudget(durably(() -> store.proposalCandidates(maxBlockTransactions)), maxBlockBytes - BLOCK_OVERHEAD_BYTES);
         ValidatorSet set = durably(store::validatorSet);
+        // a final transaction that breaks a block rule (its certificate names a set no longer checkable, its registration
+        // lost to another) is left out with what descends from it: one such must not make every leader's block refused
+        for (int attempt = 0; ; attempt++) {
+            StackRecords.Built built = assemble(b, candidates, set);
+            LedgerStore.Refusal refusal = durably(() -> store.refusal(chainId(), built.block(), built.certificates()));
+            if (refusal == null || refusal.txid() == null || attempt >= MAX_LEFT_OUT) {
+                if (refusal != null) LOG.warnf("proposal for height %d round %d breaks a block rule: %s", b.height(), b.round(), refusal.reason());
+                return built;
+            }
+            LOG.warnf("final transaction %s left out of the proposal for height %d: %s", refusal.txid(), b.height(), refusal.reason());
+            Hash out = refusal.txid();
+            candidates = org.timecoin.ledger.core.BlockOrder.arrange(candidates.stream().filter(c -> !c.tx().txid().equals(out)).toList(),
+                    LedgerStore.Candidate::tx, Set.of(out));
+        }
+    }
+
+    /** Transactions a build leaves out at most, one check each, before it proposes what it has. */
+    static final int MAX_LEFT_OUT = 16;
+
+    private StackRecords.Built assemble(StackRecords.BuildRequest b, List<LedgerStore.Candidate> candidates, ValidatorSet set) {
         Amount fees = Amount.ZERO;
         List<Transaction> txs = new ArrayList<>();
         List<FinalityCertificate> certificates = new ArrayList<>();

@@ -250,18 +250,30 @@ public class LedgerStore {
      * both for proposals (before preparing) and, inside {@link #applyBlock}, for finalized blocks.
      */
     public String checkBlock(int chainId, Block block, List<FinalityCertificate> certificates) {
+        Refusal r = refusal(chainId, block, certificates);
+        return r == null ? null : r.reason();
+    }
+
+    /** Why a block may not be applied, and the transaction that breaks the rule (null when the block as a whole does). */
+    public record Refusal(String reason, Hash txid) {
+    }
+
+    /** {@link #checkBlock}, naming the transaction at fault: a leader leaves it out rather than propose a block no one takes. */
+    public Refusal refusal(int chainId, Block block, List<FinalityCertificate> certificates) {
         return inTransaction(c -> {
             Tip t = tip(c, false).orElseThrow(() -> new IllegalStateException("no chain yet"));
             ValidatorSet set = validatorSet(c, t.height() + 1, t.epoch());
             List<Transaction> txs = block.transactions().subList(1, block.transactions().size());
             if (certificates != null) {
-                if (certificates.size() != txs.size()) return "MISSING_CERTIFICATE";
+                if (certificates.size() != txs.size()) return new Refusal("MISSING_CERTIFICATE", null);
                 for (int i = 0; i < txs.size(); i++) {
                     FinalityCertificate f = certificates.get(i);
-                    if (!f.txid().equals(txs.get(i).txid()) || f.verify(chainId, set) != null) return "BAD_FINALITY_CERTIFICATE";
+                    if (!f.txid().equals(txs.get(i).txid()) || f.verify(chainId, set) != null) return new Refusal("BAD_FINALITY_CERTIFICATE", txs.get(i).txid());
                 }
             }
-            return check(c, chainId, block, t, set, resolve(c, spentBy(txs), false));
+            Hash[] culprit = new Hash[1];
+            String why = check(c, chainId, block, t, set, resolve(c, spentBy(txs), false), culprit);
+            return why == null ? null : new Refusal(why, culprit[0]);
         });
     }
 
@@ -273,14 +285,19 @@ public class LedgerStore {
         }
     }
 
-    private static String check(Connection c, int chainId, Block block, Tip t, ValidatorSet set, Map<OutPoint, Stored> stored) throws SQLException {
+    /** {@code culprit[0]} is set to the transaction that breaks a rule of its own. */
+    private static String check(Connection c, int chainId, Block block, Tip t, ValidatorSet set, Map<OutPoint, Stored> stored, Hash[] culprit) throws SQLException {
         Map<OutPoint, Stored> resolved = new HashMap<>(stored);
         addOutputs(resolved, block.transactions().get(0));
         // outputs a block may spend: confirmed by earlier blocks, or made earlier in this block (BlockOrder) — never
         // outputs only finality made here, which another node may not have yet
         Set<Hash> earlierInBlock = new HashSet<>(List.of(block.transactions().get(0).txid()));
+        List<Transaction> body = block.transactions().subList(1, block.transactions().size());
+        String registrations = checkRegistrations(c, body, culprit);
+        if (registrations != null) return registrations;
         Amount fees = Amount.ZERO;
-        for (Transaction tx : block.transactions().subList(1, block.transactions().size())) {
+        for (Transaction tx : body) {
+            culprit[0] = tx.txid();
             List<TxOutput> spent = new ArrayList<>();
             for (TxInput in : tx.inputs()) {
                 Stored s = resolved.get(in.previous());
@@ -293,7 +310,9 @@ public class LedgerStore {
             TxOutput collateral = null;
             if (tx.payload() instanceof MasternodeRegistration r && !r.collateral().equals(OutPoint.NULL)) {
                 Stored s = resolved.get(r.collateral());
-                if (s == null || s.state() == SPENT_CONFIRMED) return "INVALID_REGISTRATION";
+                if (s == null) return "INVALID_REGISTRATION";
+                if (!s.confirmed() && !earlierInBlock.contains(r.collateral().txid())) return "UNCONFIRMED_INPUT";
+                if (s.state() == SPENT_CONFIRMED) return RejectReason.COLLATERAL_IN_USE.name();
                 collateral = s.output();
             }
             SpendCheck.Result result = SpendCheck.check(tx, spent, collateral);
@@ -302,7 +321,70 @@ public class LedgerStore {
             addOutputs(resolved, tx);
             earlierInBlock.add(tx.txid());
         }
+        culprit[0] = null;
         return BlockCheck.check(block, chainId, t.height(), t.hash(), t.timestampMillis(), set, fees);
+    }
+
+    /**
+     * One collateral, one masternode, as a block rule (a Byzantine leader's block cannot smuggle a second one in): a
+     * block's registrations name distinct node keys and collaterals, none registered already, and no transaction of the
+     * block spends a collateral one of them names. Null when they may be applied.
+     */
+    private static String checkRegistrations(Connection c, List<Transaction> body, Hash[] culprit) throws SQLException {
+        Set<PublicKey> keys = new HashSet<>();
+        Map<OutPoint, Hash> collaterals = new HashMap<>();
+        for (Transaction tx : body) {
+            if (!(tx.payload() instanceof MasternodeRegistration r)) continue;
+            culprit[0] = tx.txid();
+            if (!keys.add(r.nodeKey())) return RejectReason.NODE_KEY_IN_USE.name();
+            if (!r.collateral().equals(OutPoint.NULL) && collaterals.putIfAbsent(r.collateral(), tx.txid()) != null) return RejectReason.COLLATERAL_IN_USE.name();
+        }
+        culprit[0] = null;
+        if (keys.isEmpty()) return null;
+        for (Transaction tx : body) {
+            for (TxInput in : tx.inputs()) {
+                if (!collaterals.containsKey(in.previous())) continue;
+                culprit[0] = collaterals.get(in.previous()); // the registration goes: the spend is the older claim on a block
+                return RejectReason.COLLATERAL_IN_USE.name();
+            }
+        }
+        List<byte[]> keyBytes = keys.stream().map(PublicKey::toByteArray).toList();
+        List<byte[]> collTxids = collaterals.keySet().stream().map(p -> p.txid().toByteArray()).toList();
+        List<Integer> collIdxs = collaterals.keySet().stream().map(OutPoint::index).toList();
+        try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT count(*) FROM masternode WHERE node_key = ANY(?::bytea[])), "
+                + "(SELECT count(*) FROM masternode m JOIN unnest(?::bytea[], ?::int4[]) AS p(t, i) ON m.collateral_txid = p.t AND m.collateral_idx = p.i WHERE m.tier <> 0)")) {
+            ps.setArray(1, bytea(c, keyBytes));
+            ps.setArray(2, bytea(c, collTxids));
+            ps.setArray(3, ints(c, collIdxs));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getLong(1) > 0 || rs.getLong(2) > 0) {
+                    culprit[0] = registrationNaming(c, body, rs.getLong(1) > 0);
+                    return (rs.getLong(1) > 0 ? RejectReason.NODE_KEY_IN_USE : RejectReason.COLLATERAL_IN_USE).name();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The first registration of {@code body} whose node key (or collateral) is registered already. */
+    private static Hash registrationNaming(Connection c, List<Transaction> body, boolean byNodeKey) throws SQLException {
+        for (Transaction tx : body) {
+            if (!(tx.payload() instanceof MasternodeRegistration r)) continue;
+            try (PreparedStatement ps = c.prepareStatement(byNodeKey ? "SELECT 1 FROM masternode WHERE node_key = ?"
+                    : "SELECT 1 FROM masternode WHERE collateral_txid = ? AND collateral_idx = ? AND tier <> 0")) {
+                if (byNodeKey) {
+                    ps.setBytes(1, r.nodeKey().toByteArray());
+                } else {
+                    ps.setBytes(1, r.collateral().txid().toByteArray());
+                    ps.setInt(2, r.collateral().index());
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) return tx.txid();
+                }
+            }
+        }
+        return null;
     }
 
     /**
@@ -346,7 +428,7 @@ public class LedgerStore {
             Tip t = tip.get();
             ValidatorSet set = validatorSet(c, h, t.epoch());
             if (certificate == null || certificate.verify(chainId, block, set) != null) throw new InvalidBlockException("BAD_COMMIT_CERTIFICATE");
-            String why = check(c, chainId, block, t, set, resolved);
+            String why = check(c, chainId, block, t, set, resolved, new Hash[1]);
             if (why != null) throw new InvalidBlockException(why);
         } else if (h != 0) {
             throw new InvalidBlockException("NO_GENESIS");
@@ -523,12 +605,15 @@ public class LedgerStore {
      */
     public List<Verdict> validateAndLockAll(List<Transaction> txs, long maxPending) {
         return inTransaction(c -> {
-            lockTransactions(c, txs.stream().map(Transaction::txid).toList());
+            lockTransactions(c, lockKeys(txs));
             Set<Hash> bodyless = new HashSet<>();
             Map<Hash, Verdict> known = knownVerdicts(c, txs, bodyless);
             List<Transaction> fresh = txs.stream().filter(tx -> !known.containsKey(tx.txid()) || bodyless.contains(tx.txid())).toList();
             long room = maxPending == Long.MAX_VALUE || fresh.isEmpty() ? Long.MAX_VALUE : maxPending - pendingCount(c);
             Map<OutPoint, Stored> resolved = resolve(c, spentBy(fresh), true);
+            Claims claims = claims(c, fresh);
+            List<byte[]> rowNodeKeys = new ArrayList<>();
+            List<byte[]> rowCollaterals = new ArrayList<>();
             Map<OutPoint, Hash> lockedHere = new HashMap<>();
             Map<Hash, Verdict> decided = new HashMap<>(known);
             List<Verdict> verdicts = new ArrayList<>(txs.size());
@@ -542,7 +627,7 @@ public class LedgerStore {
                 Verdict v = bodyless.remove(tx.txid()) ? completeFinality(c, tx, resolved, lockedHere) : decided.get(tx.txid());
                 if (v != null && v.completedFinality()) decided.put(tx.txid(), new Verdict(true, null, v.fee()));
                 if (v == null) {
-                    Checked checked = stateful(tx, resolved, lockedHere);
+                    Checked checked = stateful(tx, resolved, lockedHere, claims);
                     if (checked.lock() && room <= 0) checked = Checked.reject(RejectReason.MEMPOOL_FULL);
                     else if (checked.lock()) room--;
                     v = checked.verdict();
@@ -557,6 +642,10 @@ public class LedgerStore {
                         rowTxids.add(tx.txid().toByteArray());
                         rowBodies.add(tx.toBytes());
                         rowFees.add(v.fee().sat());
+                        MasternodeRegistration reg = tx.payload() instanceof MasternodeRegistration r ? r : null;
+                        rowNodeKeys.add(reg == null ? null : reg.nodeKey().toByteArray());
+                        rowCollaterals.add(reg == null || reg.collateral().equals(OutPoint.NULL) ? null : collateralKey(reg.collateral()));
+                        if (reg != null) claims.claim(reg); // a second registration of the key or collateral in this poll loses
                     }
                 }
                 verdicts.add(v);
@@ -566,9 +655,11 @@ public class LedgerStore {
                         + "AS x(t, i, l) WHERE u.txid = x.t AND u.idx = x.i AND u.state = 0", bytea(c, lockPrevTxids), ints(c, lockIdxs), bytea(c, lockTxids));
                 if (locked != lockIdxs.size()) throw new IllegalStateException("inputs changed under their row locks");
                 // a transaction released earlier (its lock expired, or consensus gave up on it) and seen again is pending again
-                updateEach(c, "INSERT INTO tx (txid, body, status, fee) SELECT t, b, 1, f FROM unnest(?::bytea[], ?::bytea[], ?::int8[]) AS x(t, b, f) "
-                        + "ON CONFLICT (txid) DO UPDATE SET status = 1, body = EXCLUDED.body, fee = EXCLUDED.fee, reason = NULL, updated_at = now() "
-                        + "WHERE tx.status IN (4, 5)", bytea(c, rowTxids), bytea(c, rowBodies), longs(c, rowFees));
+                updateEach(c, "INSERT INTO tx (txid, body, status, fee, mn_node_key, mn_collateral) SELECT t, b, 1, f, k, l "
+                        + "FROM unnest(?::bytea[], ?::bytea[], ?::int8[], ?::bytea[], ?::bytea[]) AS x(t, b, f, k, l) "
+                        + "ON CONFLICT (txid) DO UPDATE SET status = 1, body = EXCLUDED.body, fee = EXCLUDED.fee, reason = NULL, updated_at = now(), "
+                        + "mn_node_key = EXCLUDED.mn_node_key, mn_collateral = EXCLUDED.mn_collateral WHERE tx.status IN (4, 5)",
+                        bytea(c, rowTxids), bytea(c, rowBodies), longs(c, rowFees), bytea(c, rowNodeKeys), bytea(c, rowCollaterals));
             }
             return verdicts;
         });
@@ -664,12 +755,14 @@ public class LedgerStore {
     }
 
     /** The checks of one transaction against the inputs as stored, and those locked earlier in the same poll. */
-    private static Checked stateful(Transaction tx, Map<OutPoint, Stored> resolved, Map<OutPoint, Hash> lockedHere) {
+    private static Checked stateful(Transaction tx, Map<OutPoint, Stored> resolved, Map<OutPoint, Hash> lockedHere, Claims claims) {
         List<TxOutput> spent = new ArrayList<>();
         int lockedByItself = 0; // another copy of it (relayed and submitted both) validated meanwhile: same verdict
         for (TxInput in : tx.inputs()) {
             Stored s = resolved.get(in.previous());
             if (s == null) return Checked.reject(RejectReason.UNKNOWN_INPUT);
+            // the collateral of a registration on its way: spent now, the registration could never go in a block
+            if (claims.claimedCollaterals.contains(in.previous())) return Checked.reject(RejectReason.COLLATERAL_IN_USE);
             if (lockedHere.containsKey(in.previous())) return Checked.reject(RejectReason.INPUT_LOCKED);
             if (s.state() == LOCKED && tx.txid().equals(s.lockTxid())) lockedByItself++;
             else if (s.state() == LOCKED) return Checked.reject(RejectReason.INPUT_LOCKED);
@@ -677,15 +770,106 @@ public class LedgerStore {
             spent.add(s.output());
         }
         TxOutput collateral = null;
-        if (tx.payload() instanceof MasternodeRegistration r && !r.collateral().equals(OutPoint.NULL)) {
-            Stored s = resolved.get(r.collateral());
-            if (s == null || s.state() >= SPENT_FINAL) return Checked.reject(RejectReason.INVALID_REGISTRATION);
-            collateral = s.output();
+        if (tx.payload() instanceof MasternodeRegistration r) {
+            if (claims.nodeKeys.contains(r.nodeKey())) return Checked.reject(RejectReason.NODE_KEY_IN_USE);
+            if (!r.collateral().equals(OutPoint.NULL)) {
+                Stored s = resolved.get(r.collateral());
+                if (s == null) return Checked.reject(RejectReason.INVALID_REGISTRATION);
+                if (s.state() != UNSPENT || lockedHere.containsKey(r.collateral()) || claims.backing.contains(r.collateral())
+                        || claims.claimedCollaterals.contains(r.collateral())) {
+                    return Checked.reject(RejectReason.COLLATERAL_IN_USE);
+                }
+                collateral = s.output();
+            }
         }
         SpendCheck.Result result = SpendCheck.check(tx, spent, collateral);
         if (!result.ok()) return Checked.reject(result.reject());
         if (lockedByItself > 0 && lockedByItself < tx.inputs().size()) throw new IllegalStateException("some inputs of " + tx.txid() + " locked by it, some not");
         return new Checked(new Verdict(true, null, result.fee()), lockedByItself == 0);
+    }
+
+    /**
+     * What a registration may not take: node keys registered or claimed, collaterals backing a masternode, and
+     * collaterals claimed by a registration pending or final here (which no other transaction may spend meanwhile).
+     * Read for a poll's registrations and inputs; the poll adds what it accepts.
+     */
+    private static final class Claims {
+        final Set<PublicKey> nodeKeys = new HashSet<>();
+        final Set<OutPoint> backing = new HashSet<>();
+        final Set<OutPoint> claimedCollaterals = new HashSet<>();
+
+        void claim(MasternodeRegistration r) {
+            nodeKeys.add(r.nodeKey());
+            if (!r.collateral().equals(OutPoint.NULL)) claimedCollaterals.add(r.collateral());
+        }
+    }
+
+    /** {@code txid ‖ u32 index}: how a claimed collateral is stored. */
+    static byte[] collateralKey(OutPoint p) {
+        return java.nio.ByteBuffer.allocate(Hash.LENGTH + 4).put(p.txid().toByteArray()).putInt(p.index()).array();
+    }
+
+    private static OutPoint collateralFromKey(byte[] b) {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b);
+        byte[] txid = new byte[Hash.LENGTH];
+        buf.get(txid);
+        return new OutPoint(new Hash(txid), buf.getInt());
+    }
+
+    /** Txids, and the node keys registrations name: two registrations of one key on two replicas serialize (no row to lock). */
+    private static List<Hash> lockKeys(List<Transaction> txs) {
+        List<Hash> keys = new ArrayList<>(txs.size());
+        for (Transaction tx : txs) {
+            keys.add(tx.txid());
+            if (tx.payload() instanceof MasternodeRegistration r) keys.add(new Hash(r.nodeKey().toByteArray()));
+        }
+        return keys;
+    }
+
+    private static Claims claims(Connection c, List<Transaction> txs) throws SQLException {
+        Claims claims = new Claims();
+        List<byte[]> keys = new ArrayList<>();
+        List<byte[]> points = new ArrayList<>();
+        List<byte[]> collTxids = new ArrayList<>();
+        List<Integer> collIdxs = new ArrayList<>();
+        for (Transaction tx : txs) {
+            for (TxInput in : tx.inputs()) points.add(collateralKey(in.previous()));
+            if (!(tx.payload() instanceof MasternodeRegistration r)) continue;
+            keys.add(r.nodeKey().toByteArray());
+            if (r.collateral().equals(OutPoint.NULL)) continue;
+            points.add(collateralKey(r.collateral()));
+            collTxids.add(r.collateral().txid().toByteArray());
+            collIdxs.add(r.collateral().index());
+        }
+        if (!keys.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT node_key FROM masternode WHERE node_key = ANY(?::bytea[]) "
+                    + "UNION ALL SELECT mn_node_key FROM tx WHERE status IN (1, 2) AND mn_node_key = ANY(?::bytea[])")) {
+                ps.setArray(1, bytea(c, keys));
+                ps.setArray(2, bytea(c, keys));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) claims.nodeKeys.add(new PublicKey(rs.getBytes(1)));
+                }
+            }
+        }
+        if (!collTxids.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT m.collateral_txid, m.collateral_idx FROM masternode m "
+                    + "JOIN unnest(?::bytea[], ?::int4[]) AS p(t, i) ON m.collateral_txid = p.t AND m.collateral_idx = p.i WHERE m.tier <> 0")) {
+                ps.setArray(1, bytea(c, collTxids));
+                ps.setArray(2, ints(c, collIdxs));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) claims.backing.add(new OutPoint(new Hash(rs.getBytes(1)), rs.getInt(2)));
+                }
+            }
+        }
+        if (!points.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT mn_collateral FROM tx WHERE status IN (1, 2) AND mn_collateral = ANY(?::bytea[])")) {
+                ps.setArray(1, bytea(c, points));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) claims.claimedCollaterals.add(collateralFromKey(rs.getBytes(1)));
+                }
+            }
+        }
+        return claims;
     }
 
     /** Frees the inputs a transaction locked (approval impossible or timed out). Idempotent. */

@@ -1034,6 +1034,119 @@ class LedgerServiceTest {
         for (Block b : List.of(b1, b2, b3, b4)) assertThat(announced).as("announcements of block %d", b.height()).containsOnlyOnce(b.hash());
     }
 
+    /** A confirmed unspent output of a genesis-funded key worth at least {@code sat}, and that key. */
+    static java.util.Map.Entry<KeyPair, LedgerResource.Utxo> confirmedCoin(long sat) {
+        for (KeyPair k : GENESIS.fundedKeys()) {
+            String address = Address.of(Network.DEVNET, k.keyHash()).toString();
+            List<LedgerResource.Utxo> utxos = given().get("/v1/ledger/addresses/" + address + "/utxos?limit=1000").then().statusCode(200)
+                    .extract().jsonPath().getList("utxos", LedgerResource.Utxo.class);
+            for (LedgerResource.Utxo u : utxos) {
+                if (u.state().equals("UNSPENT") && u.confirmedHeight() != null && u.amountSat() >= sat) return java.util.Map.entry(k, u);
+            }
+        }
+        throw new AssertionError("no confirmed coin of " + sat + " sat left");
+    }
+
+    /** Builds the next block with the ledger's own builder, as a leader would, and applies it with a commit certificate. */
+    Block buildAndApplyNextBlock() {
+        LedgerStore.Tip tip = store.tip().orElseThrow();
+        var proposer = GENESIS.masternodes().get(0).nodeKey();
+        publish("proposals.requests", StackRecords.encode(new StackRecords.BuildRequest(tip.height() + 1, 0, tip.hash(), tip.timestampMillis(), proposer.publicKey())));
+        StackRecords.Built built = await("proposals.responses", r -> StackRecords.decodeProposalResponse(r) instanceof StackRecords.Built b
+                && b.height() == tip.height() + 1 ? b : null);
+        assertThat(store.checkBlock(CHAIN, built.block(), built.certificates())).isNull();
+        publish("blocks.finalized", StackRecords.encode(new StackRecords.FinalizedBlock(built.block(), commit(built.block()))));
+        await("blocks.applied", r -> StackRecords.decodeBlockApplied(r).height() == built.block().height() ? Boolean.TRUE : null);
+        return built.block();
+    }
+
+    static Transaction register(KeyPair owner, KeyPair node, org.timecoin.protocol.model.Tier tier, OutPoint collateral, OutPoint feeCoin, long feeCoinSat) {
+        var reg = new org.timecoin.protocol.model.MasternodeRegistration(node.publicKey(), "127.0.0.1", 25000, owner.keyHash(), tier, collateral)
+                .signedBy(CHAIN, owner, node);
+        KeyPair payer = tier == org.timecoin.protocol.model.Tier.FREE ? node : owner;
+        Transaction unsigned = new Transaction(List.of(org.timecoin.protocol.model.TxInput.unsigned(feeCoin)),
+                List.of(new TxOutput(Amount.sat(feeCoinSat - 5_000), payer.keyHash())), reg);
+        return unsigned.signed(CHAIN, List.of(payer));
+    }
+
+    @Test
+    @Order(31)
+    void oneCollateralBacksOneMasternodeAndOneNodeKeyIsRegisteredOnceInValidationInBlocksAndInTheSchema() throws Exception {
+        var coin = confirmedCoin(Amount.time(1_100).sat());
+        KeyPair funder = coin.getKey();
+        KeyPair owner = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "mn-owner", 0);
+        KeyPair node1 = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "mn-node", 1);
+        KeyPair node2 = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "mn-node", 2);
+        long coinSat = coin.getValue().amountSat();
+        long tenTime = Amount.time(10).sat();
+        long change = coinSat - Amount.time(1_000).sat() - 3 * tenTime - 10_000;
+        Transaction funding = Transaction.transfer(List.of(new OutPoint(Hash.fromHex(coin.getValue().txid()), coin.getValue().index())), List.of(
+                new TxOutput(Amount.time(1_000), owner.keyHash()), new TxOutput(Amount.sat(tenTime), owner.keyHash()),
+                new TxOutput(Amount.sat(tenTime), owner.keyHash()), new TxOutput(Amount.sat(tenTime), node1.keyHash()),
+                new TxOutput(Amount.sat(change), funder.keyHash()))).signed(CHAIN, List.of(funder));
+        assertThat(store.validateAndLock(funding).approved()).isTrue();
+        store.applyFinalities(List.of(certify(funding)));
+        buildAndApplyNextBlock();
+        OutPoint collateral = new OutPoint(funding.txid(), 0);
+        OutPoint feeA = new OutPoint(funding.txid(), 1);
+        OutPoint feeB = new OutPoint(funding.txid(), 2);
+        OutPoint nodeCoin = new OutPoint(funding.txid(), 3);
+
+        Transaction first = register(owner, node1, org.timecoin.protocol.model.Tier.BRONZE, collateral, feeA, tenTime);
+        Transaction sameCollateral = register(owner, node2, org.timecoin.protocol.model.Tier.BRONZE, collateral, feeB, tenTime);
+        Transaction sameNodeKey = register(node1, node1, org.timecoin.protocol.model.Tier.FREE, OutPoint.NULL, nodeCoin, tenTime);
+        Transaction spendsCollateral = Transaction.transfer(List.of(collateral), List.of(new TxOutput(Amount.time(999), owner.keyHash()))).signed(CHAIN, List.of(owner));
+        // in one poll and one by one: the first registration wins, the others name what it claims and lock nothing
+        List<LedgerStore.Verdict> verdicts = store.validateAndLockAll(List.of(first, sameCollateral));
+        assertThat(verdicts.get(0).approved()).isTrue();
+        assertThat(verdicts.get(1).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.COLLATERAL_IN_USE);
+        assertThat(store.validateAndLock(sameNodeKey).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.NODE_KEY_IN_USE);
+        assertThat(store.validateAndLock(spendsCollateral).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.COLLATERAL_IN_USE);
+        for (OutPoint untouched : List.of(feeB, nodeCoin, collateral)) {
+            given().get("/v1/ledger/utxos/" + untouched.txid().hex() + "/" + untouched.index()).then().body("state", equalTo("UNSPENT"));
+        }
+
+        // a Byzantine quorum certifies the second registration too: no block may hold both, or it beside a spend of the collateral
+        store.applyFinalities(List.of(certify(first), certify(sameCollateral)));
+        assertThat(store.validateAndLock(sameCollateral).approved()).isTrue(); // its body completes its finality here
+        Block tipBlock = store.block(store.tip().orElseThrow().height()).orElseThrow().block();
+        Block both = blockAfter(tipBlock, List.of(first, sameCollateral));
+        LedgerStore.Refusal refusal = store.refusal(CHAIN, both, List.of(certify(first), certify(sameCollateral)));
+        assertThat(refusal.reason()).isEqualTo("COLLATERAL_IN_USE");
+        assertThat(refusal.txid()).isEqualTo(sameCollateral.txid());
+        Block withSpend = blockAfter(tipBlock, List.of(first, spendsCollateral));
+        assertThat(store.refusal(CHAIN, withSpend, List.of(certify(first), certify(spendsCollateral))).reason()).isEqualTo("COLLATERAL_IN_USE");
+
+        // the leader's builder leaves the loser out instead of proposing a block every node refuses
+        Block block = buildAndApplyNextBlock();
+        assertThat(block.transactions()).extracting(Transaction::txid).contains(first.txid()).doesNotContain(sameCollateral.txid());
+        assertThat(store.validatorSet().voters()).hasSize(5);
+        assertThat(store.validatorSet().member(node1.publicKey()).collateral()).isEqualTo(collateral);
+        assertThat(store.validatorSet().member(node2.publicKey())).isNull();
+        // registered now: the collateral and the key stay taken
+        Transaction again = register(owner, node2, org.timecoin.protocol.model.Tier.BRONZE, collateral, feeB, tenTime);
+        assertThat(store.refusal(CHAIN, blockAfter(block, List.of(again)), null).reason()).isEqualTo("COLLATERAL_IN_USE");
+        // and the schema refuses a second masternode on one collateral, whatever wrote it
+        try (var c = dataSource.getConnection(); var ps = c.prepareStatement("INSERT INTO masternode (node_key, tier, host, port, reward_key_hash, "
+                + "collateral_txid, collateral_idx, registered_height) VALUES (?, 1, 'x', 1, ?, ?, ?, 0)")) {
+            ps.setBytes(1, node2.publicKey().toByteArray());
+            ps.setBytes(2, owner.keyHash().toByteArray());
+            ps.setBytes(3, collateral.txid().toByteArray());
+            ps.setInt(4, collateral.index());
+            assertThatThrownBy(ps::executeUpdate).isInstanceOf(java.sql.SQLException.class).hasMessageContaining("masternode_collateral_once");
+        }
+    }
+
+    /** A block after {@code previous} holding {@code txs} (and a reward the registration rules are checked before). */
+    static Block blockAfter(Block previous, List<Transaction> txs) {
+        List<Transaction> all = new ArrayList<>();
+        all.add(Transaction.reward(previous.height() + 1, List.of(new TxOutput(Amount.time(1), PAYEE.keyHash()))));
+        all.addAll(txs);
+        var proposer = GENESIS.masternodes().get(0).nodeKey();
+        return new Block(new org.timecoin.protocol.model.BlockHeader(CHAIN, previous.height() + 1, previous.hash(), Block.merkleRoot(all),
+                previous.header().timestampMillis() + 1, 0, proposer.publicKey()), all);
+    }
+
     static double refused(String reason) {
         return parked("blocks.finalized", reason);
     }

@@ -92,7 +92,7 @@ class GoldenVectorTest {
         Map<String, String> r = read("transaction-registration");
         Transaction reg = Transaction.decode(Hex.decode(r.get("encoding")));
         assertThat(reg.txid().hex()).isEqualTo(r.get("txid"));
-        assertThat(((org.timecoin.protocol.model.MasternodeRegistration) reg.payload()).ownerSignatureValid(CHAIN)).isTrue();
+        assertThat(((org.timecoin.protocol.model.MasternodeRegistration) reg.payload()).signaturesValid(CHAIN)).isTrue();
 
         Map<String, String> w = read("transaction-reward");
         assertThat(Transaction.decode(Hex.decode(w.get("encoding"))).txid().hex()).isEqualTo(w.get("txid"));

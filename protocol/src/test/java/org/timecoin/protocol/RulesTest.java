@@ -200,12 +200,31 @@ class RulesTest {
         assertThat(TransactionRules.checkSignatures(reg, Fixtures.CHAIN)).isEmpty();
         var r = Fixtures.GENESIS.registrations().get(0);
         var noCollateral = new org.timecoin.protocol.model.MasternodeRegistration(r.nodeKey(), r.host(), r.port(), r.rewardKeyHash(),
-                Tier.BRONZE, OutPoint.NULL, r.ownerWitness());
+                Tier.BRONZE, OutPoint.NULL, r.ownerWitness(), r.nodeSignature());
         assertThat(TransactionRules.checkStateless(new Transaction(reg.inputs(), reg.outputs(), noCollateral)))
                 .isEqualTo(Optional.of(RejectReason.INVALID_REGISTRATION));
         var tampered = new org.timecoin.protocol.model.MasternodeRegistration(r.nodeKey(), r.host(), r.port() + 1, r.rewardKeyHash(),
-                r.tier(), r.collateral(), r.ownerWitness());
+                r.tier(), r.collateral(), r.ownerWitness(), r.nodeSignature());
         assertThat(TransactionRules.checkSignatures(new Transaction(reg.inputs(), reg.outputs(), tampered), Fixtures.CHAIN))
                 .contains(RejectReason.BAD_SIGNATURE);
+    }
+
+    @Test
+    void aRegistrationNeedsTheNodeKeysConsentAndMayNotSpendItsOwnCollateral() {
+        Transaction reg = Fixtures.GENESIS.block().transactions().get(1);
+        var r = Fixtures.GENESIS.registrations().get(0);
+        // someone else's node key, signed by a collateral owner alone (key squatting): the node signature is missing
+        KeyPair squatter = Ed25519Keys.deterministic("squat", "owner", 0);
+        var unsigned = new org.timecoin.protocol.model.MasternodeRegistration(r.nodeKey(), r.host(), r.port(), squatter.keyHash(), r.tier(), r.collateral());
+        Hash h = unsigned.signingHash(Fixtures.CHAIN);
+        var ownerOnly = new org.timecoin.protocol.model.MasternodeRegistration(r.nodeKey(), r.host(), r.port(), squatter.keyHash(), r.tier(),
+                r.collateral(), new Witness(squatter.publicKey(), squatter.sign(h)), squatter.sign(h));
+        assertThat(TransactionRules.checkSignatures(new Transaction(reg.inputs(), reg.outputs(), ownerOnly), Fixtures.CHAIN))
+                .contains(RejectReason.BAD_SIGNATURE);
+        // a registration whose inputs spend its own collateral would deregister itself in the block that registers it
+        List<TxInput> spendsCollateral = new ArrayList<>(reg.inputs());
+        spendsCollateral.add(TxInput.unsigned(r.collateral()));
+        assertThat(TransactionRules.checkStateless(new Transaction(spendsCollateral, reg.outputs(), r)))
+                .contains(RejectReason.COLLATERAL_IN_USE);
     }
 }

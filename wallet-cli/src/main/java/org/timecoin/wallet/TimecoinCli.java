@@ -434,9 +434,7 @@ public final class TimecoinCli {
         String from;
         @Option(names = "--tier", required = true, description = "free, bronze, silver or gold")
         String tier;
-        @Option(names = "--node-key", description = "the masternode's public key (hex)")
-        String nodeKey;
-        @Option(names = "--node-name", description = "the masternode's key from this keystore (required for free: the node signs its own registration)")
+        @Option(names = "--node-name", required = true, description = "the masternode's key in this keystore (keys import --private-key-file): the node key signs its registration too")
         String nodeName;
         @Option(names = "--host", required = true)
         String host;
@@ -457,13 +455,11 @@ public final class TimecoinCli {
                 String[] p = collateral.split(":");
                 coll = new OutPoint(Hash.fromHex(p[0]), Integer.parseInt(p[1]));
             }
-            KeyPair node = nodeName == null ? null : ks.unlock(nodeName, cli.passphrase());
-            if ((node == null) == (nodeKey == null)) throw new IllegalArgumentException("give exactly one of --node-key and --node-name");
-            if (t == Tier.FREE && node == null) throw new IllegalArgumentException("a free masternode signs its own registration: use --node-name");
-            PublicKey nodePublic = node != null ? node.publicKey() : PublicKey.fromHex(nodeKey);
-            // free: no collateral, the node's own key signs; otherwise the collateral's owner signs
-            MasternodeRegistration reg = new MasternodeRegistration(nodePublic, host, port, owner.keyHash(), t, coll, Witness.EMPTY)
-                    .signedBy(ks.network().chainId(), t == Tier.FREE ? node : owner);
+            KeyPair node = ks.unlock(nodeName, cli.passphrase());
+            PublicKey nodePublic = node.publicKey();
+            // the node key always signs; free: no collateral, the node key is the owner too
+            MasternodeRegistration reg = new MasternodeRegistration(nodePublic, host, port, owner.keyHash(), t, coll)
+                    .signedBy(ks.network().chainId(), t == Tier.FREE ? node : owner, node);
             GatewayClient g = cli.gateway();
             OutPoint collateralPoint = coll;
             List<JsonNode> funds = spendable(g, Address.of(ks.network(), owner.publicKey()).toString()).stream()

@@ -9,6 +9,8 @@ import java.util.PriorityQueue;
 import java.util.Set;
 
 import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.model.MasternodeRegistration;
+import org.timecoin.protocol.model.OutPoint;
 import org.timecoin.protocol.model.Transaction;
 import org.timecoin.protocol.model.TxInput;
 
@@ -17,7 +19,8 @@ import org.timecoin.protocol.model.TxInput;
  * by a transaction before it in the same block — a rule on the chain alone, so every node judges a block the same way
  * whatever finality certificates it has applied. Final transactions can spend each other's outputs before any block
  * (instant finality), so a proposal puts parents before children and leaves out a transaction whose unconfirmed parent
- * it cannot include (that parent's body is unknown here, or it did not make the cut).
+ * it cannot include (that parent's body is unknown here, or it did not make the cut). A registration's collateral counts
+ * as one of its inputs here.
  */
 public final class BlockOrder {
     private BlockOrder() {
@@ -37,8 +40,11 @@ public final class BlockOrder {
         for (T c : candidates) {
             Transaction t = tx.apply(c);
             Set<Hash> mine = new HashSet<>();
-            for (TxInput in : t.inputs()) {
-                Hash parent = in.previous().txid();
+            List<Hash> spent = new ArrayList<>();
+            for (TxInput in : t.inputs()) spent.add(in.previous().txid());
+            // a registration's collateral must be confirmed or made earlier in the block, like an input
+            if (t.payload() instanceof MasternodeRegistration r && !r.collateral().equals(OutPoint.NULL)) spent.add(r.collateral().txid());
+            for (Hash parent : spent) {
                 if (excludedParents.contains(parent)) dropped.add(t.txid());
                 else if (byTxid.containsKey(parent) && !parent.equals(t.txid())) mine.add(parent);
             }

@@ -96,7 +96,7 @@ public final class DevnetGenesis {
             OutPoint funding = new OutPoint(rewardTxid, collateralIndex + 1);
             KeyPair owner = ownerKeys.get(i);
             MasternodeRegistration reg = new MasternodeRegistration(nodeKeys.get(i).publicKey(), host, p2pBasePort + i,
-                    owner.keyHash(), tier, collateral, Witness.EMPTY).signedBy(chainId, owner);
+                    owner.keyHash(), tier, collateral).signedBy(chainId, owner, nodeKeys.get(i));
             Transaction regTx = new Transaction(List.of(TxInput.unsigned(funding)), List.of(), reg)
                     .signed(chainId, List.of(owner));
             if (TransactionRules.checkStateless(regTx).isPresent()) throw new IllegalStateException("genesis registration invalid");

@@ -11,15 +11,27 @@ import org.timecoin.protocol.crypto.HashTag;
 import org.timecoin.protocol.crypto.Hashes;
 import org.timecoin.protocol.crypto.KeyHash;
 import org.timecoin.protocol.crypto.PublicKey;
+import org.timecoin.protocol.crypto.Signature;
 
 /**
  * On-chain masternode registration: the node's key, its p2p address, its reward key hash, its tier and the
- * collateral outpoint, signed by the collateral's owner ({@link OutPoint#NULL} and the node's own key for Free).
- * Body: node key ‖ host (u16 len + UTF-8) ‖ u16 port ‖ reward key hash ‖ u8 tier ‖ collateral outpoint.
- * Witness: owner key ‖ signature over H("TIMECOIN/mnreg", u32 chain id ‖ body).
+ * collateral outpoint, signed by the collateral's owner ({@link OutPoint#NULL} and the node's own key for Free) and by
+ * the node key. Body: node key ‖ host (u16 len + UTF-8) ‖ u16 port ‖ reward key hash ‖ u8 tier ‖ collateral outpoint.
+ * Witness: owner key ‖ owner signature ‖ node-key signature, both over H("TIMECOIN/mnreg", u32 chain id ‖ body).
+ * The node key signs too because a key is registered once: without its consent anyone holding a collateral could
+ * register someone else's node key first, take its rewards and lock its operator out.
  */
 public record MasternodeRegistration(PublicKey nodeKey, String host, int port, KeyHash rewardKeyHash, Tier tier,
-                                     OutPoint collateral, Witness ownerWitness) implements Payload {
+                                     OutPoint collateral, Witness ownerWitness, Signature nodeSignature) implements Payload {
+
+    /** Bytes of the payload witness: owner key, owner signature, node signature. */
+    public static final int WITNESS_LENGTH = Witness.LENGTH + Signature.LENGTH;
+    private static final Signature NO_SIGNATURE = new Signature(new byte[Signature.LENGTH]);
+
+    /** Unsigned. */
+    public MasternodeRegistration(PublicKey nodeKey, String host, int port, KeyHash rewardKeyHash, Tier tier, OutPoint collateral) {
+        this(nodeKey, host, port, rewardKeyHash, tier, collateral, Witness.EMPTY, NO_SIGNATURE);
+    }
 
     public MasternodeRegistration {
         if (port < 1 || port > 0xFFFF) throw new IllegalArgumentException("port out of range: " + port);
@@ -46,6 +58,7 @@ public record MasternodeRegistration(PublicKey nodeKey, String host, int port, K
     @Override
     public void writeWitness(Writer w) {
         ownerWitness.write(w);
+        nodeSignature.write(w);
     }
 
     public Hash signingHash(int chainId) {
@@ -55,14 +68,17 @@ public record MasternodeRegistration(PublicKey nodeKey, String host, int port, K
         return Hashes.tagged(HashTag.MASTERNODE_REGISTRATION, w.toByteArray());
     }
 
-    public MasternodeRegistration signedBy(int chainId, KeyPair owner) {
-        return new MasternodeRegistration(nodeKey, host, port, rewardKeyHash, tier, collateral,
-                new Witness(owner.publicKey(), owner.sign(signingHash(chainId))));
+    /** Signed by the collateral's owner and by the node key ({@code owner} is {@code node} for a Free node). */
+    public MasternodeRegistration signedBy(int chainId, KeyPair owner, KeyPair node) {
+        if (!node.publicKey().equals(nodeKey)) throw new IllegalArgumentException("not this registration's node key");
+        Hash h = signingHash(chainId);
+        return new MasternodeRegistration(nodeKey, host, port, rewardKeyHash, tier, collateral, new Witness(owner.publicKey(), owner.sign(h)), node.sign(h));
     }
 
-    /** Checks the owner's signature only; that the owner holds the collateral is a ledger (stateful) rule. */
-    public boolean ownerSignatureValid(int chainId) {
-        return Ed25519Keys.verify(ownerWitness.key(), signingHash(chainId), ownerWitness.signature());
+    /** Checks the owner's and the node key's signatures; that the owner holds the collateral is a ledger (stateful) rule. */
+    public boolean signaturesValid(int chainId) {
+        Hash h = signingHash(chainId);
+        return Ed25519Keys.verify(ownerWitness.key(), h, ownerWitness.signature()) && Ed25519Keys.verify(nodeKey, h, nodeSignature);
     }
 
     static MasternodeRegistration readBody(Reader r) {
@@ -74,10 +90,11 @@ public record MasternodeRegistration(PublicKey nodeKey, String host, int port, K
         KeyHash reward = KeyHash.read(r);
         Tier tier = Tier.byCode(r.u8());
         OutPoint collateral = OutPoint.read(r);
-        return new MasternodeRegistration(nodeKey, host, port, reward, tier, collateral, Witness.EMPTY);
+        return new MasternodeRegistration(nodeKey, host, port, reward, tier, collateral);
     }
 
-    MasternodeRegistration withWitness(Witness w) {
-        return new MasternodeRegistration(nodeKey, host, port, rewardKeyHash, tier, collateral, w);
+    MasternodeRegistration withWitness(Reader r) {
+        Witness owner = Witness.read(r);
+        return new MasternodeRegistration(nodeKey, host, port, rewardKeyHash, tier, collateral, owner, Signature.read(r));
     }
 }

@@ -158,7 +158,7 @@ public final class Transaction implements Encodable {
         int unsignedEnd = r.position();
         List<TxInput> inputs = new ArrayList<>(prevouts.size());
         for (OutPoint p : prevouts) inputs.add(new TxInput(p, Witness.read(r)));
-        if (payload instanceof MasternodeRegistration reg) payload = reg.withWitness(Witness.read(r));
+        if (payload instanceof MasternodeRegistration reg) payload = reg.withWitness(r);
         Transaction tx = new Transaction(inputs, outputs, payload);
         // The txid comes from the bytes as received: no re-encoding on the hot path.
         tx.txid = Hashes.tagged(HashTag.TX, r.slice(start, unsignedEnd));

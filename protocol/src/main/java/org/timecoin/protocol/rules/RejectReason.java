@@ -19,5 +19,9 @@ public enum RejectReason {
     KEY_MISMATCH,
     INPUTS_BELOW_OUTPUTS,
     FEE_TOO_LOW,
-    MEMPOOL_FULL
+    MEMPOOL_FULL,
+    /** A registration's collateral backs a masternode, is named by another registration pending or final, or is spent. */
+    COLLATERAL_IN_USE,
+    /** A registration's node key is registered already, or named by another registration pending or final. */
+    NODE_KEY_IN_USE
 }

@@ -54,6 +54,8 @@ public final class TransactionRules {
             boolean free = reg.tier() == Tier.FREE;
             if (free != reg.collateral().equals(OutPoint.NULL)) return Optional.of(RejectReason.INVALID_REGISTRATION);
             if (free && !reg.ownerWitness().key().equals(reg.nodeKey())) return Optional.of(RejectReason.INVALID_REGISTRATION);
+            // spending its own collateral would deregister the node in the block that registers it
+            if (spent.contains(reg.collateral())) return Optional.of(RejectReason.COLLATERAL_IN_USE);
         }
         return Optional.empty();
     }
@@ -63,7 +65,7 @@ public final class TransactionRules {
         for (int i = 0; i < tx.inputs().size(); i++) {
             if (!tx.inputSignatureValid(chainId, i)) return Optional.of(RejectReason.BAD_SIGNATURE);
         }
-        if (tx.payload() instanceof MasternodeRegistration reg && !reg.ownerSignatureValid(chainId)) {
+        if (tx.payload() instanceof MasternodeRegistration reg && !reg.signaturesValid(chainId)) {
             return Optional.of(RejectReason.BAD_SIGNATURE);
         }
         return Optional.empty();
