@@ -186,14 +186,16 @@ public class LedgerResource {
                 .map(b -> new BlockSummary(b.height(), b.hash().hex(), b.transactions(), b.bytes())).toList();
     }
 
-    public record Masternode(String nodeKey, String tier, String host, int port, String rewardAddress, String collateral, long registeredHeight) {
+    public record Masternode(String nodeKey, String tier, String host, int port, String rewardAddress, String collateral, long registeredHeight,
+                             long activeFromHeight, Long leavesAtHeight) {
     }
 
     @GET
     @Path("/masternodes")
     public List<Masternode> masternodes() {
         return store.masternodes().stream().map(m -> new Masternode(m.nodeKey().hex(), m.tier().name(), m.host(), m.port(),
-                new Address(addressDigit, m.rewardKeyHash()).toString(), m.collateral().txid().hex() + ":" + m.collateral().index(), m.registeredHeight())).toList();
+                new Address(addressDigit, m.rewardKeyHash()).toString(), m.collateral().txid().hex() + ":" + m.collateral().index(), m.registeredHeight(),
+                m.activeFromHeight(), m.leavesAtHeight())).toList();
     }
 
     /** {@code maxPending}: beyond it new transactions are refused with MEMPOOL_FULL (the gateway refuses them first). */

@@ -412,7 +412,7 @@ public class LedgerService {
     public void onTxOutcomes(List<byte[]> values) {
         List<FinalityCertificate> certificates = new ArrayList<>();
         List<StackRecords.Released> releases = new ArrayList<>();
-        ValidatorSet set = null;
+        java.util.Map<Long, Optional<ValidatorSet>> sets = new java.util.HashMap<>(); // by epoch: current or previous
         for (byte[] value : values) {
             List<StackRecords.TxOutcome> outcomes;
             try {
@@ -423,8 +423,9 @@ public class LedgerService {
             }
             for (StackRecords.TxOutcome outcome : outcomes) {
                 if (outcome instanceof StackRecords.Finalized f) {
-                    if (set == null) set = durably(store::validatorSet);
-                    if (f.certificate().verify(chainId(), set) != null) {
+                    long epoch = f.certificate().validatorSetHeight();
+                    Optional<ValidatorSet> set = sets.computeIfAbsent(epoch, e -> Optional.ofNullable(durably(() -> store.certificateSet(e))));
+                    if (set.isEmpty() || f.certificate().verify(chainId(), set.get()) != null) {
                         rejected("tx.finalized", "BAD_FINALITY_CERTIFICATE", StackRecords.encode(f)); // parked alone: the others apply
                         continue;
                     }

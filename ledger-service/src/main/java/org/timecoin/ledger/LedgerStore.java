@@ -199,15 +199,58 @@ public class LedgerStore {
     }
 
     private static ValidatorSet validatorSet(Connection c, long height, long epoch) throws SQLException {
+        StoredEpoch stored = storedEpoch(c, epoch);
+        return new ValidatorSet(height, Math.min(epoch, height), members(c, height), stored == null ? null : stored.jointVoters());
+    }
+
+    /** The masternodes in force at {@code height}: registered by a block before the boundary, not removed by then. */
+    private static List<ValidatorSet.Member> members(Connection c, long height) throws SQLException {
         List<ValidatorSet.Member> members = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT node_key, tier, reward_key_hash, collateral_txid, collateral_idx FROM masternode ORDER BY node_key");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                members.add(new ValidatorSet.Member(new PublicKey(rs.getBytes(1)), Tier.byCode(rs.getInt(2)), new KeyHash(rs.getBytes(3)),
-                        new OutPoint(new Hash(rs.getBytes(4)), rs.getInt(5))));
+        try (PreparedStatement ps = c.prepareStatement("SELECT node_key, tier, reward_key_hash, collateral_txid, collateral_idx FROM masternode "
+                + "WHERE active_from <= ? AND (removed_from IS NULL OR removed_from > ?) ORDER BY node_key")) {
+            ps.setLong(1, height);
+            ps.setLong(2, height);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    members.add(new ValidatorSet.Member(new PublicKey(rs.getBytes(1)), Tier.byCode(rs.getInt(2)), new KeyHash(rs.getBytes(3)),
+                            new OutPoint(new Hash(rs.getBytes(4)), rs.getInt(5))));
+                }
             }
         }
-        return new ValidatorSet(height, Math.min(epoch, height), members);
+        return members;
+    }
+
+    /** An epoch's voters as kept when it began (null for an epoch begun before V7__epochs.sql). */
+    private record StoredEpoch(List<ValidatorSet.Member> voters, List<ValidatorSet.Member> jointVoters) {
+    }
+
+    private static StoredEpoch storedEpoch(Connection c, long epoch) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT voters, joint_voters FROM validator_epoch WHERE epoch = ?")) {
+            ps.setLong(1, epoch);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return null;
+                byte[] joint = rs.getBytes(2);
+                return new StoredEpoch(StackRecords.decodeMembers(rs.getBytes(1)), joint == null ? null : StackRecords.decodeMembers(joint));
+            }
+        }
+    }
+
+    /**
+     * The set a finality certificate naming {@code epoch} is checked against: that epoch's, kept by the ledger (voters
+     * only: a few KB per epoch), so a transaction final before any number of set changes can still be archived; null
+     * for an epoch that never began.
+     */
+    public ValidatorSet certificateSet(long epoch) {
+        return inTransaction(c -> {
+            Tip t = tip(c, false).orElseThrow(() -> new IllegalStateException("no chain yet"));
+            return certificateSet(c, t, validatorSet(c, t.height() + 1, t.epoch()), epoch);
+        });
+    }
+
+    private static ValidatorSet certificateSet(Connection c, Tip t, ValidatorSet current, long epoch) throws SQLException {
+        if (epoch == current.epoch()) return current;
+        StoredEpoch stored = epoch > current.epoch() ? null : storedEpoch(c, epoch);
+        return stored == null ? null : new ValidatorSet(t.height() + 1, epoch, stored.voters(), stored.jointVoters());
     }
 
     /** Loads the outputs at these outpoints (missing ones are absent from the map). */
@@ -266,9 +309,16 @@ public class LedgerStore {
             List<Transaction> txs = block.transactions().subList(1, block.transactions().size());
             if (certificates != null) {
                 if (certificates.size() != txs.size()) return new Refusal("MISSING_CERTIFICATE", null);
+                Map<Long, ValidatorSet> byEpoch = new HashMap<>();
                 for (int i = 0; i < txs.size(); i++) {
                     FinalityCertificate f = certificates.get(i);
-                    if (!f.txid().equals(txs.get(i).txid()) || f.verify(chainId, set) != null) return new Refusal("BAD_FINALITY_CERTIFICATE", txs.get(i).txid());
+                    // checked against the set of the epoch it names (kept here), whatever changed since
+                    ValidatorSet named = byEpoch.containsKey(f.validatorSetHeight()) ? byEpoch.get(f.validatorSetHeight())
+                            : certificateSet(c, t, set, f.validatorSetHeight());
+                    byEpoch.put(f.validatorSetHeight(), named);
+                    if (!f.txid().equals(txs.get(i).txid()) || named == null || f.verify(chainId, named) != null) {
+                        return new Refusal("BAD_FINALITY_CERTIFICATE", txs.get(i).txid());
+                    }
                 }
             }
             Hash[] culprit = new Hash[1];
@@ -323,6 +373,19 @@ public class LedgerStore {
         }
         culprit[0] = null;
         return BlockCheck.check(block, chainId, t.height(), t.hash(), t.timestampMillis(), set, fees);
+    }
+
+    private static List<ValidatorSet.Member> voters(List<ValidatorSet.Member> members) {
+        return members.stream().filter(m -> m.tier().votingWeight() > 0).toList();
+    }
+
+    private static void writeEpoch(Connection c, long epoch, List<ValidatorSet.Member> voters, List<ValidatorSet.Member> jointVoters) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO validator_epoch (epoch, voters, joint_voters) VALUES (?, ?, ?) ON CONFLICT (epoch) DO NOTHING")) {
+            ps.setLong(1, epoch);
+            ps.setBytes(2, StackRecords.encodeMembers(voters));
+            ps.setBytes(3, jointVoters == null ? null : StackRecords.encodeMembers(jointVoters));
+            ps.executeUpdate();
+        }
     }
 
     /**
@@ -506,18 +569,19 @@ public class LedgerStore {
             ps.executeUpdate();
         }
 
-        // masternodes: removed when their collateral is spent, added when registered
-        boolean setChanged;
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM masternode m USING unnest(?::bytea[], ?::int4[]) AS x(t, i) "
-                + "WHERE m.collateral_txid = x.t AND m.collateral_idx = x.i")) {
-            ps.setArray(1, bytea(c, sTxid));
-            ps.setArray(2, ints(c, sIdx));
-            setChanged = ps.executeUpdate() > 0;
+        // masternodes: removed when their collateral is spent, added when registered — both at the next epoch boundary
+        long effective = ValidatorSet.nextBoundary(h + 1);
+        try (PreparedStatement ps = c.prepareStatement("UPDATE masternode m SET removed_from = ? FROM unnest(?::bytea[], ?::int4[]) AS x(t, i) "
+                + "WHERE m.collateral_txid = x.t AND m.collateral_idx = x.i AND m.tier <> 0 AND m.removed_from IS NULL")) {
+            ps.setLong(1, effective);
+            ps.setArray(2, bytea(c, sTxid));
+            ps.setArray(3, ints(c, sIdx));
+            ps.executeUpdate();
         }
         for (Transaction tx : spending) {
             if (!(tx.payload() instanceof MasternodeRegistration r)) continue;
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO masternode (node_key, tier, host, port, reward_key_hash, collateral_txid, "
-                    + "collateral_idx, registered_height) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (node_key) DO NOTHING")) {
+                    + "collateral_idx, registered_height, active_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (node_key) DO NOTHING")) {
                 ps.setBytes(1, r.nodeKey().toByteArray());
                 ps.setInt(2, r.tier().code());
                 ps.setString(3, r.host());
@@ -526,7 +590,8 @@ public class LedgerStore {
                 ps.setBytes(6, r.collateral().txid().toByteArray());
                 ps.setInt(7, r.collateral().index());
                 ps.setLong(8, h);
-                setChanged |= ps.executeUpdate() > 0;
+                ps.setLong(9, effective);
+                ps.executeUpdate();
             }
         }
 
@@ -537,7 +602,21 @@ public class LedgerStore {
             ps.setBytes(4, certificate == null ? null : certificate.toBytes());
             ps.executeUpdate();
         }
-        long epoch = setChanged ? h + 1 : tip.get().epoch();
+        long epoch = tip.isPresent() ? tip.get().epoch() : 1;
+        if (ValidatorSet.isBoundary(h + 1)) {
+            List<ValidatorSet.Member> next = voters(members(c, h + 1));
+            StoredEpoch current = tip.isPresent() ? storedEpoch(c, epoch) : null;
+            List<ValidatorSet.Member> now = tip.isPresent() ? voters(members(c, h)) : null;
+            if (tip.isEmpty()) {
+                writeEpoch(c, 1, next, null); // genesis: settled
+            } else if (!next.equals(now)) {
+                epoch = h + 1; // a change: joint with the voters before it
+                writeEpoch(c, epoch, next, now);
+            } else if (current == null || current.jointVoters() != null) {
+                epoch = h + 1; // the boundary after a change: settled, same voters
+                writeEpoch(c, epoch, next, null);
+            }
+        }
         Hash newCommitment = commitment.value();
         // the supply moves by this block's change, unless it was not kept at the previous height (V3__tracked_supply.sql):
         // then the table is summed, this block's rows included, as they are already written
@@ -1281,20 +1360,24 @@ public class LedgerStore {
         });
     }
 
-    public record MasternodeView(PublicKey nodeKey, Tier tier, String host, int port, KeyHash rewardKeyHash, OutPoint collateral, long registeredHeight) {
+    /** {@code activeFromHeight}: the epoch boundary from which it is in the set; {@code leavesAtHeight}: the one at which it leaves (null if not leaving). */
+    public record MasternodeView(PublicKey nodeKey, Tier tier, String host, int port, KeyHash rewardKeyHash, OutPoint collateral, long registeredHeight,
+                                 long activeFromHeight, Long leavesAtHeight) {
     }
 
-    /** The registered masternodes (at most a validator set's worth). */
+    /** The registered masternodes not gone yet, in force or waiting for their boundary (at most a validator set's worth). */
     public List<MasternodeView> masternodes() {
         return inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT node_key, tier, host, port, reward_key_hash, collateral_txid, collateral_idx, registered_height FROM masternode ORDER BY node_key LIMIT "
+                    "SELECT node_key, tier, host, port, reward_key_hash, collateral_txid, collateral_idx, registered_height, active_from, removed_from FROM masternode "
+                            + "WHERE removed_from IS NULL OR removed_from > (SELECT applied_height + 1 FROM chain_state) ORDER BY node_key LIMIT "
                             + org.timecoin.protocol.model.Limits.MAX_VALIDATORS);
                  ResultSet rs = ps.executeQuery()) {
                 List<MasternodeView> out = new ArrayList<>();
                 while (rs.next()) {
                     out.add(new MasternodeView(new PublicKey(rs.getBytes(1)), Tier.byCode(rs.getInt(2)), rs.getString(3), rs.getInt(4),
-                            new KeyHash(rs.getBytes(5)), new OutPoint(new Hash(rs.getBytes(6)), rs.getInt(7)), rs.getLong(8)));
+                            new KeyHash(rs.getBytes(5)), new OutPoint(new Hash(rs.getBytes(6)), rs.getInt(7)), rs.getLong(8), rs.getLong(9),
+                            rs.getObject(10) == null ? null : rs.getLong(10)));
                 }
                 return out;
             }

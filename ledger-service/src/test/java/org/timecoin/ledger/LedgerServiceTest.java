@@ -45,6 +45,7 @@ import org.timecoin.protocol.model.TxVerdict;
 import org.timecoin.protocol.model.TxVoteBatch;
 import org.timecoin.protocol.model.VoteEntry;
 import org.timecoin.protocol.rules.RewardSplit;
+import org.timecoin.protocol.rules.ValidatorSet;
 import org.timecoin.protocol.rules.TransactionRules;
 import org.timecoin.protocol.stack.StackRecords;
 import org.timecoin.infra.TopicProbe;
@@ -1049,13 +1050,25 @@ class LedgerServiceTest {
 
     /** Builds the next block with the ledger's own builder, as a leader would, and applies it with a commit certificate. */
     Block buildAndApplyNextBlock() {
+        return buildAndApplyNextBlock(List.of());
+    }
+
+    /** {@code alsoSealing}: signers of the commit beyond the first three genesis masternodes (once the set has grown). */
+    Block buildAndApplyNextBlock(List<KeyPair> alsoSealing) {
         LedgerStore.Tip tip = store.tip().orElseThrow();
         var proposer = GENESIS.masternodes().get(0).nodeKey();
         publish("proposals.requests", StackRecords.encode(new StackRecords.BuildRequest(tip.height() + 1, 0, tip.hash(), tip.timestampMillis(), proposer.publicKey())));
         StackRecords.Built built = await("proposals.responses", r -> StackRecords.decodeProposalResponse(r) instanceof StackRecords.Built b
                 && b.height() == tip.height() + 1 ? b : null);
         assertThat(store.checkBlock(CHAIN, built.block(), built.certificates())).isNull();
-        publish("blocks.finalized", StackRecords.encode(new StackRecords.FinalizedBlock(built.block(), commit(built.block()))));
+        CommitCertificate seals = commit(built.block());
+        List<CommitCertificate.Seal> all = new ArrayList<>(seals.seals());
+        for (KeyPair k : alsoSealing) {
+            all.add(new CommitCertificate.Seal(k.publicKey(), SignedConsensusMessage.sign(new ConsensusMessage.Commit(CHAIN, built.block().height(),
+                    built.block().header().round(), k.publicKey(), built.block().hash()), k).signature()));
+        }
+        publish("blocks.finalized", StackRecords.encode(new StackRecords.FinalizedBlock(built.block(), new CommitCertificate(CHAIN, seals.height(),
+                seals.round(), seals.blockHash(), all))));
         await("blocks.applied", r -> StackRecords.decodeBlockApplied(r).height() == built.block().height() ? Boolean.TRUE : null);
         return built.block();
     }
@@ -1079,11 +1092,11 @@ class LedgerServiceTest {
         KeyPair node2 = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "mn-node", 2);
         long coinSat = coin.getValue().amountSat();
         long tenTime = Amount.time(10).sat();
-        long change = coinSat - Amount.time(1_000).sat() - 3 * tenTime - 10_000;
+        long change = coinSat - Amount.time(1_000).sat() - 4 * tenTime - 10_000;
         Transaction funding = Transaction.transfer(List.of(new OutPoint(Hash.fromHex(coin.getValue().txid()), coin.getValue().index())), List.of(
                 new TxOutput(Amount.time(1_000), owner.keyHash()), new TxOutput(Amount.sat(tenTime), owner.keyHash()),
                 new TxOutput(Amount.sat(tenTime), owner.keyHash()), new TxOutput(Amount.sat(tenTime), node1.keyHash()),
-                new TxOutput(Amount.sat(change), funder.keyHash()))).signed(CHAIN, List.of(funder));
+                new TxOutput(Amount.sat(tenTime), owner.keyHash()), new TxOutput(Amount.sat(change), funder.keyHash()))).signed(CHAIN, List.of(funder));
         assertThat(store.validateAndLock(funding).approved()).isTrue();
         store.applyFinalities(List.of(certify(funding)));
         buildAndApplyNextBlock();
@@ -1091,6 +1104,7 @@ class LedgerServiceTest {
         OutPoint feeA = new OutPoint(funding.txid(), 1);
         OutPoint feeB = new OutPoint(funding.txid(), 2);
         OutPoint nodeCoin = new OutPoint(funding.txid(), 3);
+        OutPoint spare = new OutPoint(funding.txid(), 4);
 
         Transaction first = register(owner, node1, org.timecoin.protocol.model.Tier.BRONZE, collateral, feeA, tenTime);
         Transaction sameCollateral = register(owner, node2, org.timecoin.protocol.model.Tier.BRONZE, collateral, feeB, tenTime);
@@ -1120,7 +1134,38 @@ class LedgerServiceTest {
         // the leader's builder leaves the loser out instead of proposing a block every node refuses
         Block block = buildAndApplyNextBlock();
         assertThat(block.transactions()).extracting(Transaction::txid).contains(first.txid()).doesNotContain(sameCollateral.txid());
+        // the registration takes effect at the next epoch boundary; a payment final under the old epoch meanwhile
+        long epochBefore = store.tip().orElseThrow().epoch();
+        Transaction inFlight = Transaction.transfer(List.of(spare), List.of(new TxOutput(Amount.time(9), owner.keyHash()))).signed(CHAIN, List.of(owner));
+        assertThat(store.validateAndLock(inFlight).approved()).isTrue();
+        store.applyFinalities(List.of(certify(inFlight)));
+        if (!ValidatorSet.isBoundary(store.tip().orElseThrow().height() + 1)) {
+            assertThat(store.validatorSet().voters()).hasSize(4);
+            block = buildAndApplyNextBlock();
+            assertThat(block.transactions()).extracting(Transaction::txid).contains(inFlight.txid()); // archived with the old set
+            inFlight = null;
+        }
+        while (!ValidatorSet.isBoundary(store.tip().orElseThrow().height() + 1)) block = buildAndApplyNextBlock();
         assertThat(store.validatorSet().voters()).hasSize(5);
+        assertThat(store.validatorSet().epoch()).isEqualTo(store.tip().orElseThrow().height() + 1).isGreaterThan(epochBefore);
+        assertThat(store.validatorSet().jointWith().voters()).hasSize(4); // joint with the set before the change
+        if (inFlight != null) {
+            // final under the old epoch and not archived before the change (the registration's block came just before the
+            // boundary): its certificate is checked against the old epoch's set, which the ledger keeps
+            block = buildAndApplyNextBlock(List.of(node1));
+            assertThat(block.transactions()).extracting(Transaction::txid).contains(inFlight.txid());
+        }
+        Transaction afterChange = Transaction.transfer(List.of(nodeCoin), List.of(new TxOutput(Amount.time(9), node1.keyHash()))).signed(CHAIN, List.of(node1));
+        assertThat(store.validateAndLock(afterChange).approved()).isTrue();
+        ValidatorSet joint = store.validatorSet();
+        FinalityCertificate oldVotersOnly = certifyUnder(afterChange, joint.epoch(), List.of(GENESIS.masternodes().get(0).nodeKey(),
+                GENESIS.masternodes().get(1).nodeKey(), GENESIS.masternodes().get(2).nodeKey(), GENESIS.masternodes().get(3).nodeKey()));
+        assertThat(oldVotersOnly.verify(CHAIN, joint)).as("4 of 5 new voters, all of the old").isNull();
+        FinalityCertificate newHeavy = certifyUnder(afterChange, joint.epoch(), List.of(node1, GENESIS.masternodes().get(0).nodeKey(),
+                GENESIS.masternodes().get(1).nodeKey(), GENESIS.masternodes().get(2).nodeKey()));
+        assertThat(newHeavy.verify(CHAIN, joint)).as("4 of 5 new voters, 3 of 4 old: a quorum of both").isNull();
+        assertThat(store.certificateSet(epochBefore)).as("the old epoch's set is kept").isNotNull();
+        assertThat(store.certificateSet(joint.epoch() + 1)).as("an epoch that never began").isNull();
         assertThat(store.validatorSet().member(node1.publicKey()).collateral()).isEqualTo(collateral);
         assertThat(store.validatorSet().member(node2.publicKey())).isNull();
         // registered now: the collateral and the key stay taken
@@ -1128,13 +1173,19 @@ class LedgerServiceTest {
         assertThat(store.refusal(CHAIN, blockAfter(block, List.of(again)), null).reason()).isEqualTo("COLLATERAL_IN_USE");
         // and the schema refuses a second masternode on one collateral, whatever wrote it
         try (var c = dataSource.getConnection(); var ps = c.prepareStatement("INSERT INTO masternode (node_key, tier, host, port, reward_key_hash, "
-                + "collateral_txid, collateral_idx, registered_height) VALUES (?, 1, 'x', 1, ?, ?, ?, 0)")) {
+                + "collateral_txid, collateral_idx, registered_height, active_from) VALUES (?, 1, 'x', 1, ?, ?, ?, 0, 1)")) {
             ps.setBytes(1, node2.publicKey().toByteArray());
             ps.setBytes(2, owner.keyHash().toByteArray());
             ps.setBytes(3, collateral.txid().toByteArray());
             ps.setInt(4, collateral.index());
             assertThatThrownBy(ps::executeUpdate).isInstanceOf(java.sql.SQLException.class).hasMessageContaining("masternode_collateral_once");
         }
+    }
+
+    static FinalityCertificate certifyUnder(Transaction tx, long epoch, List<KeyPair> voters) {
+        List<FinalityCertificate.VoteProof> proofs = new ArrayList<>();
+        for (KeyPair k : voters) proofs.add(TxVoteBatch.sign(CHAIN, epoch, k, List.of(new VoteEntry(tx.txid(), TxVerdict.APPROVE))).proofFor(0));
+        return new FinalityCertificate(CHAIN, tx.txid(), epoch, proofs);
     }
 
     /** A block after {@code previous} holding {@code txs} (and a reward the registration rules are checked before). */

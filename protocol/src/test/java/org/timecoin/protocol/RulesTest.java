@@ -138,18 +138,48 @@ class RulesTest {
     }
 
     @Test
-    void onlyARegistrationOrASpentCollateralCanChangeTheValidatorSet() {
+    void theSetChangesOnlyAtEpochBoundaries() {
+        assertThat(ValidatorSet.EPOCH_BLOCKS).isEqualTo(4);
+        assertThat(List.of(1L, 5L, 9L, 401L)).allMatch(ValidatorSet::isBoundary);
+        assertThat(List.of(0L, 2L, 3L, 4L, 6L, 400L)).noneMatch(ValidatorSet::isBoundary);
+        assertThat(ValidatorSet.nextBoundary(1)).isEqualTo(1);
+        assertThat(ValidatorSet.nextBoundary(2)).isEqualTo(5);
+        assertThat(ValidatorSet.nextBoundary(5)).isEqualTo(5);
+        assertThat(ValidatorSet.nextBoundary(8)).isEqualTo(9);
         ValidatorSet set = Fixtures.GENESIS.validatorSet();
-        assertThat(set.unchangedBy(Fixtures.GENESIS.block())).isFalse(); // it registers the masternodes
-        assertThat(set.unchangedBy(Fixtures.block1())).isTrue(); // an ordinary payment
-        OutPoint collateral = set.members().get(2).collateral();
-        assertThat(collateral).isNotEqualTo(OutPoint.NULL);
-        Transaction spend = Transaction.transfer(List.of(collateral), List.of(new TxOutput(Amount.time(999), Fixtures.key("payee", 1).keyHash())));
-        Block b = Fixtures.block1();
-        List<Transaction> txs = List.of(b.transactions().get(0), spend);
-        Block spending = new Block(new BlockHeader(Fixtures.CHAIN, 1, b.header().previousHash(), Block.merkleRoot(txs), b.header().timestampMillis(), 0,
-                b.header().proposer()), txs);
-        assertThat(set.unchangedBy(spending)).isFalse();
+        // a block before a non-boundary height leaves the set as it is, whatever it carries; at a boundary the ledger decides
+        assertThat(set.unchangedBy(Fixtures.GENESIS.block())).isFalse(); // height 1 is a boundary
+        assertThat(set.unchangedBy(Fixtures.block1())).isTrue();
+    }
+
+    @Test
+    void aJointEpochCertifiesOnlyWithAQuorumOfBothSetsAndReleasesOnlyWhenLiarsCannotSaveIt() {
+        List<KeyPair> keys = new ArrayList<>();
+        List<ValidatorSet.Member> before = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            KeyPair k = Fixtures.key("joint", i);
+            keys.add(k);
+            before.add(new ValidatorSet.Member(k.publicKey(), Tier.BRONZE, k.keyHash(), new OutPoint(Hash.ZERO, i)));
+        }
+        List<ValidatorSet.Member> after = new ArrayList<>(before.subList(1, 4)); // key 0 left
+        for (int i = 4; i < 7; i++) {
+            KeyPair k = Fixtures.key("joint", i);
+            keys.add(k);
+            after.add(new ValidatorSet.Member(k.publicKey(), Tier.BRONZE, k.keyHash(), new OutPoint(Hash.ZERO, i)));
+        }
+        ValidatorSet joint = new ValidatorSet(9, 9, after, before);
+        List<PublicKey> k = keys.stream().map(KeyPair::publicKey).toList();
+        assertThat(joint.mayVoteOnTransactions(k.get(0))).as("a member that left votes through the joint epoch").isTrue();
+        assertThat(joint.isVoter(k.get(0))).isFalse();
+        // 5 of the 6 new members, but only 2 of the 4 old: no quorum of the old set
+        assertThat(joint.certifies(List.of(k.get(2), k.get(3), k.get(4), k.get(5), k.get(6)))).isFalse();
+        assertThat(joint.certifies(List.of(k.get(1), k.get(2), k.get(3), k.get(4), k.get(5)))).isTrue();
+        assertThat(new ValidatorSet(9, 9, after).certifies(List.of(k.get(2), k.get(3), k.get(4), k.get(5), k.get(6)))).isTrue();
+        // release: 2 rejections of 6 may be 1 liar (f = 1) + 1 honest: 5 of 6 could still approve where the certificate is
+        // assembled (the plain count, 6 − 2 = 4 < 5, would release — and unlock a transaction that is final elsewhere)
+        ValidatorSet settled = new ValidatorSet(9, 9, after);
+        assertThat(settled.cannotCertifyWithout(List.of(k.get(1), k.get(2)))).isFalse();
+        assertThat(settled.cannotCertifyWithout(List.of(k.get(1), k.get(2), k.get(3)))).isTrue(); // ≥ 2 honest: at most 4 approve
     }
 
     @Test

@@ -137,7 +137,16 @@ class StackRecordsTest {
         assertThat(back.height()).isEqualTo(7);
         assertThat(back.nextSet().height()).isEqualTo(8);
         assertThat(back.nextSet().epoch()).isEqualTo(3);
-        assertThat(back.nextSet().members()).isEqualTo(set.members());
+        assertThat(back.nextSet().members()).isEqualTo(set.voters());
+        assertThat(back.nextSet().jointWith()).isNull();
+        // a joint epoch carries the voters before its change; Free members are not carried (the ledger pays them)
+        List<ValidatorSet.Member> with = new java.util.ArrayList<>(set.members());
+        var free = Fixtures.key("free", 1);
+        with.add(new ValidatorSet.Member(free.publicKey(), org.timecoin.protocol.model.Tier.FREE, free.keyHash(), org.timecoin.protocol.model.OutPoint.NULL));
+        ValidatorSet joint = new ValidatorSet(9, 9, with, set.voters().subList(0, 3));
+        ValidatorSet jointBack = StackRecords.decodeBlockApplied(StackRecords.encode(new StackRecords.BlockApplied(8, Hash.ZERO, 99, Hash.ZERO, joint))).nextSet();
+        assertThat(jointBack.members()).isEqualTo(set.voters());
+        assertThat(jointBack.jointWith().members()).isEqualTo(set.voters().subList(0, 3));
         // a node key listed twice is refused with a reason, not an exception
         byte[] bytes = StackRecords.encode(new StackRecords.BlockApplied(7, Hash.ZERO, 99, Hash.ZERO, set));
         byte[] tampered = withDuplicateMember(bytes);
@@ -149,9 +158,11 @@ class StackRecordsTest {
         int listAt = 8 + 32 + 8 + 32 + 8;
         int memberSize = 32 + 1 + 20 + 36; // key, tier, reward key hash, collateral
         int count = ((bytes[listAt] & 0xFF) << 24) | ((bytes[listAt + 1] & 0xFF) << 16) | ((bytes[listAt + 2] & 0xFF) << 8) | (bytes[listAt + 3] & 0xFF);
+        int listEnd = listAt + 4 + count * memberSize; // the joint flag and any joint list follow the list
         byte[] out = new byte[bytes.length + memberSize];
-        System.arraycopy(bytes, 0, out, 0, bytes.length);
-        System.arraycopy(bytes, listAt + 4, out, bytes.length, memberSize);
+        System.arraycopy(bytes, 0, out, 0, listEnd);
+        System.arraycopy(bytes, listAt + 4, out, listEnd, memberSize);
+        System.arraycopy(bytes, listEnd, out, listEnd + memberSize, bytes.length - listEnd);
         int n = count + 1;
         out[listAt] = (byte) (n >>> 24);
         out[listAt + 1] = (byte) (n >>> 16);

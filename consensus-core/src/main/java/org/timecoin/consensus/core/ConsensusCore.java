@@ -184,7 +184,7 @@ public final class ConsensusCore {
         prepared = restoredPrepared.remove(height);
         restoredPrepared.keySet().removeIf(h -> h < height);
         signed.keySet().removeIf(k -> k.height() < height);
-        txFinality.onValidatorSet(set);
+        txFinality.onValidatorSet(set, out);
         out.add(new Action.ScheduleTimer(Timer.proposalDue(height), config.blockIntervalMillis()));
     }
 

@@ -15,12 +15,13 @@ import org.timecoin.protocol.model.FinalityCertificate;
 import org.timecoin.protocol.model.TxVerdict;
 import org.timecoin.protocol.model.TxVoteBatch;
 import org.timecoin.protocol.model.VoteEntry;
-import org.timecoin.protocol.rules.Quorum;
 import org.timecoin.protocol.rules.ValidatorSet;
 
 /**
  * The transaction vote tally: signs this node's verdicts as one batch, counts every validator's verdicts by weight
- * (a voter counts once per transaction; a changed verdict is evidence), and decides finality or release. Part of the
+ * (a voter counts once per transaction and epoch; a changed verdict is evidence), and decides finality or release.
+ * A transaction has one tally per epoch its votes name; when a new epoch begins this node signs its standing
+ * approvals again under it, so votes split by a boundary still meet in the new epoch's tally. Part of the
  * single-threaded core: no locks, no clock, no I/O.
  */
 final class TxFinality {
@@ -33,8 +34,6 @@ final class TxFinality {
         final Map<PublicKey, TxVoteBatch> rejections = new HashMap<>();
         final Map<PublicKey, Integer> approvalIndex = new HashMap<>();
         final java.util.Set<PublicKey> reported = new java.util.HashSet<>(); // one piece of evidence per voter
-        long approveWeight;
-        long rejectWeight;
         State state = State.OPEN;
         boolean released;
 
@@ -49,7 +48,11 @@ final class TxFinality {
     private final CoreConfig config;
     // Validator sets (by epoch) that votes may name: the current one and the one before (votes in flight across a change).
     private final Map<Long, ValidatorSet> sets = new LinkedHashMap<>();
-    private final LinkedHashMap<Hash, Tally> tallies = new LinkedHashMap<>();
+    private record TallyKey(Hash txid, long epoch) {
+    }
+
+    private final LinkedHashMap<TallyKey, Tally> tallies = new LinkedHashMap<>();
+    private final Map<Hash, List<TallyKey>> talliesOf = new HashMap<>();
     // Open tallies each voter started: no validator may hold more than its share of maxTrackedTransactions, so one
     // Byzantine validator voting for made-up txids cannot push honest tallies out.
     private final Map<PublicKey, Integer> startedBy = new HashMap<>();
@@ -62,10 +65,26 @@ final class TxFinality {
         this.config = config;
     }
 
-    void onValidatorSet(ValidatorSet set) {
+    void onValidatorSet(ValidatorSet set, List<Action> out) {
+        boolean newEpoch = current != null && current.epoch() != set.epoch();
         current = set;
         sets.put(set.epoch(), set);
         while (sets.size() > 2) sets.remove(sets.keySet().iterator().next());
+        if (newEpoch) signStandingApprovals(out);
+    }
+
+    /** This node's approvals of transactions still open, signed again under the current epoch (a boundary split them). */
+    private void signStandingApprovals(List<Action> out) {
+        List<Event.LocalVerdict> standing = new ArrayList<>();
+        Set<Hash> seen = new java.util.HashSet<>();
+        for (var e : tallies.entrySet()) {
+            Tally t = e.getValue();
+            if (e.getKey().epoch() != current.epoch() && t.state == State.OPEN && !t.released && t.approvals.containsKey(self.publicKey())
+                    && seen.add(e.getKey().txid())) {
+                standing.add(new Event.LocalVerdict(e.getKey().txid(), TxVerdict.APPROVE));
+            }
+        }
+        if (!standing.isEmpty()) sign(standing, false, out);
     }
 
     int openTallies() {
@@ -73,13 +92,18 @@ final class TxFinality {
     }
 
     void onLocalVerdicts(List<Event.LocalVerdict> verdicts, List<Action> out) {
-        if (current == null || !current.isVoter(self.publicKey())) return; // Free nodes and nodes without a set do not vote
+        sign(verdicts, true, out);
+    }
+
+    private void sign(List<Event.LocalVerdict> verdicts, boolean scheduleLockTimers, List<Action> out) {
+        // Free nodes and nodes without a set do not vote; a voter that left still does through the joint epoch
+        if (current == null || !current.mayVoteOnTransactions(self.publicKey())) return;
         List<VoteEntry> entries = new ArrayList<>();
         Set<Hash> seen = new java.util.HashSet<>();
         for (Event.LocalVerdict v : verdicts) {
             if (recentlyFinal.contains(v.txid()) || !seen.add(v.txid())) continue;
             entries.add(new VoteEntry(v.txid(), v.verdict()));
-            if (v.verdict() == TxVerdict.APPROVE) out.add(new Action.ScheduleTimer(Timer.txLock(v.txid()), config.txLockTimeoutMillis()));
+            if (scheduleLockTimers && v.verdict() == TxVerdict.APPROVE) out.add(new Action.ScheduleTimer(Timer.txLock(v.txid()), config.txLockTimeoutMillis()));
         }
         for (int from = 0; from < entries.size(); from += org.timecoin.protocol.model.Limits.MAX_VOTE_BATCH) {
             List<VoteEntry> chunk = entries.subList(from, Math.min(entries.size(), from + org.timecoin.protocol.model.Limits.MAX_VOTE_BATCH));
@@ -93,22 +117,22 @@ final class TxFinality {
         if (batch.chainId() != chainId) return;
         ValidatorSet set = sets.get(batch.validatorSetHeight());
         if (set == null) return;
-        long weight = set.votingWeight(batch.voter());
-        if (weight == 0) return; // not a validator of that set: ignored (the p2p layer also refuses it)
+        if (!set.mayVoteOnTransactions(batch.voter())) return; // not a validator of that set: ignored (the p2p layer also refuses it)
         List<VoteEntry> entries = batch.entries();
         for (int i = 0; i < entries.size(); i++) {
             VoteEntry e = entries.get(i);
             if (recentlyFinal.contains(e.txid())) continue;
-            Tally t = tallies.get(e.txid());
+            TallyKey key = new TallyKey(e.txid(), set.epoch());
+            Tally t = tallies.get(key);
             if (t == null) {
                 int share = Math.max(1, config.maxTrackedTransactions() / Math.max(1, set.voters().size()));
                 if (startedBy.getOrDefault(batch.voter(), 0) >= share) continue;
                 if (tallies.size() >= config.maxTrackedTransactions()) evictOldest();
                 t = new Tally(set.epoch(), batch.voter());
-                tallies.put(e.txid(), t);
+                tallies.put(key, t);
+                talliesOf.computeIfAbsent(e.txid(), k -> new ArrayList<>(1)).add(key);
                 startedBy.merge(batch.voter(), 1, Integer::sum);
             }
-            if (t.setHeight != set.epoch()) continue; // a tally counts against exactly one validator set
             TxVoteBatch approved = t.approvals.get(batch.voter());
             TxVoteBatch rejected = t.rejections.get(batch.voter());
             TxVoteBatch previous = approved != null ? approved : rejected;
@@ -120,10 +144,8 @@ final class TxFinality {
             if (e.verdict() == TxVerdict.APPROVE) {
                 t.approvals.put(batch.voter(), batch);
                 t.approvalIndex.put(batch.voter(), i);
-                t.approveWeight += weight;
             } else {
                 t.rejections.put(batch.voter(), batch);
-                t.rejectWeight += weight;
             }
             decide(e.txid(), t, set, out);
         }
@@ -131,24 +153,28 @@ final class TxFinality {
 
     private void decide(Hash txid, Tally t, ValidatorSet set, List<Action> out) {
         if (t.state != State.OPEN) return;
-        if (set.isQuorum(t.approveWeight)) {
+        if (set.certifies(t.approvals.keySet())) {
             List<FinalityCertificate.VoteProof> proofs = new ArrayList<>();
             for (var a : t.approvals.entrySet()) proofs.add(a.getValue().proofFor(t.approvalIndex.get(a.getKey())));
             t.state = State.FINAL;
             remove(txid);
             rememberFinal(txid);
             out.add(new Action.TxFinalized(new FinalityCertificate(chainId, txid, set.epoch(), proofs)));
-        } else if (!t.released && Quorum.impossible(t.rejectWeight, set.totalVotingWeight())) {
+        } else if (!t.released && set.cannotCertifyWithout(t.rejections.keySet())) {
             t.released = true;
             out.add(new Action.TxReleased(txid, Action.ReleaseReason.REJECTED));
         }
     }
 
     void onLockTimeout(Hash txid, List<Action> out) {
-        Tally t = tallies.get(txid);
-        if (t == null || t.state != State.OPEN || t.released) return;
-        t.released = true;
-        out.add(new Action.TxReleased(txid, Action.ReleaseReason.LOCK_TIMEOUT));
+        boolean release = false;
+        for (TallyKey k : talliesOf.getOrDefault(txid, List.of())) {
+            Tally t = tallies.get(k);
+            if (t.state != State.OPEN || t.released) continue;
+            t.released = true;
+            release = true;
+        }
+        if (release) out.add(new Action.TxReleased(txid, Action.ReleaseReason.LOCK_TIMEOUT));
     }
 
     /** A transaction finalized elsewhere (its certificate seen in a block): stop tracking it. */
@@ -158,8 +184,12 @@ final class TxFinality {
     }
 
     private void remove(Hash txid) {
-        Tally t = tallies.remove(txid);
-        if (t != null) startedBy.computeIfPresent(t.creator, (k, n) -> n <= 1 ? null : n - 1);
+        List<TallyKey> keys = talliesOf.remove(txid);
+        if (keys == null) return;
+        for (TallyKey k : keys) {
+            Tally t = tallies.remove(k);
+            if (t != null) startedBy.computeIfPresent(t.creator, (kk, n) -> n <= 1 ? null : n - 1);
+        }
     }
 
     private void rememberFinal(Hash txid) {
@@ -168,6 +198,6 @@ final class TxFinality {
     }
 
     private void evictOldest() {
-        remove(tallies.keySet().iterator().next());
+        remove(tallies.keySet().iterator().next().txid());
     }
 }

@@ -387,11 +387,34 @@ class ConsensusCoreTest {
     }
 
     @Test
+    void aNewEpochGetsThisNodesStandingApprovalsSignedAgainSoVotesSplitByTheBoundaryMeet() {
+        ConsensusCore core = started(keys.get(0));
+        core.handle(new Event.LocalVerdicts(List.of(new Event.LocalVerdict(TX, TxVerdict.APPROVE))));
+        core.handle(new Event.VotesVerified(vote(keys.get(1), TxVerdict.APPROVE))); // 2 of 4 under the old epoch: not final
+        ValidatorSet next = new ValidatorSet(2, 2, set.members());
+        List<Action> atBoundary = core.handle(new Event.BlockApplied(1, Hashes.tagged(HashTag.BLOCK, new byte[] {9}), 1_001, next));
+        List<Action.BroadcastVotes> again = only(atBoundary, Action.BroadcastVotes.class);
+        assertThat(again).hasSize(1);
+        assertThat(again.get(0).batch().validatorSetHeight()).isEqualTo(2);
+        assertThat(again.get(0).batch().entries()).containsExactly(new VoteEntry(TX, TxVerdict.APPROVE));
+        // the others vote under the new epoch (the one that voted before the boundary too): their tally meets this node's
+        assertThat(only(core.handle(new Event.VotesVerified(TxVoteBatch.sign(CHAIN, 2, keys.get(1), List.of(new VoteEntry(TX, TxVerdict.APPROVE))))),
+                Action.TxFinalized.class)).isEmpty();
+        List<Action.TxFinalized> fin = only(core.handle(new Event.VotesVerified(TxVoteBatch.sign(CHAIN, 2, keys.get(2),
+                List.of(new VoteEntry(TX, TxVerdict.APPROVE))))), Action.TxFinalized.class);
+        assertThat(fin).hasSize(1);
+        assertThat(fin.get(0).certificate().validatorSetHeight()).isEqualTo(2);
+        assertThat(fin.get(0).certificate().verify(CHAIN, next)).isNull();
+    }
+
+    @Test
     void rejectionsThatMakeApprovalImpossibleReleaseTheLock() {
         ConsensusCore core = started(keys.get(0));
         core.handle(new Event.LocalVerdicts(List.of(new Event.LocalVerdict(TX, TxVerdict.APPROVE))));
         assertThat(only(core.handle(new Event.VotesVerified(vote(keys.get(1), TxVerdict.REJECT))), Action.TxReleased.class)).isEmpty();
-        assertThat(only(core.handle(new Event.VotesVerified(vote(keys.get(2), TxVerdict.REJECT))), Action.TxReleased.class))
+        // 2 of 4 rejecting leave room for a certificate elsewhere if one of them lies (f = 1): the lock stays
+        assertThat(only(core.handle(new Event.VotesVerified(vote(keys.get(2), TxVerdict.REJECT))), Action.TxReleased.class)).isEmpty();
+        assertThat(only(core.handle(new Event.VotesVerified(vote(keys.get(3), TxVerdict.REJECT))), Action.TxReleased.class))
                 .containsExactly(new Action.TxReleased(TX, Action.ReleaseReason.REJECTED));
     }
 
@@ -577,17 +600,20 @@ class ConsensusCoreTest {
     }
 
     @Test
-    void aCatchingUpNodeFinalizesSyncedBlocksWithoutWaitingForItsLedgerWhileTheSetCannotChange() {
+    void aCatchingUpNodeFinalizesSyncedBlocksWithoutWaitingForItsLedgerUntilAnEpochBoundary() {
         ValidatorSet s = withCollateral();
         ConsensusCore core = started(keys.get(3), s);
         List<Event.BlockSynced> chain = syncedChain(s, 5, 0, null);
         List<Action> got = deliverNewestFirst(core, chain);
-        assertThat(finalizedHeights(got)).containsExactly(1L, 2L, 3L, 4L, 5L);
+        // height 5 is a boundary: its set is the ledger's to say, once it has applied block 4
+        assertThat(finalizedHeights(got)).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(core.height()).isEqualTo(4);
+        assertThat(core.phase()).isEqualTo(ConsensusCore.Phase.FINALIZED);
+        // the ledger's applied events come behind it and change nothing until the one before the boundary
+        for (long h = 1; h <= 3; h++) assertThat(core.handle(new Event.BlockApplied(h, chain.get((int) h - 1).block().hash(), 1_000 + h, s.atHeight(h + 1)))).isEmpty();
+        assertThat(finalizedHeights(core.handle(new Event.BlockApplied(4, chain.get(3).block().hash(), 1_004, s.atHeight(5))))).containsExactly(5L);
         // the last synced block waits for the ledger: this node is not in a live height its ledger has not reached
         assertThat(core.height()).isEqualTo(5);
-        assertThat(core.phase()).isEqualTo(ConsensusCore.Phase.FINALIZED);
-        // the ledger's applied events come behind it and change nothing until the last one
-        for (long h = 1; h <= 4; h++) assertThat(core.handle(new Event.BlockApplied(h, chain.get((int) h - 1).block().hash(), 1_000 + h, s.atHeight(h + 1)))).isEmpty();
         core.handle(new Event.BlockApplied(5, chain.get(4).block().hash(), 1_005, s.atHeight(6)));
         assertThat(core.height()).isEqualTo(6);
     }
@@ -613,26 +639,15 @@ class ConsensusCoreTest {
     }
 
     @Test
-    void aSyncedBlockThatSpendsACollateralOrRegistersWaitsForTheLedgersNextSet() {
+    void whatABlockCarriesNeverStopsASyncedRunOnlyAnEpochBoundaryDoes() {
         ValidatorSet s = withCollateral();
         Transaction spendsCollateral = Transaction.transfer(List.of(collateral(2)), List.of(new TxOutput(Amount.sat(1_000_000), keys.get(2).keyHash())));
         ConsensusCore core = started(keys.get(3), s);
-        List<Event.BlockSynced> chain = syncedChain(s, 5, 2, spendsCollateral);
-        assertThat(finalizedHeights(deliverNewestFirst(core, chain))).containsExactly(1L, 2L);
-        assertThat(core.height()).isEqualTo(2);
-        // the ledger applies 1, then 2 with the set it computed: the run goes on from there
-        core.handle(new Event.BlockApplied(1, chain.get(0).block().hash(), 1_001, s.atHeight(2)));
-        assertThat(core.height()).isEqualTo(2);
-        List<Action> rest = core.handle(new Event.BlockApplied(2, chain.get(1).block().hash(), 1_002, s.atHeight(3)));
-        assertThat(finalizedHeights(rest)).containsExactly(3L, 4L, 5L);
-
-        // a transfer that spends no member's collateral does not stop the run; the same set without collaterals (Free
-        // nodes) neither
-        Transaction ordinary = Transaction.transfer(List.of(new OutPoint(Hashes.tagged(HashTag.TX, new byte[] {1}), 0)),
-                List.of(new TxOutput(Amount.sat(1_000_000), keys.get(2).keyHash())));
-        ConsensusCore other = started(keys.get(3), s);
-        assertThat(finalizedHeights(deliverNewestFirst(other, syncedChain(s, 4, 2, ordinary)))).containsExactly(1L, 2L, 3L, 4L);
-        assertThat(s.unchangedBy(chain.get(1).block())).isFalse();
-        assertThat(set.unchangedBy(chain.get(1).block())).isTrue();
+        List<Event.BlockSynced> chain = syncedChain(s, 4, 2, spendsCollateral);
+        // the spend of a member's collateral in block 2 takes effect at the boundary (height 5): heights 3 and 4 keep the set
+        assertThat(s.unchangedBy(chain.get(1).block())).isTrue();
+        assertThat(s.unchangedBy(chain.get(3).block())).isFalse();
+        assertThat(finalizedHeights(deliverNewestFirst(core, chain))).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(core.height()).isEqualTo(4);
     }
 }

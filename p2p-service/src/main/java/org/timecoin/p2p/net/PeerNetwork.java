@@ -453,7 +453,7 @@ public final class PeerNetwork extends AbstractVerticle {
             });
         } else if (m instanceof WireMessage.Votes v) {
             TxVoteBatch b = v.batch();
-            if (b.chainId() != config.network().chainId() || validators == null || !validators.isVoter(b.voter())) {
+            if (b.chainId() != config.network().chainId() || validators == null || !validators.mayVoteOnTransactions(b.voter())) {
                 offence(c, Offence.NOT_A_MASTERNODE, "vote batch not signed by a validator");
                 return;
             }
@@ -540,20 +540,22 @@ public final class PeerNetwork extends AbstractVerticle {
     /**
      * How many leading blocks of a sync answer can go to the stack, or -1 if the answer is bad: heights must run from the
      * requested one without gaps and link by previous hash; every certificate must be for its block, by the chain,
-     * with valid signatures. The first block's certificate must reach the quorum of the validator set we know; later
-     * ones stop the prefix (without blame) at the first that does not, as the set may change inside a range.
+     * with valid signatures by the validator set of its height. The set we know is that of every height up to the next
+     * epoch boundary (it cannot change in between), so a failure there is the peer's; past the boundary the set may have
+     * changed, and the prefix stops there without blame (the ledger, which checks every block against the set of its
+     * height, announces the next set). Sets rarely change, so a long answer usually passes whole.
      */
     static int acceptedPrefix(List<WireMessage.CertifiedBlock> blocks, SyncPlanner.Request request, ValidatorSet set, int chainId) {
         if (blocks.size() > request.count() || set == null) return -1;
+        long lastHeightOfSet = ValidatorSet.nextBoundary(set.height() + 1) - 1;
         Hash previous = null;
         for (int i = 0; i < blocks.size(); i++) {
             WireMessage.CertifiedBlock cb = blocks.get(i);
             if (cb.block().height() != request.fromHeight() + i) return -1;
             if (previous != null && !cb.block().header().previousHash().equals(previous)) return -1;
-            CommitCertificate.Failure f = cb.certificate().verify(chainId, cb.block(), set);
-            if (f != null) {
-                boolean setMayHaveChanged = i > 0 && (f == CommitCertificate.Failure.UNKNOWN_SIGNER || f == CommitCertificate.Failure.NO_QUORUM);
-                return setMayHaveChanged ? i : -1;
+            if (cb.certificate().verify(chainId, cb.block(), set) != null) {
+                boolean ourSetIsNotItsSet = cb.block().height() < set.height() || cb.block().height() > lastHeightOfSet;
+                return ourSetIsNotItsSet && i > 0 ? i : -1;
             }
             previous = cb.block().hash();
         }

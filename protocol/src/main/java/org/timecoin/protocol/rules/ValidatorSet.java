@@ -23,13 +23,32 @@ import org.timecoin.protocol.model.TxInput;
 import org.timecoin.protocol.model.Tier;
 
 /**
- * The registered masternodes that validate block {@code height} (registrations in blocks up to height−1), ordered
- * by node key. Voting members are those with voting weight (not Free); every member shares rewards.
- * {@code epoch} is the first height at which exactly this membership was in force: transaction votes and finality
- * certificates name the epoch, so validators a block apart (the normal case at a block boundary) vote against the
- * same set, and a certificate stays checkable for as long as the membership lasts.
+ * The masternodes that validate block {@code height}, ordered by node key. Voting members are those with voting
+ * weight (not Free); every member shares rewards.
+ * <p>The set changes only at <b>epoch boundaries</b>, the heights h with (h − 1) mod {@link #EPOCH_BLOCKS} = 0: what a
+ * block registers or deregisters takes effect at the first boundary after it. {@code epoch} names the membership
+ * transaction votes and finality certificates count against; it is the boundary height at which the epoch began. An
+ * epoch that began with a change is <b>joint</b> with the set before it ({@link #jointWith}): its certificates need a
+ * quorum of both, so any certificate of it and any of the epoch before share an honest voter. At the next boundary
+ * without a change a settled epoch (same members, no joint condition) begins. So every epoch lasts at least
+ * {@link #EPOCH_BLOCKS} blocks, and a node knows the set of every height that is not a boundary without the UTXO set.
  */
 public final class ValidatorSet {
+    /** Blocks per epoch: the set can change only every this many blocks (docs/PROTOCOL.md, "Validator set and epochs"). */
+    public static final int EPOCH_BLOCKS = 4;
+
+    /** Heights at which the set may change: 1, 1 + EPOCH_BLOCKS, 1 + 2·EPOCH_BLOCKS, … */
+    public static boolean isBoundary(long height) {
+        return height >= 1 && (height - 1) % EPOCH_BLOCKS == 0;
+    }
+
+    /** The first boundary at or after {@code height}: when a change recorded by block height−1 takes effect. */
+    public static long nextBoundary(long height) {
+        if (height <= 1) return 1;
+        long r = (height - 1) % EPOCH_BLOCKS;
+        return r == 0 ? height : height + (EPOCH_BLOCKS - r);
+    }
+
 
     /** {@code collateral} is {@link OutPoint#NULL} for a Free node; spending it deregisters the node. */
     public record Member(PublicKey nodeKey, Tier tier, KeyHash rewardKeyHash, OutPoint collateral) {
@@ -43,6 +62,7 @@ public final class ValidatorSet {
     private final Set<OutPoint> collaterals = new HashSet<>();
     private final long totalVotingWeight;
     private final long totalRewardWeight;
+    private final ValidatorSet jointWith; // the set before a change, during the joint epoch; null when settled
     // The consensus core asks for the leader on most messages of a height: keep the last order computed.
     private volatile LeaderOrder lastOrder;
 
@@ -54,7 +74,13 @@ public final class ValidatorSet {
     }
 
     public ValidatorSet(long height, long epoch, Collection<Member> members) {
+        this(height, epoch, members, null);
+    }
+
+    /** {@code jointWith}: the members before the change that began this epoch (null for a settled epoch). */
+    public ValidatorSet(long height, long epoch, Collection<Member> members, Collection<Member> jointWith) {
         if (epoch > height) throw new IllegalArgumentException("epoch after height");
+        this.jointWith = jointWith == null ? null : new ValidatorSet(height, epoch, jointWith, null);
         this.height = height;
         this.epoch = epoch;
         List<Member> sorted = new ArrayList<>(members);
@@ -118,23 +144,61 @@ public final class ValidatorSet {
         return Quorum.reached(weight, totalVotingWeight);
     }
 
-    /** The same membership for a later height (the set changes only when a block registers or deregisters a node). */
-    public ValidatorSet atHeight(long newHeight) {
-        return new ValidatorSet(newHeight, epoch, members);
+    /** The set before the change that began this epoch, while it is joint; null when settled. */
+    public ValidatorSet jointWith() {
+        return jointWith;
+    }
+
+    /** May sign transaction votes naming this epoch: a voter of this set, or of the set it is joint with (a member that left). */
+    public boolean mayVoteOnTransactions(PublicKey key) {
+        return isVoter(key) || jointWith != null && jointWith.isVoter(key);
     }
 
     /**
-     * True when applying {@code block} cannot change this membership: it carries no registration and spends no
-     * member's collateral — the only two things that add or remove a masternode. The set for the next height is then
-     * {@code atHeight(block.height() + 1)}, known without the UTXO set (what lets a catching-up node run ahead of its
-     * ledger). False does not mean the set changes (a registration may be a duplicate), only that the ledger decides.
+     * Whether approvals by {@code voters} (distinct keys) finalize a transaction under this epoch: a quorum of this set
+     * and, while joint, a quorum of the set before the change too.
+     */
+    public boolean certifies(Collection<PublicKey> voters) {
+        long own = 0;
+        long joint = 0;
+        for (PublicKey v : voters) {
+            own += votingWeight(v);
+            if (jointWith != null) joint += jointWith.votingWeight(v);
+        }
+        return isQuorum(own) && (jointWith == null || jointWith.isQuorum(joint));
+    }
+
+    /**
+     * Whether no approvals can certify once {@code rejecters} (distinct keys) rejected, of this set or of the joint one,
+     * even if as many of them as the set tolerates to be faulty lied (a Byzantine voter may reject here and approve to
+     * the one assembling a certificate): only then may the locks go.
+     */
+    public boolean cannotCertifyWithout(Collection<PublicKey> rejecters) {
+        long own = 0;
+        long joint = 0;
+        for (PublicKey v : rejecters) {
+            own += votingWeight(v);
+            if (jointWith != null) joint += jointWith.votingWeight(v);
+        }
+        return impossibleDespiteLiars(own, totalVotingWeight) || jointWith != null && impossibleDespiteLiars(joint, jointWith.totalVotingWeight);
+    }
+
+    private static boolean impossibleDespiteLiars(long rejected, long total) {
+        return Quorum.impossible(Math.max(0, rejected - Quorum.maxFaultyWeight(total)), total);
+    }
+
+    /** The same membership for a later height of the same epoch. */
+    public ValidatorSet atHeight(long newHeight) {
+        return new ValidatorSet(newHeight, epoch, members, jointWith == null ? null : jointWith.members);
+    }
+
+    /**
+     * True when the set after {@code block} is this one: the next height is not an epoch boundary. The set for the next
+     * height is then {@code atHeight(block.height() + 1)}, known without the UTXO set (what lets a catching-up node run
+     * ahead of its ledger). At a boundary the ledger decides.
      */
     public boolean unchangedBy(Block block) {
-        for (Transaction tx : block.transactions()) {
-            if (tx.payload() instanceof MasternodeRegistration) return false;
-            for (TxInput in : tx.inputs()) if (collaterals.contains(in.previous())) return false;
-        }
-        return true;
+        return !isBoundary(block.height() + 1);
     }
 
     /**

@@ -277,13 +277,36 @@ public final class StackRecords {
         w.u64(a.timestampMillis());
         a.utxoCommitment().write(w);
         w.u64(a.nextSet().epoch());
-        w.list(a.nextSet().members(), Limits.MAX_VALIDATORS, (ww, m) -> {
+        // voters only: Free members (any number of them) share rewards, which only the ledger computes
+        writeMembers(w, a.nextSet().voters());
+        ValidatorSet joint = a.nextSet().jointWith();
+        w.u8(joint == null ? 0 : 1);
+        if (joint != null) writeMembers(w, joint.voters());
+        return w.toByteArray();
+    }
+
+    /** {@code list<key ‖ u8 tier ‖ keyhash ‖ OutPoint collateral>}: a validator set's members (also how the ledger keeps epochs). */
+    public static void writeMembers(Writer w, List<ValidatorSet.Member> members) {
+        w.list(members, Limits.MAX_VALIDATORS, (ww, m) -> {
             m.nodeKey().write(ww);
             ww.u8(m.tier().code());
             m.rewardKeyHash().write(ww);
             m.collateral().write(ww);
         });
+    }
+
+    public static List<ValidatorSet.Member> readMembers(Reader r) {
+        return r.list(Limits.MAX_VALIDATORS, rr -> new ValidatorSet.Member(PublicKey.read(rr), Tier.byCode(rr.u8()), KeyHash.read(rr), OutPoint.read(rr)));
+    }
+
+    public static byte[] encodeMembers(List<ValidatorSet.Member> members) {
+        Writer w = new Writer(64 + members.size() * 90);
+        writeMembers(w, members);
         return w.toByteArray();
+    }
+
+    public static List<ValidatorSet.Member> decodeMembers(byte[] bytes) {
+        return Reader.decodeExactly(bytes, Limits.MAX_CONSENSUS_MESSAGE_BYTES, StackRecords::readMembers);
     }
 
     public static BlockApplied decodeBlockApplied(byte[] bytes) {
@@ -294,10 +317,10 @@ public final class StackRecords {
             Hash commitment = Hash.read(r);
             long epoch = r.u63("epoch");
             if (epoch > height + 1) throw new ProtocolException(Reason.INVALID_VALUE, "epoch after the set's height");
-            List<ValidatorSet.Member> members = r.list(Limits.MAX_VALIDATORS,
-                    rr -> new ValidatorSet.Member(PublicKey.read(rr), Tier.byCode(rr.u8()), KeyHash.read(rr), OutPoint.read(rr)));
+            List<ValidatorSet.Member> members = readMembers(r);
+            List<ValidatorSet.Member> joint = r.bool() ? readMembers(r) : null;
             try {
-                return new BlockApplied(height, hash, ts, commitment, new ValidatorSet(height + 1, epoch, members));
+                return new BlockApplied(height, hash, ts, commitment, new ValidatorSet(height + 1, epoch, members, joint));
             } catch (IllegalArgumentException e) {
                 throw new ProtocolException(Reason.INVALID_VALUE, e.getMessage());
             }
