@@ -1182,6 +1182,37 @@ class LedgerServiceTest {
         }
     }
 
+    @Test
+    @Order(32)
+    void tenThousandMasternodesMostlyFreeStillMakeASmallBlockThatBuildsChecksAndApplies() throws Exception {
+        // 9,995 Free nodes beside the 5 voters, in force from the next height (as registrations at a boundary would be)
+        long next = store.tip().orElseThrow().height() + 1;
+        try (var c = dataSource.getConnection(); var ps = c.prepareStatement("INSERT INTO masternode (node_key, tier, host, port, reward_key_hash, "
+                + "collateral_txid, collateral_idx, registered_height, active_from) SELECT decode(lpad(to_hex(g), 64, '0'), 'hex'), 0, 'h', 1, "
+                + "substring(decode(lpad(to_hex(g), 64, '0'), 'hex') from 13 for 20), ?, 0, ?, ? FROM generate_series(1, 9995) AS g")) {
+            ps.setBytes(1, new byte[32]);
+            ps.setLong(2, next - 1);
+            ps.setLong(3, next);
+            assertThat(ps.executeUpdate()).isEqualTo(9_995);
+        }
+        ValidatorSet set = store.validatorSet();
+        assertThat(set.members()).hasSize(10_000);
+        assertThat(set.voters()).hasSize(5);
+        long t0 = System.nanoTime();
+        Block block = buildAndApplyNextBlock(List.of(org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "mn-node", 1)));
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        Transaction reward = block.transactions().get(0);
+        assertThat(reward.outputs().size()).isLessThanOrEqualTo(RewardSplit.MAX_REWARD_OUTPUTS + 1);
+        long toFree = 0;
+        java.util.Set<org.timecoin.protocol.crypto.KeyHash> voterKeys = new java.util.HashSet<>();
+        for (ValidatorSet.Member m : set.voters()) voterKeys.add(m.rewardKeyHash());
+        for (TxOutput o : reward.outputs()) if (!voterKeys.contains(o.keyHash())) toFree += o.amount().sat();
+        long total = reward.outputs().stream().mapToLong(o -> o.amount().sat()).sum();
+        assertThat(toFree).as("the Free pool is capped").isLessThanOrEqualTo(total / 10);
+        System.out.printf("10,000 masternodes: block %d built, checked (twice) and applied in %d ms; reward %d outputs, %d bytes%n",
+                block.height(), millis, reward.outputs().size(), reward.encodedSize());
+    }
+
     static FinalityCertificate certifyUnder(Transaction tx, long epoch, List<KeyPair> voters) {
         List<FinalityCertificate.VoteProof> proofs = new ArrayList<>();
         for (KeyPair k : voters) proofs.add(TxVoteBatch.sign(CHAIN, epoch, k, List.of(new VoteEntry(tx.txid(), TxVerdict.APPROVE))).proofFor(0));

@@ -214,13 +214,46 @@ class RulesTest {
         List<TxOutput> outs = RewardSplit.split(total, s, leader);
         assertThat(outs).hasSize(4);
         assertThat(outs.stream().mapToLong(o -> o.amount().sat()).sum()).isEqualTo(total.sat());
-        long w = s.totalRewardWeight();
+        // two pools: Free by their weight share (under the 10% cap here), the collateralized tiers the rest, each by weight
+        long freePool = total.sat() * Tier.FREE.rewardWeight() / s.totalRewardWeight();
+        long collateralizedWeight = s.totalRewardWeight() - Tier.FREE.rewardWeight();
         for (TxOutput o : outs) {
             ValidatorSet.Member m = s.members().stream().filter(x -> x.rewardKeyHash().equals(o.keyHash())).findFirst().orElseThrow();
-            long floor = total.sat() * m.tier().rewardWeight() / w;
+            long floor = m.tier() == Tier.FREE ? freePool : (total.sat() - freePool) * m.tier().rewardWeight() / collateralizedWeight;
             if (m.nodeKey().equals(leader)) assertThat(o.amount().sat()).isGreaterThanOrEqualTo(floor).isLessThan(floor + s.members().size());
             else assertThat(o.amount().sat()).isEqualTo(floor);
         }
+    }
+
+    @Test
+    void tenThousandMostlyFreeMembersGetAtMostOneHundredOutputsAndTakeAtMostATenthEveryonePaidInTurn() {
+        List<ValidatorSet.Member> ms = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            KeyPair k = Fixtures.key("sybil", i);
+            Tier tier = i < 120 ? Tier.BRONZE : Tier.FREE; // 120 collateralized: more than one block pays too
+            ms.add(new ValidatorSet.Member(k.publicKey(), tier, k.keyHash(), tier == Tier.FREE ? OutPoint.NULL : new OutPoint(Hash.ZERO, i)));
+        }
+        Map<org.timecoin.protocol.crypto.KeyHash, Long> earned = new HashMap<>();
+        long[] pools = new long[2];
+        int blocks = 1_000;
+        Amount total = RewardSplit.blockReward(Amount.ZERO);
+        for (long h = 1; h <= blocks; h++) {
+            ValidatorSet s = new ValidatorSet(h, 1, ms);
+            PublicKey leader = s.voters().get((int) (h % s.voters().size())).nodeKey();
+            List<TxOutput> outs = RewardSplit.split(total, s, leader);
+            assertThat(outs.size()).isLessThanOrEqualTo(RewardSplit.MAX_REWARD_OUTPUTS + 1); // + the leader's remainder, if outside the window
+            assertThat(outs.stream().mapToLong(o -> o.amount().sat()).sum()).isEqualTo(total.sat());
+            for (TxOutput o : outs) {
+                earned.merge(o.keyHash(), o.amount().sat(), Long::sum);
+                boolean isFree = s.members().stream().anyMatch(m -> m.rewardKeyHash().equals(o.keyHash()) && m.tier() == Tier.FREE);
+                pools[isFree ? 1 : 0] += o.amount().sat();
+            }
+        }
+        // 9,880 Free nodes hold 89% of the reward weight, yet the collateralized tiers keep at least 90% of the reward
+        assertThat(pools[1]).isLessThanOrEqualTo(total.sat() * blocks / 10);
+        assertThat(pools[0]).isGreaterThanOrEqualTo(total.sat() * blocks * 9 / 10);
+        // in turn: every collateralized member and every Free member within 1,000 blocks of 10 (9,880 / 10 = 988 blocks)
+        assertThat(earned).hasSize(10_000);
     }
 
     @Test

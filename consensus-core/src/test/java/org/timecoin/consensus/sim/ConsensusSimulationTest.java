@@ -19,7 +19,7 @@ class ConsensusSimulationTest {
 
     private static SimConfig byName(String name) {
         for (SimConfig c : configs()) if (c.name().equals(name)) return c;
-        for (SimConfig c : List.of(SimConfig.leaderCrashOnly(4), SimConfig.leaderCrashOnly(7))) if (c.name().equals(name)) return c;
+        for (SimConfig c : List.of(SimConfig.leaderCrashOnly(4), SimConfig.leaderCrashOnly(7), SimConfig.withSetChanges())) if (c.name().equals(name)) return c;
         throw new IllegalArgumentException("unknown config " + name);
     }
 
@@ -71,6 +71,12 @@ class ConsensusSimulationTest {
      * The view-change measurement: a good network where the current leader crashes (kill -9 style, restarting 2–5 s
      * later). Prints crash → next finalized block; safety and liveness are checked as in every run.
      */
+    /** The validator set changes every 8 blocks (a member joins, later leaves) while transactions and double spends flow. */
+    @Test
+    void setChangesWithTransactionsInFlight() {
+        runMany(SimConfig.withSetChanges(), 10);
+    }
+
     @Test
     void viewChangeAfterLeaderCrash() {
         runMany(SimConfig.leaderCrashOnly(4), 40);

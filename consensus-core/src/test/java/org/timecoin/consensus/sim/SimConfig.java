@@ -6,7 +6,20 @@ import org.timecoin.protocol.model.Tier;
 
 /** One simulated network: validators (tiers), which of them are Byzantine and how, and the faults of the run. */
 record SimConfig(String name, List<Tier> tiers, int byzantineCount, boolean crashLeader, boolean partition, double dropRate,
-                 long durationMillis, long healAtMillis) {
+                 long durationMillis, long healAtMillis, int alternatingMember) {
+
+    SimConfig(String name, List<Tier> tiers, int byzantineCount, boolean crashLeader, boolean partition, double dropRate, long durationMillis,
+              long healAtMillis) {
+        this(name, tiers, byzantineCount, crashLeader, partition, dropRate, durationMillis, healAtMillis, -1);
+    }
+
+    /**
+     * Set changes with transactions in flight: 5 Bronze validators, one Byzantine; the last one is in the set only for
+     * two epochs of every four (it joins, stays, leaves, stays out), so joint and settled epochs alternate.
+     */
+    static SimConfig withSetChanges() {
+        return new SimConfig("n5-set-changes", java.util.Collections.nCopies(5, Tier.BRONZE), 1, false, true, 0.02, 45_000, 20_000, 4);
+    }
 
     static SimConfig equal(int n, int f) {
         return new SimConfig("n" + n + "f" + f, java.util.Collections.nCopies(n, Tier.BRONZE), f, true, true, 0.02, 45_000, 20_000);

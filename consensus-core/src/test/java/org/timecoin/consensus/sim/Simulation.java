@@ -63,6 +63,36 @@ final class Simulation {
     private long seq;
     final List<Node> nodes = new ArrayList<>();
     final ValidatorSet validators;
+    private final List<ValidatorSet.Member> withoutAlternating;
+
+    /** Members of epoch period k (heights 1 + 4k … 4 + 4k): the alternating member is in for two periods of every four. */
+    private List<ValidatorSet.Member> membersOfPeriod(long k) {
+        return config.alternatingMember() >= 0 && (k / 2) % 2 == 0 ? withoutAlternating : validators.members();
+    }
+
+    /**
+     * The set of height h, as the ledger computes it: at a boundary whose members differ from the period before, a
+     * joint epoch (with the members before); at the boundary after, a settled one; otherwise the epoch goes on.
+     */
+    ValidatorSet setAt(long h) {
+        long period = (Math.max(1, h) - 1) / ValidatorSet.EPOCH_BLOCKS;
+        long epochStart = 1;
+        List<ValidatorSet.Member> joint = null;
+        for (long k = 1; k <= period; k++) {
+            boolean changed = !membersOfPeriod(k).equals(membersOfPeriod(k - 1));
+            if (changed || joint != null) {
+                epochStart = 1 + k * ValidatorSet.EPOCH_BLOCKS;
+                joint = changed ? membersOfPeriod(k - 1) : null;
+            }
+        }
+        return new ValidatorSet(Math.max(1, h), epochStart, membersOfPeriod(period), joint);
+    }
+
+    /** The set a certificate naming {@code epoch} counts against, or null for a height that began no epoch. */
+    ValidatorSet setOfEpoch(long epoch) {
+        ValidatorSet s = setAt(epoch);
+        return s.epoch() == epoch ? s : null;
+    }
     private final Block genesis;
     private final Map<Object, Boolean> verified = new IdentityHashMap<>();
     private Set<Integer> partitionSide; // null when the network is whole
@@ -96,6 +126,12 @@ final class Simulation {
             members.add(new ValidatorSet.Member(k.publicKey(), config.tiers().get(i), k.keyHash(), OutPoint.NULL));
         }
         validators = new ValidatorSet(1, members);
+        if (config.alternatingMember() >= 0) {
+            withoutAlternating = new ArrayList<>(members);
+            withoutAlternating.remove(config.alternatingMember());
+        } else {
+            withoutAlternating = members;
+        }
         Transaction reward = Transaction.reward(0, List.of(new TxOutput(Amount.time(1), keys.get(0).keyHash())));
         genesis = new Block(new BlockHeader(CHAIN, 0, Hash.ZERO, Block.merkleRoot(List.of(reward)), 1_000, 0, keys.get(0).publicKey()),
                 List.of(reward));
@@ -156,7 +192,7 @@ final class Simulation {
 
     void run() {
         checkByzantineWeight();
-        for (Node n : nodes) at(rnd.nextInt(50), () -> n.handle(new Event.BlockApplied(0, genesis.hash(), genesis.header().timestampMillis(), validators.atHeight(1))));
+        for (Node n : nodes) at(rnd.nextInt(50), () -> n.handle(new Event.BlockApplied(0, genesis.hash(), genesis.header().timestampMillis(), setAt(1))));
         for (long t = 500; t < config.durationMillis() - 10_000; t += 250 + rnd.nextInt(300)) {
             long time = t;
             at(time, this::submitTransactions);
@@ -187,9 +223,11 @@ final class Simulation {
     }
 
     private void checkByzantineWeight() {
-        long byz = 0;
-        for (Node n : nodes) if (n.kind != null) byz += validators.votingWeight(n.key.publicKey());
-        if (3 * byz >= validators.totalVotingWeight()) throw new IllegalStateException("Byzantine weight " + byz + " is not below a third");
+        for (ValidatorSet set : List.of(setAt(1), setAt(1 + 2L * ValidatorSet.EPOCH_BLOCKS))) {
+            long byz = 0;
+            for (Node n : nodes) if (n.kind != null) byz += set.votingWeight(n.key.publicKey());
+            if (3 * byz >= set.totalVotingWeight()) throw new IllegalStateException("Byzantine weight " + byz + " is not below a third");
+        }
     }
 
     List<Node> honest() {
@@ -365,7 +403,7 @@ final class Simulation {
             core = new ConsensusCore(CHAIN, key, CORE);
             core.restore(persisted);
             Block tip = chain.get(chain.size() - 1);
-            handle(new Event.BlockApplied(tip.height(), tip.hash(), tip.header().timestampMillis(), validators.atHeight(tip.height() + 1)));
+            handle(new Event.BlockApplied(tip.height(), tip.hash(), tip.header().timestampMillis(), setAt(tip.height() + 1)));
         }
 
         /** Runs the event now if this incarnation is still alive. */
@@ -520,7 +558,7 @@ final class Simulation {
             List<Transaction> txs = new ArrayList<>();
             List<TxOutput> reward = kind == Byzantine.INVALID_BLOCKS
                     ? List.of(new TxOutput(RewardSplit.BLOCK_SUBSIDY, key.keyHash()))
-                    : RewardSplit.split(RewardSplit.blockReward(Amount.ZERO), validators, key.publicKey());
+                    : RewardSplit.split(RewardSplit.blockReward(Amount.ZERO), setAt(b.height()), key.publicKey());
             txs.add(Transaction.reward(b.height(), reward));
             txs.addAll(proposalTransactions());
             long ts = Math.max(now, b.previousTimestampMillis() + 1);
@@ -530,13 +568,16 @@ final class Simulation {
         private boolean check(Block block, List<FinalityCertificate> certs) {
             Transaction reward = block.transactions().get(0);
             if (!(reward.payload() instanceof org.timecoin.protocol.model.Payload.Reward r) || r.height() != block.height()) return false;
-            if (!reward.outputs().equals(RewardSplit.split(RewardSplit.blockReward(Amount.ZERO), validators, block.header().proposer()))) return false;
+            ValidatorSet set = setAt(block.height());
+            if (set.member(block.header().proposer()) == null) return false;
+            if (!reward.outputs().equals(RewardSplit.split(RewardSplit.blockReward(Amount.ZERO), set, block.header().proposer()))) return false;
             Set<OutPoint> inputs = new HashSet<>();
             for (int i = 1; i < block.transactions().size(); i++) {
                 Transaction tx = block.transactions().get(i);
                 FinalityCertificate c = certs.get(i - 1);
                 if (!c.txid().equals(tx.txid()) || inBlock.contains(tx.txid())) return false;
-                if (!verifiedOnce(c, () -> c.verify(CHAIN, validators) == null)) return false;
+                ValidatorSet named = setOfEpoch(c.validatorSetHeight());
+                if (named == null || !verifiedOnce(c, () -> c.verify(CHAIN, named) == null)) return false;
                 for (var in : tx.inputs()) if (!inputs.add(in.previous())) return false;
             }
             return true;
@@ -557,7 +598,7 @@ final class Simulation {
                 inBlock.add(tx.txid());
                 onTxFinal(tx.txid(), null);
             }
-            later(3, new Event.BlockApplied(block.height(), block.hash(), block.header().timestampMillis(), validators.atHeight(block.height() + 1)));
+            later(3, new Event.BlockApplied(block.height(), block.hash(), block.header().timestampMillis(), setAt(block.height() + 1)));
         }
 
         private void onTxFinal(Hash txid, FinalityCertificate cert) {

@@ -40,8 +40,9 @@ class LedgerCoreTest {
         assertThat(ok.ok()).isTrue();
         assertThat(ok.fee()).isEqualTo(Amount.sat(1_000_000));
         assertThat(SpendCheck.check(spend(other, 1_000), List.of(coin), null).reject()).isEqualTo(RejectReason.KEY_MISMATCH);
-        // 0.1% of 9.999 TIME is 999,900 sat: a fee of 1,000 sat is too low
-        assertThat(SpendCheck.check(spend(owner, Amount.time(10).sat() - 1_000), List.of(coin), null).reject()).isEqualTo(RejectReason.FEE_TOO_LOW);
+        // by size: one input and one output need the 1,000 sat floor, whatever the amount
+        assertThat(SpendCheck.check(spend(owner, Amount.time(10).sat() - 1_000), List.of(coin), null).ok()).isTrue();
+        assertThat(SpendCheck.check(spend(owner, Amount.time(10).sat() - 999), List.of(coin), null).reject()).isEqualTo(RejectReason.FEE_TOO_LOW);
         assertThat(SpendCheck.check(spend(owner, Amount.time(11).sat()), List.of(coin), null).reject()).isEqualTo(RejectReason.INPUTS_BELOW_OUTPUTS);
     }
 
