@@ -28,12 +28,14 @@ public class Inbound {
     private final ConsensusStore store;
     private final NodeIdentity identity;
     private final MeterRegistry registry;
+    private final Activator activator;
 
-    public Inbound(CoreRunner runner, ConsensusStore store, NodeIdentity identity, MeterRegistry registry) {
+    public Inbound(CoreRunner runner, ConsensusStore store, NodeIdentity identity, MeterRegistry registry, Activator activator) {
         this.runner = runner;
         this.store = store;
         this.identity = identity;
         this.registry = registry;
+        this.activator = activator;
     }
 
     private void rejected(String topic, String reason) {
@@ -75,6 +77,7 @@ public class Inbound {
             try {
                 StackRecords.Verdict d = StackRecords.decodeVerdict(v);
                 verdicts.add(new Event.LocalVerdict(d.txid(), d.verdict()));
+                activator.onVerdict(d);
             } catch (ProtocolException e) {
                 rejected("tx.verdicts", e.reason().name());
             }
@@ -89,6 +92,7 @@ public class Inbound {
             StackRecords.BlockApplied a = StackRecords.decodeBlockApplied(value);
             store.saveApplied(a.height(), value); // before the offset is committed: a restart on its own knows the tip
             runner.submit(new Event.BlockApplied(a.height(), a.hash(), a.timestampMillis(), a.nextSet()));
+            activator.onBlockApplied(a);
         } catch (ProtocolException e) {
             rejected("blocks.applied", e.reason().name());
         }

@@ -187,7 +187,7 @@ public class LedgerResource {
     }
 
     public record Masternode(String nodeKey, String tier, String host, int port, String rewardAddress, String collateral, long registeredHeight,
-                             long activeFromHeight, Long leavesAtHeight) {
+                             Long activeFromHeight, Long leavesAtHeight) {
     }
 
     @GET

@@ -615,8 +615,12 @@ public class LedgerService {
     private void afterApplied(StackRecords.FinalizedBlock f, LedgerStore.Applied a) {
         if (!a.alreadyApplied()) {
             registry.counter("timecoin_ledger_blocks_applied").increment();
-            announce(a);
+        } else {
+            // a block this ledger has: its consensus is behind it (a restored or wiped database, catching up from its
+            // peers) and waits for the tip to be announced — say it again (consumers are idempotent)
+            registry.counter("timecoin_ledger_tip_reannounced").increment();
         }
+        announce(a);
         // a transaction this node never saw a certificate for becomes known through the block
         for (Transaction tx : f.block().transactions()) parentFinal(tx.txid());
     }

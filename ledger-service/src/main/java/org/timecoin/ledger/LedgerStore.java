@@ -29,6 +29,7 @@ import org.timecoin.protocol.model.Amount;
 import org.timecoin.protocol.model.Block;
 import org.timecoin.protocol.model.CommitCertificate;
 import org.timecoin.protocol.model.FinalityCertificate;
+import org.timecoin.protocol.model.MasternodeActivation;
 import org.timecoin.protocol.model.MasternodeRegistration;
 import org.timecoin.protocol.model.OutPoint;
 import org.timecoin.protocol.model.Tier;
@@ -343,11 +344,15 @@ public class LedgerStore {
         // outputs only finality made here, which another node may not have yet
         Set<Hash> earlierInBlock = new HashSet<>(List.of(block.transactions().get(0).txid()));
         List<Transaction> body = block.transactions().subList(1, block.transactions().size());
-        String registrations = checkRegistrations(c, body, culprit);
+        String registrations = checkRegistrations(c, body, block.height(), culprit);
         if (registrations != null) return registrations;
         Amount fees = Amount.ZERO;
         for (Transaction tx : body) {
             culprit[0] = tx.txid();
+            if (tx.payload() instanceof MasternodeActivation) { // moves nothing: its rules are checkRegistrations'
+                earlierInBlock.add(tx.txid());
+                continue;
+            }
             List<TxOutput> spent = new ArrayList<>();
             for (TxInput in : tx.inputs()) {
                 Stored s = resolved.get(in.previous());
@@ -393,7 +398,9 @@ public class LedgerStore {
      * block's registrations name distinct node keys and collaterals, none registered already, and no transaction of the
      * block spends a collateral one of them names. Null when they may be applied.
      */
-    private static String checkRegistrations(Connection c, List<Transaction> body, Hash[] culprit) throws SQLException {
+    private static String checkRegistrations(Connection c, List<Transaction> body, long height, Hash[] culprit) throws SQLException {
+        String activations = checkActivations(c, body, height, culprit);
+        if (activations != null) return activations;
         Set<PublicKey> keys = new HashSet<>();
         Map<OutPoint, Hash> collaterals = new HashMap<>();
         for (Transaction tx : body) {
@@ -427,6 +434,35 @@ public class LedgerStore {
                 }
             }
         }
+        return null;
+    }
+
+    /**
+     * Activations as a block rule: each names a node registered by an earlier block, not active, not gone, once in the
+     * block, and a block of this chain at most {@link MasternodeActivation#MAX_AGE_IN_BLOCK} below this one.
+     */
+    private static String checkActivations(Connection c, List<Transaction> body, long height, Hash[] culprit) throws SQLException {
+        Set<PublicKey> seen = new HashSet<>();
+        for (Transaction tx : body) {
+            if (!(tx.payload() instanceof MasternodeActivation a)) continue;
+            culprit[0] = tx.txid();
+            if (!seen.add(a.nodeKey())) return RejectReason.NODE_KEY_IN_USE.name();
+            try (PreparedStatement ps = c.prepareStatement("SELECT active_from IS NULL AND removed_from IS NULL FROM masternode WHERE node_key = ?")) {
+                ps.setBytes(1, a.nodeKey().toByteArray());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) return RejectReason.NOT_REGISTERED.name();
+                    if (!rs.getBoolean(1)) return RejectReason.ALREADY_ACTIVE.name();
+                }
+            }
+            if (a.height() >= height || height - a.height() > MasternodeActivation.MAX_AGE_IN_BLOCK) return RejectReason.STALE_ACTIVATION.name();
+            try (PreparedStatement ps = c.prepareStatement("SELECT hash FROM block WHERE height = ?")) {
+                ps.setLong(1, a.height());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !a.blockHash().equals(new Hash(rs.getBytes(1)))) return RejectReason.STALE_ACTIVATION.name();
+                }
+            }
+        }
+        culprit[0] = null;
         return null;
     }
 
@@ -590,7 +626,19 @@ public class LedgerStore {
                 ps.setBytes(6, r.collateral().txid().toByteArray());
                 ps.setInt(7, r.collateral().index());
                 ps.setLong(8, h);
-                ps.setLong(9, effective);
+                // genesis' masternodes are active from height 1; any other waits for its activation
+                if (tip.isEmpty()) ps.setLong(9, 1);
+                else ps.setNull(9, java.sql.Types.BIGINT);
+                ps.executeUpdate();
+            }
+        }
+        for (Transaction tx : spending) {
+            if (!(tx.payload() instanceof MasternodeActivation a)) continue;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE masternode SET active_from = ?, activated_height = ? WHERE node_key = ? "
+                    + "AND active_from IS NULL AND removed_from IS NULL")) {
+                ps.setLong(1, effective);
+                ps.setLong(2, h);
+                ps.setBytes(3, a.nodeKey().toByteArray());
                 ps.executeUpdate();
             }
         }
@@ -722,9 +770,10 @@ public class LedgerStore {
                         rowBodies.add(tx.toBytes());
                         rowFees.add(v.fee().sat());
                         MasternodeRegistration reg = tx.payload() instanceof MasternodeRegistration r ? r : null;
-                        rowNodeKeys.add(reg == null ? null : reg.nodeKey().toByteArray());
+                        PublicKey claimedKey = reg != null ? reg.nodeKey() : tx.payload() instanceof MasternodeActivation a ? a.nodeKey() : null;
+                        rowNodeKeys.add(claimedKey == null ? null : claimedKey.toByteArray());
                         rowCollaterals.add(reg == null || reg.collateral().equals(OutPoint.NULL) ? null : collateralKey(reg.collateral()));
-                        if (reg != null) claims.claim(reg); // a second registration of the key or collateral in this poll loses
+                        claims.claim(tx); // a second registration (or activation) of the key or collateral in this poll loses
                     }
                 }
                 verdicts.add(v);
@@ -733,6 +782,8 @@ public class LedgerStore {
                 int locked = updateEach(c, "UPDATE utxo u SET state = 1, lock_txid = x.l, locked_at = now() FROM unnest(?::bytea[], ?::int4[], ?::bytea[]) "
                         + "AS x(t, i, l) WHERE u.txid = x.t AND u.idx = x.i AND u.state = 0", bytea(c, lockPrevTxids), ints(c, lockIdxs), bytea(c, lockTxids));
                 if (locked != lockIdxs.size()) throw new IllegalStateException("inputs changed under their row locks");
+            }
+            if (!rowTxids.isEmpty()) { // an activation locks no input, yet is pending
                 // a transaction released earlier (its lock expired, or consensus gave up on it) and seen again is pending again
                 updateEach(c, "INSERT INTO tx (txid, body, status, fee, mn_node_key, mn_collateral) SELECT t, b, 1, f, k, l "
                         + "FROM unnest(?::bytea[], ?::bytea[], ?::int8[], ?::bytea[], ?::bytea[]) AS x(t, b, f, k, l) "
@@ -835,6 +886,17 @@ public class LedgerStore {
 
     /** The checks of one transaction against the inputs as stored, and those locked earlier in the same poll. */
     private static Checked stateful(Transaction tx, Map<OutPoint, Stored> resolved, Map<OutPoint, Hash> lockedHere, Claims claims) {
+        if (tx.payload() instanceof MasternodeActivation a) {
+            Integer state = claims.registered.get(a.nodeKey());
+            if (state == null || state == LEFT) return Checked.reject(RejectReason.NOT_REGISTERED);
+            if (state == ACTIVE) return Checked.reject(RejectReason.ALREADY_ACTIVE);
+            if (claims.claimedNodeKeys.contains(a.nodeKey())) return Checked.reject(RejectReason.NODE_KEY_IN_USE);
+            // it names a block of this chain, recent enough that only a node running now could have signed it
+            if (!a.blockHash().equals(claims.recentBlocks.get(a.height())) || claims.tipHeight - a.height() > MasternodeActivation.MAX_AGE_BLOCKS) {
+                return Checked.reject(RejectReason.STALE_ACTIVATION);
+            }
+            return new Checked(new Verdict(true, null, Amount.ZERO), true);
+        }
         List<TxOutput> spent = new ArrayList<>();
         int lockedByItself = 0; // another copy of it (relayed and submitted both) validated meanwhile: same verdict
         for (TxInput in : tx.inputs()) {
@@ -850,7 +912,7 @@ public class LedgerStore {
         }
         TxOutput collateral = null;
         if (tx.payload() instanceof MasternodeRegistration r) {
-            if (claims.nodeKeys.contains(r.nodeKey())) return Checked.reject(RejectReason.NODE_KEY_IN_USE);
+            if (claims.nodeKeyTaken(r.nodeKey())) return Checked.reject(RejectReason.NODE_KEY_IN_USE);
             if (!r.collateral().equals(OutPoint.NULL)) {
                 Stored s = resolved.get(r.collateral());
                 if (s == null) return Checked.reject(RejectReason.INVALID_REGISTRATION);
@@ -873,15 +935,29 @@ public class LedgerStore {
      * Read for a poll's registrations and inputs; the poll adds what it accepts.
      */
     private static final class Claims {
-        final Set<PublicKey> nodeKeys = new HashSet<>();
+        final Map<PublicKey, Integer> registered = new HashMap<>(); // node key → INACTIVE, ACTIVE (or activated, waiting for its boundary) or LEFT
+        final Set<PublicKey> claimedNodeKeys = new HashSet<>();     // by a registration or activation pending or final here
         final Set<OutPoint> backing = new HashSet<>();
         final Set<OutPoint> claimedCollaterals = new HashSet<>();
+        final Map<Long, Hash> recentBlocks = new HashMap<>();        // what activations may name
+        long tipHeight;
 
-        void claim(MasternodeRegistration r) {
-            nodeKeys.add(r.nodeKey());
-            if (!r.collateral().equals(OutPoint.NULL)) claimedCollaterals.add(r.collateral());
+        void claim(Transaction tx) {
+            if (tx.payload() instanceof MasternodeRegistration r) {
+                claimedNodeKeys.add(r.nodeKey());
+                if (!r.collateral().equals(OutPoint.NULL)) claimedCollaterals.add(r.collateral());
+            } else if (tx.payload() instanceof MasternodeActivation a) {
+                claimedNodeKeys.add(a.nodeKey());
+            }
+        }
+
+        boolean nodeKeyTaken(PublicKey key) {
+            return registered.containsKey(key) || claimedNodeKeys.contains(key);
         }
     }
+
+    /** A registered masternode's state, as {@link Claims} reads it. */
+    private static final int INACTIVE = 0, ACTIVE = 1, LEFT = 2;
 
     /** {@code txid ‖ u32 index}: how a claimed collateral is stored. */
     static byte[] collateralKey(OutPoint p) {
@@ -911,8 +987,13 @@ public class LedgerStore {
         List<byte[]> points = new ArrayList<>();
         List<byte[]> collTxids = new ArrayList<>();
         List<Integer> collIdxs = new ArrayList<>();
+        boolean activations = false;
         for (Transaction tx : txs) {
             for (TxInput in : tx.inputs()) points.add(collateralKey(in.previous()));
+            if (tx.payload() instanceof MasternodeActivation a) {
+                keys.add(a.nodeKey().toByteArray());
+                activations = true;
+            }
             if (!(tx.payload() instanceof MasternodeRegistration r)) continue;
             keys.add(r.nodeKey().toByteArray());
             if (r.collateral().equals(OutPoint.NULL)) continue;
@@ -921,12 +1002,30 @@ public class LedgerStore {
             collIdxs.add(r.collateral().index());
         }
         if (!keys.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT node_key FROM masternode WHERE node_key = ANY(?::bytea[]) "
-                    + "UNION ALL SELECT mn_node_key FROM tx WHERE status IN (1, 2) AND mn_node_key = ANY(?::bytea[])")) {
+            // a node that left (removed_from set) is registered still: its key is not registered again, nor activated
+            try (PreparedStatement ps = c.prepareStatement("SELECT node_key, CASE WHEN removed_from IS NOT NULL THEN " + LEFT
+                    + " WHEN active_from IS NOT NULL THEN " + ACTIVE + " ELSE " + INACTIVE + " END FROM masternode WHERE node_key = ANY(?::bytea[])")) {
                 ps.setArray(1, bytea(c, keys));
-                ps.setArray(2, bytea(c, keys));
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) claims.nodeKeys.add(new PublicKey(rs.getBytes(1)));
+                    while (rs.next()) claims.registered.put(new PublicKey(rs.getBytes(1)), rs.getInt(2));
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT mn_node_key FROM tx WHERE status IN (1, 2) AND mn_node_key = ANY(?::bytea[])")) {
+                ps.setArray(1, bytea(c, keys));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) claims.claimedNodeKeys.add(new PublicKey(rs.getBytes(1)));
+                }
+            }
+        }
+        if (activations) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT height, hash, (SELECT max(height) FROM block) FROM block "
+                    + "WHERE height >= (SELECT max(height) FROM block) - ?")) {
+                ps.setLong(1, MasternodeActivation.MAX_AGE_BLOCKS);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        claims.recentBlocks.put(rs.getLong(1), new Hash(rs.getBytes(2)));
+                        claims.tipHeight = rs.getLong(3);
+                    }
                 }
             }
         }
@@ -1360,9 +1459,12 @@ public class LedgerStore {
         });
     }
 
-    /** {@code activeFromHeight}: the epoch boundary from which it is in the set; {@code leavesAtHeight}: the one at which it leaves (null if not leaving). */
+    /**
+     * {@code activeFromHeight}: the epoch boundary from which it is in the set (null until a block holds its activation);
+     * {@code leavesAtHeight}: the one at which it leaves (null if not leaving).
+     */
     public record MasternodeView(PublicKey nodeKey, Tier tier, String host, int port, KeyHash rewardKeyHash, OutPoint collateral, long registeredHeight,
-                                 long activeFromHeight, Long leavesAtHeight) {
+                                 Long activeFromHeight, Long leavesAtHeight) {
     }
 
     /** The registered masternodes not gone yet, in force or waiting for their boundary (at most a validator set's worth). */
@@ -1376,7 +1478,7 @@ public class LedgerStore {
                 List<MasternodeView> out = new ArrayList<>();
                 while (rs.next()) {
                     out.add(new MasternodeView(new PublicKey(rs.getBytes(1)), Tier.byCode(rs.getInt(2)), rs.getString(3), rs.getInt(4),
-                            new KeyHash(rs.getBytes(5)), new OutPoint(new Hash(rs.getBytes(6)), rs.getInt(7)), rs.getLong(8), rs.getLong(9),
+                            new KeyHash(rs.getBytes(5)), new OutPoint(new Hash(rs.getBytes(6)), rs.getInt(7)), rs.getLong(8), rs.getObject(9) == null ? null : rs.getLong(9),
                             rs.getObject(10) == null ? null : rs.getLong(10)));
                 }
                 return out;

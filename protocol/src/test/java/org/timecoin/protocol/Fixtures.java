@@ -167,6 +167,10 @@ public final class Fixtures {
         v.put("transaction-registration", Map.of("encoding", Hex.encode(reg.toBytes()), "txid", reg.txid().hex(),
                 "registration signing hash", GENESIS.registrations().get(0).signingHash(CHAIN).hex()));
 
+        var act = org.timecoin.protocol.model.MasternodeActivation.sign(CHAIN, nodeKey(0), 1, block1().hash());
+        v.put("transaction-activation", Map.of("encoding", Hex.encode(act.transaction().toBytes()), "txid", act.transaction().txid().hex(),
+                "activation signing hash", act.signingHash(CHAIN).hex()));
+
         Transaction reward = block1().transactions().get(0);
         v.put("transaction-reward", Map.of("encoding", Hex.encode(reward.toBytes()), "txid", reward.txid().hex()));
 

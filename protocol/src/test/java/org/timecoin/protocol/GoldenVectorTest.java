@@ -94,6 +94,13 @@ class GoldenVectorTest {
         assertThat(reg.txid().hex()).isEqualTo(r.get("txid"));
         assertThat(((org.timecoin.protocol.model.MasternodeRegistration) reg.payload()).signaturesValid(CHAIN)).isTrue();
 
+        Map<String, String> a = read("transaction-activation");
+        Transaction act = Transaction.decode(Hex.decode(a.get("encoding")));
+        assertThat(act.txid().hex()).isEqualTo(a.get("txid"));
+        var activation = (org.timecoin.protocol.model.MasternodeActivation) act.payload();
+        assertThat(activation.signingHash(CHAIN).hex()).isEqualTo(a.get("activation signing hash"));
+        assertThat(activation.signatureValid(CHAIN)).isTrue();
+
         Map<String, String> w = read("transaction-reward");
         assertThat(Transaction.decode(Hex.decode(w.get("encoding"))).txid().hex()).isEqualTo(w.get("txid"));
     }

@@ -138,6 +138,20 @@ class RulesTest {
     }
 
     @Test
+    void anActivationMovesNothingAndIsSignedByItsNodeKey() {
+        var act = org.timecoin.protocol.model.MasternodeActivation.sign(Fixtures.CHAIN, Fixtures.nodeKey(1), 1, Fixtures.block1().hash());
+        Transaction tx = act.transaction();
+        assertThat(TransactionRules.checkStateless(tx)).isEmpty();
+        assertThat(TransactionRules.checkSignatures(tx, Fixtures.CHAIN)).isEmpty();
+        assertThat(Transaction.decode(tx.toBytes())).isEqualTo(tx);
+        assertThat(TransactionRules.checkSignatures(tx, Fixtures.CHAIN + 1)).as("another chain").contains(RejectReason.BAD_SIGNATURE);
+        var forged = new org.timecoin.protocol.model.MasternodeActivation(Fixtures.nodeKey(2).publicKey(), 1, Fixtures.block1().hash(), act.signature());
+        assertThat(TransactionRules.checkSignatures(forged.transaction(), Fixtures.CHAIN)).as("another node's key").contains(RejectReason.BAD_SIGNATURE);
+        Transaction withOutput = new Transaction(List.of(), List.of(new TxOutput(Amount.time(1), Fixtures.key("x", 0).keyHash())), act);
+        assertThat(TransactionRules.checkStateless(withOutput)).contains(RejectReason.INVALID_ACTIVATION);
+    }
+
+    @Test
     void theSetChangesOnlyAtEpochBoundaries() {
         assertThat(ValidatorSet.EPOCH_BLOCKS).isEqualTo(4);
         assertThat(List.of(1L, 5L, 9L, 401L)).allMatch(ValidatorSet::isBoundary);

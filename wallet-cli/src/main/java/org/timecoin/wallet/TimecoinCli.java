@@ -391,7 +391,7 @@ public final class TimecoinCli {
         String to;
         @Option(names = "--amount", required = true, description = "in TIME, e.g. 12.5")
         String amount;
-        @Option(names = "--fee-sat", description = "default: the protocol minimum (max(1,000 sat, 0.1% of the outputs))")
+        @Option(names = "--fee-sat", description = "default: the protocol minimum, max(1,000 sat, 4 sat per encoded byte)")
         Long feeSat;
         @Option(names = "--no-wait")
         boolean noWait;

@@ -17,6 +17,7 @@ public enum HashTag {
     VOTE_ENTRY("TIMECOIN/vote-entry"),
     CONSENSUS("TIMECOIN/consensus"),
     MASTERNODE_REGISTRATION("TIMECOIN/mnreg"),
+    MASTERNODE_ACTIVATION("TIMECOIN/mnact"),
     KEY_HASH("TIMECOIN/keyhash"),
     PEER_ADDRESS("TIMECOIN/peeraddr"),
     LEADER("TIMECOIN/leader"),

@@ -3,10 +3,11 @@ package org.timecoin.protocol.model;
 import org.timecoin.protocol.codec.Writer;
 
 /** What a transaction does besides moving coins; the kind byte selects one. */
-public sealed interface Payload permits Payload.Transfer, Payload.Reward, MasternodeRegistration {
+public sealed interface Payload permits Payload.Transfer, Payload.Reward, MasternodeRegistration, MasternodeActivation {
     int KIND_TRANSFER = 0;
     int KIND_REWARD = 1;
     int KIND_MASTERNODE_REGISTRATION = 2;
+    int KIND_MASTERNODE_ACTIVATION = 3;
 
     int kind();
 

@@ -147,18 +147,20 @@ public final class Transaction implements Encodable {
         int version = r.u8();
         if (version != VERSION) throw new ProtocolException(Reason.UNKNOWN_VERSION, "transaction version " + version);
         int kind = r.u8();
-        if (kind > Payload.KIND_MASTERNODE_REGISTRATION) throw new ProtocolException(Reason.UNKNOWN_TYPE, "transaction kind " + kind);
+        if (kind > Payload.KIND_MASTERNODE_ACTIVATION) throw new ProtocolException(Reason.UNKNOWN_TYPE, "transaction kind " + kind);
         List<OutPoint> prevouts = r.list(Limits.MAX_INPUTS, OutPoint::read);
         List<TxOutput> outputs = r.list(Limits.MAX_OUTPUTS, TxOutput::read);
         Payload payload = switch (kind) {
             case Payload.KIND_TRANSFER -> Payload.Transfer.INSTANCE;
             case Payload.KIND_REWARD -> new Payload.Reward(r.u63("reward height"));
-            default -> MasternodeRegistration.readBody(r);
+            case Payload.KIND_MASTERNODE_REGISTRATION -> MasternodeRegistration.readBody(r);
+            default -> MasternodeActivation.readBody(r);
         };
         int unsignedEnd = r.position();
         List<TxInput> inputs = new ArrayList<>(prevouts.size());
         for (OutPoint p : prevouts) inputs.add(new TxInput(p, Witness.read(r)));
         if (payload instanceof MasternodeRegistration reg) payload = reg.withWitness(r);
+        else if (payload instanceof MasternodeActivation act) payload = act.withWitness(r);
         Transaction tx = new Transaction(inputs, outputs, payload);
         // The txid comes from the bytes as received: no re-encoding on the hot path.
         tx.txid = Hashes.tagged(HashTag.TX, r.slice(start, unsignedEnd));

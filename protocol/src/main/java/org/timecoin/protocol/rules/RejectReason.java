@@ -22,6 +22,14 @@ public enum RejectReason {
     MEMPOOL_FULL,
     /** A registration's collateral backs a masternode, is named by another registration pending or final, or is spent. */
     COLLATERAL_IN_USE,
-    /** A registration's node key is registered already, or named by another registration pending or final. */
-    NODE_KEY_IN_USE
+    /** A registration's node key is registered already, or named by another registration (or activation) pending or final. */
+    NODE_KEY_IN_USE,
+    /** An activation with inputs or outputs. */
+    INVALID_ACTIVATION,
+    /** An activation of a node key that is not registered (or whose node left). */
+    NOT_REGISTERED,
+    /** An activation of a node that is active already. */
+    ALREADY_ACTIVE,
+    /** An activation naming a block this chain does not have, or one too old to prove the node runs now. */
+    STALE_ACTIVATION
 }

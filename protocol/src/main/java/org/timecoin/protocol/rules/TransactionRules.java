@@ -7,6 +7,7 @@ import java.util.Set;
 import org.timecoin.protocol.codec.ProtocolException;
 import org.timecoin.protocol.model.Amount;
 import org.timecoin.protocol.model.Limits;
+import org.timecoin.protocol.model.MasternodeActivation;
 import org.timecoin.protocol.model.MasternodeRegistration;
 import org.timecoin.protocol.model.OutPoint;
 import org.timecoin.protocol.model.Tier;
@@ -35,6 +36,10 @@ public final class TransactionRules {
     public static Optional<RejectReason> checkStateless(Transaction tx) {
         if (tx.encodedSize() > Limits.MAX_TX_BYTES) return Optional.of(RejectReason.TOO_LARGE);
         if (tx.isReward()) return Optional.of(RejectReason.REWARD_NOT_ALLOWED);
+        // an activation moves nothing: no inputs, no outputs, no fee
+        if (tx.payload() instanceof MasternodeActivation) {
+            return tx.inputs().isEmpty() && tx.outputs().isEmpty() ? Optional.empty() : Optional.of(RejectReason.INVALID_ACTIVATION);
+        }
         if (tx.inputs().isEmpty()) return Optional.of(RejectReason.NO_INPUTS);
         boolean isRegistration = tx.payload() instanceof MasternodeRegistration;
         if (tx.outputs().isEmpty() && !isRegistration) return Optional.of(RejectReason.NO_OUTPUTS);
@@ -68,6 +73,7 @@ public final class TransactionRules {
         if (tx.payload() instanceof MasternodeRegistration reg && !reg.signaturesValid(chainId)) {
             return Optional.of(RejectReason.BAD_SIGNATURE);
         }
+        if (tx.payload() instanceof MasternodeActivation act && !act.signatureValid(chainId)) return Optional.of(RejectReason.BAD_SIGNATURE);
         return Optional.empty();
     }
 

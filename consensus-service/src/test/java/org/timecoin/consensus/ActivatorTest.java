@@ -1,0 +1,96 @@
+package org.timecoin.consensus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.junit.jupiter.api.Test;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.crypto.HashTag;
+import org.timecoin.protocol.crypto.Hashes;
+import org.timecoin.protocol.genesis.DevnetGenesis;
+import org.timecoin.protocol.model.MasternodeActivation;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxVerdict;
+import org.timecoin.protocol.rules.TransactionRules;
+import org.timecoin.protocol.stack.StackRecords;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/** When a node that is not a voter proves it runs, and when it stops (plain JUnit: the emitter records what it sends). */
+class ActivatorTest {
+    static final DevnetGenesis GENESIS = DevnetGenesis.create("activator-test", 4);
+
+    static final class Recording implements Emitter<byte[]> {
+        final List<byte[]> sent = new ArrayList<>();
+
+        public CompletionStage<Void> send(byte[] v) {
+            sent.add(v);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        public <M extends Message<? extends byte[]>> void send(M m) {
+            sent.add(m.getPayload());
+        }
+
+        public void complete() {
+        }
+
+        public void error(Exception e) {
+        }
+
+        public boolean isCancelled() {
+            return false;
+        }
+
+        public boolean hasRequests() {
+            return true;
+        }
+    }
+
+    static StackRecords.BlockApplied applied(long height) {
+        return new StackRecords.BlockApplied(height, Hashes.tagged(HashTag.BLOCK, new byte[] {(byte) height}), 1_000 + height, Hash.ZERO,
+                GENESIS.validatorSet().atHeight(height + 1));
+    }
+
+    @Test
+    void aNodeOutsideTheSetSignsTheBlockJustAppliedRetriesSeldomAndStopsWhenActive() {
+        // index 7: a key of this genesis' seed that is not one of its 4 masternodes
+        NodeIdentity outsider = new NodeIdentity("devnet", Optional.empty(), "activator-test", 7);
+        Recording out = new Recording();
+        Activator a = new Activator(outsider, out, new SimpleMeterRegistry());
+        a.onBlockApplied(applied(10));
+        assertThat(out.sent).hasSize(1);
+        Transaction tx = Transaction.decode(out.sent.get(0));
+        MasternodeActivation act = (MasternodeActivation) tx.payload();
+        assertThat(act.nodeKey()).isEqualTo(outsider.key().publicKey());
+        assertThat(act.height()).isEqualTo(10);
+        assertThat(act.blockHash()).isEqualTo(applied(10).hash());
+        assertThat(TransactionRules.checkStateless(tx)).isEmpty();
+        assertThat(TransactionRules.checkSignatures(tx, outsider.chainId())).isEmpty();
+        for (long h = 11; h < 10 + Activator.RETRY_BLOCKS; h++) a.onBlockApplied(applied(h));
+        assertThat(out.sent).as("not again before the retry interval").hasSize(1);
+        a.onBlockApplied(applied(10 + Activator.RETRY_BLOCKS));
+        assertThat(out.sent).hasSize(2);
+        // its ledger says it is active (a Free node never becomes a voter): no more
+        Hash last = Transaction.decode(out.sent.get(1)).txid();
+        a.onVerdict(new StackRecords.Verdict(last, TxVerdict.REJECT, "ALREADY_ACTIVE"));
+        a.onBlockApplied(applied(10 + 3 * Activator.RETRY_BLOCKS));
+        assertThat(out.sent).hasSize(2);
+    }
+
+    @Test
+    void aVoterNeverSendsOne() {
+        NodeIdentity member = new NodeIdentity("devnet", Optional.empty(), "activator-test", 0);
+        Recording out = new Recording();
+        Activator a = new Activator(member, out, new SimpleMeterRegistry());
+        for (long h = 1; h < 100; h++) a.onBlockApplied(applied(h));
+        assertThat(out.sent).isEmpty();
+    }
+}
