@@ -115,6 +115,8 @@ final class LoadGenerator extends TimecoinCli.Sub {
         AtomicLong failed = new AtomicLong();
         AtomicLong refused = new AtomicLong();
         java.util.Map<String, AtomicLong> failures = new java.util.concurrent.ConcurrentSkipListMap<>(); // by final status or error
+        // server errors after which the outcome had to be asked for (the gateway's rare 500 while writing an answer, docs/BENCHMARKS.md)
+        java.util.Map<String, AtomicLong> answersLost = new java.util.concurrent.ConcurrentSkipListMap<>();
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         long start = System.nanoTime();
         long end = start + durationSeconds * 1_000_000_000L;
@@ -145,6 +147,14 @@ final class LoadGenerator extends TimecoinCli.Sub {
             HttpRequest submit = HttpRequest.newBuilder(URI.create(gateway + "/v1/transactions?waitMillis=30000")).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"hex\":\"" + Hex.encode(tx.toBytes()) + "\"}")).timeout(Duration.ofSeconds(40)).build();
             http.sendAsync(submit, HttpResponse.BodyHandlers.ofByteArray())
+                    .thenCompose(r -> {
+                        // a server error after the submission was taken (the answer lost, not the payment): ask for its
+                        // outcome as a wallet would, and report how often that was needed
+                        if (r.statusCode() < 500 || r.statusCode() == 503) return java.util.concurrent.CompletableFuture.completedFuture(r);
+                        answersLost.computeIfAbsent("HTTP " + r.statusCode(), k -> new AtomicLong()).incrementAndGet();
+                        return http.sendAsync(HttpRequest.newBuilder(URI.create(gateway + "/v1/transactions/" + tx.txid().hex() + "/finality?timeoutMillis=30000"))
+                                .timeout(Duration.ofSeconds(40)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                    })
                     .whenComplete((r, x) -> {
                         String status;
                         try {
@@ -184,7 +194,7 @@ final class LoadGenerator extends TimecoinCli.Sub {
         double blockSeconds = blocks == 0 ? 0 : (chainAfter.path("tipTimestampMillis").asLong() - chainBefore.path("tipTimestampMillis").asLong()) / 1000.0 / blocks;
         java.util.Map<String, Object> result = TimecoinCli.map("offeredPerSecond", Math.round(offered.get() / seconds), "finalizedPerSecond",
                 Math.round(finalized.get() / seconds), "offered", offered.get(), "finalized", finalized.get(), "notOffered", notOffered.get(), "refused", refused.get(), "failed",
-                failed.get(), "failures", failures, "latencyP50Millis", pct(lat, 0.50), "latencyP99Millis", pct(lat, 0.99), "latencyMaxMillis", pct(lat, 1.0), "blocks", blocks,
+                failed.get(), "failures", failures, "answersLost", answersLost, "latencyP50Millis", pct(lat, 0.50), "latencyP99Millis", pct(lat, 0.99), "latencyMaxMillis", pct(lat, 1.0), "blocks", blocks,
                 "secondsPerBlock", Math.round(blockSeconds * 100) / 100.0, "services", resources.report(), "machineCpuSeconds", resources.machineCpuSeconds());
         cli.print(result, String.format("offered %.0f tx/s, finalized %.0f tx/s (%d of %d; %d not offered for want of an idle lane, %d refused "
                         + "unpublished (node busy), %d failed%s); finality p50 %d ms, p99 %d ms, max %d ms; %d blocks, %.2f s per block%n%s",
