@@ -159,13 +159,14 @@ public final class ValidatorSet {
      * and, while joint, a quorum of the set before the change too.
      */
     public boolean certifies(Collection<PublicKey> voters) {
-        long own = 0;
-        long joint = 0;
-        for (PublicKey v : voters) {
-            own += votingWeight(v);
-            if (jointWith != null) joint += jointWith.votingWeight(v);
-        }
-        return isQuorum(own) && (jointWith == null || jointWith.isQuorum(joint));
+        return isQuorum(weightOf(voters)) && (jointWith == null || jointWith.isQuorum(jointWith.weightOf(voters)));
+    }
+
+    /** The voting weight in this set of distinct {@code keys}. */
+    private long weightOf(Collection<PublicKey> keys) {
+        long weight = 0;
+        for (PublicKey k : keys) weight += votingWeight(k);
+        return weight;
     }
 
     /**
@@ -174,13 +175,8 @@ public final class ValidatorSet {
      * the one assembling a certificate): only then may the locks go.
      */
     public boolean cannotCertifyWithout(Collection<PublicKey> rejecters) {
-        long own = 0;
-        long joint = 0;
-        for (PublicKey v : rejecters) {
-            own += votingWeight(v);
-            if (jointWith != null) joint += jointWith.votingWeight(v);
-        }
-        return impossibleDespiteLiars(own, totalVotingWeight) || jointWith != null && impossibleDespiteLiars(joint, jointWith.totalVotingWeight);
+        return impossibleDespiteLiars(weightOf(rejecters), totalVotingWeight)
+                || jointWith != null && impossibleDespiteLiars(jointWith.weightOf(rejecters), jointWith.totalVotingWeight);
     }
 
     private static boolean impossibleDespiteLiars(long rejected, long total) {
