@@ -9,7 +9,7 @@ import org.jboss.logging.Logger;
 import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.model.MasternodeActivation;
 import org.timecoin.protocol.model.Transaction;
-import org.timecoin.protocol.rules.RejectReason;
+import org.timecoin.protocol.rules.ServiceProof;
 import org.timecoin.protocol.stack.StackRecords;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,20 +17,19 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
- * Proves that this masternode runs: while its key is not a voter of the set its ledger announces, it signs the block
- * just applied (an activation, PROTOCOL.md) and submits it like any transaction, again every {@link #RETRY_BLOCKS}
- * blocks until its ledger says it is active (a Free node never becomes a voter: the verdict ALREADY_ACTIVE stops it).
- * A node that is not registered gets NOT_REGISTERED and keeps trying, seldom: registering it later needs no restart.
+ * Proves that this masternode runs (PROTOCOL.md, "Proof of service"): every {@link ServiceProof#INTERVAL_BLOCKS} blocks
+ * it signs the block just applied and submits it like any transaction — an activation while it is out of the set, a
+ * renewal while it is in (a member that stops proving leaves the set). A node that is not registered gets
+ * NOT_REGISTERED and keeps trying at the same pace: registering it later needs no restart. A proof sent too soon after
+ * the last (after a restart) gets ALREADY_ACTIVE and changes nothing.
  */
 @ApplicationScoped
 public class Activator {
     private static final Logger LOG = Logger.getLogger(Activator.class);
-    static final long RETRY_BLOCKS = 16;
 
     private final NodeIdentity identity;
     private final Emitter<byte[]> submissions;
     private final MeterRegistry registry;
-    private volatile boolean active;
     private volatile Hash pending;
     private long lastTriedHeight = Long.MIN_VALUE / 2;
 
@@ -42,22 +41,17 @@ public class Activator {
     }
 
     synchronized void onBlockApplied(StackRecords.BlockApplied a) {
-        if (a.nextSet().isVoter(identity.key().publicKey())) {
-            active = true;
-            return;
-        }
-        if (active || a.height() - lastTriedHeight < RETRY_BLOCKS) return;
+        if (a.height() - lastTriedHeight < ServiceProof.INTERVAL_BLOCKS) return;
         lastTriedHeight = a.height();
         Transaction tx = MasternodeActivation.sign(identity.chainId(), identity.key(), a.height(), a.hash()).transaction();
         pending = tx.txid();
         submissions.send(Message.of(tx.toBytes()).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(tx.txid().toByteArray()).build()));
         registry.counter("timecoin_consensus_activations_submitted").increment();
-        LOG.infof("not a voter at height %d: activation %s submitted", a.height() + 1, tx.txid());
+        LOG.debugf("proof of service %s submitted at height %d (a voter at the next: %s)", tx.txid(), a.height(), a.nextSet().isVoter(identity.key().publicKey()));
     }
 
     void onVerdict(StackRecords.Verdict v) {
         if (!v.txid().equals(pending)) return;
-        if (RejectReason.ALREADY_ACTIVE.name().equals(v.reason())) active = true;
-        LOG.infof("activation %s: %s%s", v.txid(), v.verdict(), v.reason() == null || v.reason().isEmpty() ? "" : " (" + v.reason() + ")");
+        LOG.infof("proof of service %s: %s%s", v.txid(), v.verdict(), v.reason() == null || v.reason().isEmpty() ? "" : " (" + v.reason() + ")");
     }
 }

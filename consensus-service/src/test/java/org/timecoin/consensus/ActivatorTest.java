@@ -18,6 +18,7 @@ import org.timecoin.protocol.genesis.DevnetGenesis;
 import org.timecoin.protocol.model.MasternodeActivation;
 import org.timecoin.protocol.model.Transaction;
 import org.timecoin.protocol.model.TxVerdict;
+import org.timecoin.protocol.rules.ServiceProof;
 import org.timecoin.protocol.rules.TransactionRules;
 import org.timecoin.protocol.stack.StackRecords;
 
@@ -60,7 +61,7 @@ class ActivatorTest {
     }
 
     @Test
-    void aNodeOutsideTheSetSignsTheBlockJustAppliedRetriesSeldomAndStopsWhenActive() {
+    void aNodeSignsTheBlockJustAppliedOncePerProofInterval() {
         // index 7: a key of this genesis' seed that is not one of its 4 masternodes
         NodeIdentity outsider = new NodeIdentity("devnet", Optional.empty(), "activator-test", 7);
         Recording out = new Recording();
@@ -74,23 +75,33 @@ class ActivatorTest {
         assertThat(act.blockHash()).isEqualTo(applied(10).hash());
         assertThat(TransactionRules.checkStateless(tx)).isEmpty();
         assertThat(TransactionRules.checkSignatures(tx, outsider.chainId())).isEmpty();
-        for (long h = 11; h < 10 + Activator.RETRY_BLOCKS; h++) a.onBlockApplied(applied(h));
-        assertThat(out.sent).as("not again before the retry interval").hasSize(1);
-        a.onBlockApplied(applied(10 + Activator.RETRY_BLOCKS));
+        for (long h = 11; h < 10 + ServiceProof.INTERVAL_BLOCKS; h++) a.onBlockApplied(applied(h));
+        assertThat(out.sent).as("not again within the interval").hasSize(1);
+        a.onBlockApplied(applied(10 + ServiceProof.INTERVAL_BLOCKS));
         assertThat(out.sent).hasSize(2);
-        // its ledger says it is active (a Free node never becomes a voter): no more
+        // a refusal (too soon after a restart, not registered yet) does not stop it: the next interval brings the next proof
         Hash last = Transaction.decode(out.sent.get(1)).txid();
         a.onVerdict(new StackRecords.Verdict(last, TxVerdict.REJECT, "ALREADY_ACTIVE"));
-        a.onBlockApplied(applied(10 + 3 * Activator.RETRY_BLOCKS));
-        assertThat(out.sent).hasSize(2);
+        a.onBlockApplied(applied(10 + 2 * ServiceProof.INTERVAL_BLOCKS));
+        assertThat(out.sent).hasSize(3);
     }
 
     @Test
-    void aVoterNeverSendsOne() {
+    void aVoterRenewsItsProofEveryIntervalSoItStaysWellWithinTheExpiry() {
         NodeIdentity member = new NodeIdentity("devnet", Optional.empty(), "activator-test", 0);
         Recording out = new Recording();
         Activator a = new Activator(member, out, new SimpleMeterRegistry());
-        for (long h = 1; h < 100; h++) a.onBlockApplied(applied(h));
-        assertThat(out.sent).isEmpty();
+        long last = Long.MIN_VALUE;
+        for (long h = 1; h <= 10 * ServiceProof.INTERVAL_BLOCKS; h++) {
+            int before = out.sent.size();
+            a.onBlockApplied(applied(h));
+            if (out.sent.size() > before) {
+                long named = ((MasternodeActivation) Transaction.decode(out.sent.get(before)).payload()).height();
+                if (last != Long.MIN_VALUE) assertThat(ServiceProof.renews(last, named)).isTrue();
+                last = named;
+            }
+            assertThat(ServiceProof.expiredAt(last, h + 1)).isFalse();
+        }
+        assertThat(out.sent).hasSize(10);
     }
 }

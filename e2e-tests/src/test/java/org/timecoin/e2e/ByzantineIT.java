@@ -70,10 +70,32 @@ class ByzantineIT {
         devnet.stop(ROGUE, "consensus");
         devnet.restart(ROGUE, "p2p");
         rogueStack = new TopicProbe(devnet.infra().kafka().bootstrapServers(), "node" + ROGUE + ".", List.of());
+        // a compromised stack keeps proving service, or it would leave the set (PROTOCOL.md, "Proof of service") and its
+        // messages would be a stranger's: node 3's key signs its ledger's tip now and then (too soon ones are refused)
+        prover = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rogue-proof-of-service");
+            t.setDaemon(true);
+            return t;
+        });
+        prover.scheduleWithFixedDelay(ByzantineIT::proveService, 0, 8, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    static java.util.concurrent.ScheduledExecutorService prover;
+
+    static void proveService() {
+        try {
+            JsonPath tip = given().baseUri(SharedDevnet.gateway(ROGUE)).get("/v1/chain").then().statusCode(200).extract().jsonPath();
+            Transaction proof = org.timecoin.protocol.model.MasternodeActivation.sign(SharedDevnet.genesis().chainId(), rogueKey, tip.getLong("height"),
+                    Hash.fromHex(tip.getString("tipHash"))).transaction();
+            rogueStack.publish("tx.submitted", proof.txid().toByteArray(), proof.toBytes());
+        } catch (RuntimeException e) {
+            // the next one will do: its gateway restarting or the broker busy
+        }
     }
 
     @AfterAll
     static void close() {
+        if (prover != null) prover.shutdownNow();
         if (rogueStack != null) rogueStack.close();
     }
 
@@ -188,6 +210,7 @@ class ByzantineIT {
     @Test
     @Order(4)
     void anHonestConsensusRestartedInTheRoguesStackRejoins() {
+        prover.shutdownNow(); // the honest service proves service by itself
         devnet.restart(ROGUE, "consensus");
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> SharedDevnet.height(ROGUE) >= SharedDevnet.height(0) - 1);
         List<Integer> all = new ArrayList<>();

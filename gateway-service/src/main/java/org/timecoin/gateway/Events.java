@@ -43,15 +43,14 @@ public class Events {
     private final Timer finality;
     private final Timer ledgerCatchUp;
     private final MeterRegistry registry;
-    private static final int MAX_WAITERS = 10_000;
     private volatile long tipHeight = -1;
 
     public Events(MeterRegistry registry, GatewaySettings settings) {
         this.registry = registry;
         int capacity = settings.recentSubmissions();
         this.submittedAt = bounded(capacity);
-        this.outcomes = new Recent<>(settings.recentOutcomes());
-        this.applied = new Recent<>(settings.recentOutcomes());
+        this.outcomes = new Recent<>(settings.recentOutcomes(), settings.maxWaits());
+        this.applied = new Recent<>(settings.recentOutcomes(), settings.maxWaits());
         this.finality = Timer.builder("timecoin_gateway_finality").description("submit (here) to finality certificate")
                 .publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
         this.ledgerCatchUp = Timer.builder("timecoin_gateway_ledger_catch_up").description("finality event here to this node's ledger reporting it final")
@@ -135,9 +134,11 @@ public class Events {
 
         private final Map<Hash, Waiting<V>> waiters = new ConcurrentHashMap<>();
         private final Map<Hash, V> recent;
+        private final int maxWaiters;
 
-        Recent(int capacity) {
+        Recent(int capacity, int maxWaiters) {
             this.recent = bounded(capacity);
+            this.maxWaiters = maxWaiters;
         }
 
         boolean knows(Hash txid) {
@@ -149,7 +150,7 @@ public class Events {
         }
 
         CompletableFuture<V> await(Hash txid, long timeoutMillis) {
-            if (waiters.size() >= MAX_WAITERS && !waiters.containsKey(txid)) {
+            if (waiters.size() >= maxWaiters && !waiters.containsKey(txid)) {
                 throw new ApiException(503, "TOO_MANY_WAITERS", "too many finality waits in progress; poll the status instead");
             }
             CompletableFuture<V> f = waiters.compute(txid, (k, w) -> w == null ? new Waiting<>(new CompletableFuture<>(), 1)

@@ -12,6 +12,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -24,6 +25,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
+import io.vertx.core.http.HttpServerRequest;
 
 /** The public REST API (v1). Amounts are integers in sat; errors are application/problem+json. */
 @Path("/v1")
@@ -31,8 +33,10 @@ import io.smallrye.mutiny.Multi;
 public class GatewayResource {
     private final GatewayApi api;
     private final Events events;
+    private final ClientLimits limits;
 
-    public GatewayResource(GatewayApi api, Events events) {
+    public GatewayResource(GatewayApi api, Events events, ClientLimits limits) {
+        this.limits = limits;
         this.api = api;
         this.events = events;
     }
@@ -51,12 +55,13 @@ public class GatewayResource {
                     + "202 with the txid once every stateless rule and signature passed; the same transaction twice is accepted twice. "
                     + "With waitMillis (max 30 s), the answer waits for the outcome as GET /v1/transactions/{txid}/finality does, and is 200 with that status: "
                     + "submission and finality in one request.")
-    public CompletionStage<Response> submit(SubmitRequest request, @QueryParam("waitMillis") Long waitMillis) {
+    public CompletionStage<Response> submit(SubmitRequest request, @QueryParam("waitMillis") Long waitMillis, @Context HttpServerRequest http) {
         GatewayApi.Submitted s = request != null && request.transaction() != null && request.hex() == null ? api.submit(request.transaction())
                 : api.submit(request == null ? null : request.hex());
         String location = "/v1/transactions/" + s.txid();
         if (waitMillis == null) return CompletableFuture.completedFuture(Response.accepted(s).header("Location", location).build());
-        return api.waitForFinality(s.txid(), waitMillis).thenApply(status -> Response.ok(status).header("Location", location).build());
+        return limits.waiting(ClientLimits.client(http), () -> api.waitForFinality(s.txid(), waitMillis))
+                .thenApply(status -> Response.ok(status).header("Location", location).build());
     }
 
     @POST
@@ -65,8 +70,8 @@ public class GatewayResource {
     @Blocking
     @Tag(name = "transactions")
     @Operation(summary = "Submit a signed transaction: the body is its hex (waitMillis as for the JSON form)")
-    public CompletionStage<Response> submitHex(String hex, @QueryParam("waitMillis") Long waitMillis) {
-        return submit(new SubmitRequest(hex, null), waitMillis);
+    public CompletionStage<Response> submitHex(String hex, @QueryParam("waitMillis") Long waitMillis, @Context HttpServerRequest http) {
+        return submit(new SubmitRequest(hex, null), waitMillis, http);
     }
 
     @GET
@@ -81,8 +86,9 @@ public class GatewayResource {
     @Path("/transactions/{txid}/finality")
     @Tag(name = "transactions")
     @Operation(summary = "Long-poll: answers once the transaction is final, rejected or released, or after timeoutMillis (max 30 s)")
-    public CompletionStage<JsonNode> waitForFinality(@PathParam("txid") String txid, @QueryParam("timeoutMillis") @DefaultValue("10000") long timeoutMillis) {
-        return api.waitForFinality(txid, timeoutMillis);
+    public CompletionStage<JsonNode> waitForFinality(@PathParam("txid") String txid, @QueryParam("timeoutMillis") @DefaultValue("10000") long timeoutMillis,
+                                                     @Context HttpServerRequest http) {
+        return limits.waiting(ClientLimits.client(http), () -> api.waitForFinality(txid, timeoutMillis));
     }
 
     @GET

@@ -48,6 +48,14 @@ public interface GatewaySettings {
     @WithDefault("0.5")
     double mempoolAdmissionShare();
 
+    /** Finality waits (long-polls) in progress at once, over all clients. */
+    @WithDefault("10000")
+    int maxWaits();
+
+    /** Finality waits in progress at once from one client (its address, or the one a trusted proxy forwards). */
+    @WithDefault("100")
+    int maxWaitsPerClient();
+
     /** Clients tracked by the rate limiter (least recently seen forgotten first). */
     @WithDefault("100000")
     int trackedClients();

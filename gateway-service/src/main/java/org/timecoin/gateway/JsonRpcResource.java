@@ -9,6 +9,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -20,6 +21,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.smallrye.common.annotation.Blocking;
+import io.vertx.core.http.HttpServerRequest;
 
 /**
  * JSON-RPC 2.0 with the original TimeCoin method names, mapped onto the same features as the REST API. Amounts are
@@ -33,10 +35,12 @@ public class JsonRpcResource {
 
     private final GatewayApi api;
     private final ObjectMapper json;
+    private final ClientLimits limits;
 
-    public JsonRpcResource(GatewayApi api, ObjectMapper json) {
+    public JsonRpcResource(GatewayApi api, ObjectMapper json, ClientLimits limits) {
         this.api = api;
         this.json = json;
+        this.limits = limits;
     }
 
     @POST
@@ -47,7 +51,8 @@ public class JsonRpcResource {
     @Operation(summary = "JSON-RPC 2.0 (single or batch): " + "getblockchaininfo, getblockcount, getblock, getrawtransaction, sendrawtransaction, "
             + "getbalance, listunspent, masternodelist, getconsensusinfo, gettransactionfinality, waittransactionfinality, validateaddress, "
             + "getmempoolinfo, getpeerinfo, uptime")
-    public CompletionStage<JsonNode> call(String body) {
+    public CompletionStage<JsonNode> call(String body, @Context HttpServerRequest http) {
+        String client = ClientLimits.client(http);
         JsonNode request;
         try {
             request = json.readTree(body);
@@ -55,10 +60,14 @@ public class JsonRpcResource {
             return CompletableFuture.completedFuture(error(null, -32700, "parse error", null));
         }
         if (request == null) return CompletableFuture.completedFuture(error(null, -32600, "empty request", null));
-        if (!request.isArray()) return one(request);
+        if (!request.isArray()) return one(request, client);
         if (request.isEmpty() || request.size() > 100) return CompletableFuture.completedFuture(error(null, -32600, "a batch has 1..100 calls", null));
+        // a call costs one token batched or not (the request's own token was taken by the rate limit filter)
+        if (!limits.tryTake(client, request.size() - 1)) {
+            throw new ApiException(429, "RATE_LIMITED", "a batch of " + request.size() + " calls is more than the rate left to " + client);
+        }
         List<CompletableFuture<JsonNode>> calls = new ArrayList<>();
-        for (JsonNode r : request) calls.add(one(r).toCompletableFuture());
+        for (JsonNode r : request) calls.add(one(r, client).toCompletableFuture());
         return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenApply(v -> {
             ArrayNode out = json.createArrayNode();
             for (CompletableFuture<JsonNode> c : calls) out.add(c.join());
@@ -66,7 +75,7 @@ public class JsonRpcResource {
         });
     }
 
-    private CompletionStage<JsonNode> one(JsonNode r) {
+    private CompletionStage<JsonNode> one(JsonNode r, String client) {
         JsonNode id = r.get("id");
         if (!r.isObject() || !"2.0".equals(r.path("jsonrpc").asText()) || !r.path("method").isTextual()) {
             return CompletableFuture.completedFuture(error(id, -32600, "invalid request: need jsonrpc \"2.0\" and a method", null));
@@ -75,7 +84,7 @@ public class JsonRpcResource {
         JsonNode params = r.path("params");
         CompletableFuture<?> result;
         try {
-            result = dispatch(method, params);
+            result = dispatch(method, params, client);
         } catch (RuntimeException e) {
             result = CompletableFuture.failedFuture(e);
         }
@@ -93,7 +102,7 @@ public class JsonRpcResource {
         });
     }
 
-    private CompletableFuture<?> dispatch(String method, JsonNode params) {
+    private CompletableFuture<?> dispatch(String method, JsonNode params, String client) {
         return switch (method) {
             case "getblockchaininfo" -> api.chain();
             case "getblockcount" -> api.chain().thenApply(c -> c.path("height").asLong());
@@ -105,7 +114,11 @@ public class JsonRpcResource {
             case "getaddresstransactions" -> api.history(param(params, 0, "address"), optional(params, 1, "after"), (int) number(params, 2, "limit", 50));
             case "masternodelist" -> api.masternodes();
             case "getconsensusinfo" -> api.consensusInfo();
-            case "waittransactionfinality" -> api.waitForFinality(param(params, 0, "txid"), number(params, 1, "timeoutMillis", 10_000));
+            case "waittransactionfinality" -> {
+                String txid = param(params, 0, "txid");
+                long timeout = number(params, 1, "timeoutMillis", 10_000);
+                yield limits.waiting(client, () -> api.waitForFinality(txid, timeout)).toCompletableFuture();
+            }
             case "validateaddress" -> CompletableFuture.completedFuture(api.validateAddress(param(params, 0, "address")));
             case "getmempoolinfo" -> api.mempool();
             case "getpeerinfo" -> api.peers();

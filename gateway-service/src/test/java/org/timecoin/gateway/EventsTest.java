@@ -27,6 +27,8 @@ class EventsTest {
         public int recentOutcomes() { return 2; }
         public long mempoolRefreshMillis() { return 500; }
         public double mempoolAdmissionShare() { return 0.5; }
+        public int maxWaits() { return 10_000; }
+        public int maxWaitsPerClient() { return 100; }
         public int trackedClients() { return 100; }
     };
 

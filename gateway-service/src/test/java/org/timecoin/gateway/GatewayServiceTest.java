@@ -140,7 +140,12 @@ class GatewayServiceTest {
                 .body("title", equalTo("BAD_SIGNATURE"));
         given().contentType(ContentType.JSON).body("{\"hex\":\"" + "00".repeat(150_000) + "\"}").post("/v1/transactions").then().statusCode(413)
                 .body("title", equalTo("BODY_TOO_LARGE"));
-        given().contentType(ContentType.JSON).body("{\"hex\":\"" + "00".repeat(400_000) + "\"}").post("/v1/transactions").then().statusCode(413);
+        given().contentType(ContentType.JSON).body("{\"hex\":\"" + "00".repeat(400_000) + "\"}").post("/v1/transactions").then().statusCode(413)
+                .contentType("application/problem+json").body("title", equalTo("BODY_TOO_LARGE"));
+        for (String notAnObject : java.util.List.of("[]", "\"x\"", "{\"hex\":", "{\"hex\":[1]}")) {
+            given().contentType(ContentType.JSON).body(notAnObject).post("/v1/transactions").then().statusCode(400)
+                    .contentType("application/problem+json").body("title", equalTo("INVALID_BODY"));
+        }
         // none of them reached the stack: once a marker published afterwards is seen, no record is one of them
         topics.publish("tx.submitted", new byte[] {42});
         byte[] marker = topics.await("tx.submitted", b -> b.length == 1 ? b : null);

@@ -187,7 +187,7 @@ public class LedgerResource {
     }
 
     public record Masternode(String nodeKey, String tier, String host, int port, String rewardAddress, String collateral, long registeredHeight,
-                             Long activeFromHeight, Long leavesAtHeight) {
+                             Long activeFromHeight, Long leavesAtHeight, long provenHeight, Long expiredFromHeight) {
     }
 
     @GET
@@ -195,7 +195,7 @@ public class LedgerResource {
     public List<Masternode> masternodes() {
         return store.masternodes().stream().map(m -> new Masternode(m.nodeKey().hex(), m.tier().name(), m.host(), m.port(),
                 new Address(addressDigit, m.rewardKeyHash()).toString(), m.collateral().txid().hex() + ":" + m.collateral().index(), m.registeredHeight(),
-                m.activeFromHeight(), m.leavesAtHeight())).toList();
+                m.activeFromHeight(), m.leavesAtHeight(), m.provenHeight(), m.expiredFromHeight())).toList();
     }
 
     /** {@code maxPending}: beyond it new transactions are refused with MEMPOOL_FULL (the gateway refuses them first). */

@@ -18,6 +18,8 @@ import javax.sql.DataSource;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.jboss.logging.Logger;
+
 import org.timecoin.ledger.core.BlockCheck;
 import org.timecoin.ledger.core.BlockOrder;
 import org.timecoin.ledger.core.SpendCheck;
@@ -37,6 +39,7 @@ import org.timecoin.protocol.model.Transaction;
 import org.timecoin.protocol.model.TxInput;
 import org.timecoin.protocol.model.TxOutput;
 import org.timecoin.protocol.rules.RejectReason;
+import org.timecoin.protocol.rules.ServiceProof;
 import org.timecoin.protocol.rules.ValidatorSet;
 import org.timecoin.protocol.stack.StackRecords;
 
@@ -46,6 +49,7 @@ import org.timecoin.protocol.stack.StackRecords;
  */
 @ApplicationScoped
 public class LedgerStore {
+    private static final Logger LOG = Logger.getLogger(LedgerStore.class);
     public static final int UNSPENT = 0;
     public static final int LOCKED = 1;
     public static final int SPENT_FINAL = 3;
@@ -204,13 +208,14 @@ public class LedgerStore {
         return new ValidatorSet(height, Math.min(epoch, height), members(c, height), stored == null ? null : stored.jointVoters());
     }
 
-    /** The masternodes in force at {@code height}: registered by a block before the boundary, not removed by then. */
+    /** The masternodes in force at {@code height}: activated by a block before the boundary, not removed or expired by then. */
     private static List<ValidatorSet.Member> members(Connection c, long height) throws SQLException {
         List<ValidatorSet.Member> members = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT node_key, tier, reward_key_hash, collateral_txid, collateral_idx FROM masternode "
-                + "WHERE active_from <= ? AND (removed_from IS NULL OR removed_from > ?) ORDER BY node_key")) {
+                + "WHERE active_from <= ? AND (removed_from IS NULL OR removed_from > ?) AND (expired_from IS NULL OR expired_from > ?) ORDER BY node_key")) {
             ps.setLong(1, height);
             ps.setLong(2, height);
+            ps.setLong(3, height);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     members.add(new ValidatorSet.Member(new PublicKey(rs.getBytes(1)), Tier.byCode(rs.getInt(2)), new KeyHash(rs.getBytes(3)),
@@ -438,8 +443,9 @@ public class LedgerStore {
     }
 
     /**
-     * Activations as a block rule: each names a node registered by an earlier block, not active, not gone, once in the
-     * block, and a block of this chain at most {@link MasternodeActivation#MAX_AGE_IN_BLOCK} below this one.
+     * Activations as a block rule: each names a node registered by an earlier block and not gone, once in the block, and
+     * a block of this chain at most {@link MasternodeActivation#MAX_AGE_IN_BLOCK} below this one; for a node in the set
+     * (a renewal) a block far enough above its latest proof ({@link ServiceProof#renews}).
      */
     private static String checkActivations(Connection c, List<Transaction> body, long height, Hash[] culprit) throws SQLException {
         Set<PublicKey> seen = new HashSet<>();
@@ -447,11 +453,11 @@ public class LedgerStore {
             if (!(tx.payload() instanceof MasternodeActivation a)) continue;
             culprit[0] = tx.txid();
             if (!seen.add(a.nodeKey())) return RejectReason.NODE_KEY_IN_USE.name();
-            try (PreparedStatement ps = c.prepareStatement("SELECT active_from IS NULL AND removed_from IS NULL FROM masternode WHERE node_key = ?")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT removed_from IS NULL, " + IN_SET + ", proven_height FROM masternode WHERE node_key = ?")) {
                 ps.setBytes(1, a.nodeKey().toByteArray());
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) return RejectReason.NOT_REGISTERED.name();
-                    if (!rs.getBoolean(1)) return RejectReason.ALREADY_ACTIVE.name();
+                    if (!rs.next() || !rs.getBoolean(1)) return RejectReason.NOT_REGISTERED.name();
+                    if (rs.getBoolean(2) && !ServiceProof.renews(rs.getLong(3), a.height())) return RejectReason.ALREADY_ACTIVE.name();
                 }
             }
             if (a.height() >= height || height - a.height() > MasternodeActivation.MAX_AGE_IN_BLOCK) return RejectReason.STALE_ACTIVATION.name();
@@ -465,6 +471,9 @@ public class LedgerStore {
         culprit[0] = null;
         return null;
     }
+
+    /** A masternode row that is in the set or on its way in (activated, not expired): its proofs are renewals. */
+    private static final String IN_SET = "(active_from IS NOT NULL AND expired_from IS NULL)";
 
     /** The first registration of {@code body} whose node key (or collateral) is registered already. */
     private static Hash registrationNaming(Connection c, List<Transaction> body, boolean byNodeKey) throws SQLException {
@@ -634,14 +643,18 @@ public class LedgerStore {
         }
         for (Transaction tx : spending) {
             if (!(tx.payload() instanceof MasternodeActivation a)) continue;
-            try (PreparedStatement ps = c.prepareStatement("UPDATE masternode SET active_from = ?, activated_height = ? WHERE node_key = ? "
-                    + "AND active_from IS NULL AND removed_from IS NULL")) {
+            // an activation puts a node out of the set in from the next boundary; a member's renews its proof
+            try (PreparedStatement ps = c.prepareStatement("UPDATE masternode SET active_from = CASE WHEN " + IN_SET + " THEN active_from ELSE ? END, "
+                    + "activated_height = CASE WHEN " + IN_SET + " THEN activated_height ELSE ? END, expired_from = NULL, "
+                    + "proven_height = GREATEST(proven_height, ?) WHERE node_key = ? AND removed_from IS NULL")) {
                 ps.setLong(1, effective);
                 ps.setLong(2, h);
-                ps.setBytes(3, a.nodeKey().toByteArray());
+                ps.setLong(3, a.height());
+                ps.setBytes(4, a.nodeKey().toByteArray());
                 ps.executeUpdate();
             }
         }
+        if (ValidatorSet.isBoundary(h + 1) && tip.isPresent()) expireUnproven(c, h + 1);
 
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO block (height, hash, body, certificate) VALUES (?, ?, ?, ?)")) {
             ps.setLong(1, h);
@@ -889,7 +902,8 @@ public class LedgerStore {
         if (tx.payload() instanceof MasternodeActivation a) {
             Integer state = claims.registered.get(a.nodeKey());
             if (state == null || state == LEFT) return Checked.reject(RejectReason.NOT_REGISTERED);
-            if (state == ACTIVE) return Checked.reject(RejectReason.ALREADY_ACTIVE);
+            // a member proves again (a renewal), no sooner than ServiceProof.MIN_GAP_BLOCKS after its latest proof
+            if (state == ACTIVE && !ServiceProof.renews(claims.provenHeight.get(a.nodeKey()), a.height())) return Checked.reject(RejectReason.ALREADY_ACTIVE);
             if (claims.claimedNodeKeys.contains(a.nodeKey())) return Checked.reject(RejectReason.NODE_KEY_IN_USE);
             // it names a block of this chain, recent enough that only a node running now could have signed it
             if (!a.blockHash().equals(claims.recentBlocks.get(a.height())) || claims.tipHeight - a.height() > MasternodeActivation.MAX_AGE_BLOCKS) {
@@ -935,7 +949,8 @@ public class LedgerStore {
      * Read for a poll's registrations and inputs; the poll adds what it accepts.
      */
     private static final class Claims {
-        final Map<PublicKey, Integer> registered = new HashMap<>(); // node key → INACTIVE, ACTIVE (or activated, waiting for its boundary) or LEFT
+        final Map<PublicKey, Integer> registered = new HashMap<>(); // node key → INACTIVE (or expired), ACTIVE (or activated, waiting for its boundary) or LEFT
+        final Map<PublicKey, Long> provenHeight = new HashMap<>();  // the block its latest proof of service names
         final Set<PublicKey> claimedNodeKeys = new HashSet<>();     // by a registration or activation pending or final here
         final Set<OutPoint> backing = new HashSet<>();
         final Set<OutPoint> claimedCollaterals = new HashSet<>();
@@ -1004,10 +1019,14 @@ public class LedgerStore {
         if (!keys.isEmpty()) {
             // a node that left (removed_from set) is registered still: its key is not registered again, nor activated
             try (PreparedStatement ps = c.prepareStatement("SELECT node_key, CASE WHEN removed_from IS NOT NULL THEN " + LEFT
-                    + " WHEN active_from IS NOT NULL THEN " + ACTIVE + " ELSE " + INACTIVE + " END FROM masternode WHERE node_key = ANY(?::bytea[])")) {
+                    + " WHEN " + IN_SET + " THEN " + ACTIVE + " ELSE " + INACTIVE + " END, proven_height FROM masternode WHERE node_key = ANY(?::bytea[])")) {
                 ps.setArray(1, bytea(c, keys));
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) claims.registered.put(new PublicKey(rs.getBytes(1)), rs.getInt(2));
+                    while (rs.next()) {
+                        PublicKey key = new PublicKey(rs.getBytes(1));
+                        claims.registered.put(key, rs.getInt(2));
+                        claims.provenHeight.put(key, rs.getLong(3));
+                    }
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT mn_node_key FROM tx WHERE status IN (1, 2) AND mn_node_key = ANY(?::bytea[])")) {
@@ -1460,18 +1479,53 @@ public class LedgerStore {
     }
 
     /**
+     * The members in force at {@code boundary} whose latest proof of service is too old leave the set there
+     * ({@link ServiceProof}): Free ones always, voters only while their weight is one the set tolerates to be faulty.
+     */
+    private static void expireUnproven(Connection c, long boundary) throws SQLException {
+        List<byte[]> expiredFree = new ArrayList<>();
+        List<byte[]> expiredVoters = new ArrayList<>();
+        long expiredWeight = 0;
+        try (PreparedStatement ps = c.prepareStatement("SELECT node_key, tier FROM masternode WHERE active_from <= ? AND (removed_from IS NULL OR removed_from > ?) "
+                + "AND expired_from IS NULL AND proven_height < ?")) {
+            ps.setLong(1, boundary);
+            ps.setLong(2, boundary);
+            ps.setLong(3, boundary - ServiceProof.EXPIRY_BLOCKS);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long weight = Tier.byCode(rs.getInt(2)).votingWeight();
+                    (weight == 0 ? expiredFree : expiredVoters).add(rs.getBytes(1));
+                    expiredWeight += weight;
+                }
+            }
+        }
+        if (expiredFree.isEmpty() && expiredVoters.isEmpty()) return;
+        long total = voters(members(c, boundary)).stream().mapToLong(m -> m.tier().votingWeight()).sum();
+        List<byte[]> leaving = new ArrayList<>(expiredFree);
+        if (ServiceProof.expiredVotersLeave(expiredWeight, total)) leaving.addAll(expiredVoters);
+        else if (!expiredVoters.isEmpty()) LOG.warnf("%d voters (weight %d of %d) have not proven service for %d blocks: too many to remove at %d, they stay",
+                expiredVoters.size(), expiredWeight, total, ServiceProof.EXPIRY_BLOCKS, boundary);
+        try (PreparedStatement ps = c.prepareStatement("UPDATE masternode SET expired_from = ? WHERE node_key = ANY(?::bytea[])")) {
+            ps.setLong(1, boundary);
+            ps.setArray(2, bytea(c, leaving));
+            ps.executeUpdate();
+        }
+    }
+
+    /**
      * {@code activeFromHeight}: the epoch boundary from which it is in the set (null until a block holds its activation);
-     * {@code leavesAtHeight}: the one at which it leaves (null if not leaving).
+     * {@code leavesAtHeight}: the one at which it leaves (null if not leaving); {@code provenHeight}: the block its latest
+     * proof of service names; {@code expiredFromHeight}: the boundary from which it is out for not proving (null if not).
      */
     public record MasternodeView(PublicKey nodeKey, Tier tier, String host, int port, KeyHash rewardKeyHash, OutPoint collateral, long registeredHeight,
-                                 Long activeFromHeight, Long leavesAtHeight) {
+                                 Long activeFromHeight, Long leavesAtHeight, long provenHeight, Long expiredFromHeight) {
     }
 
     /** The registered masternodes not gone yet, in force or waiting for their boundary (at most a validator set's worth). */
     public List<MasternodeView> masternodes() {
         return inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT node_key, tier, host, port, reward_key_hash, collateral_txid, collateral_idx, registered_height, active_from, removed_from FROM masternode "
+                    "SELECT node_key, tier, host, port, reward_key_hash, collateral_txid, collateral_idx, registered_height, active_from, removed_from, proven_height, expired_from FROM masternode "
                             + "WHERE removed_from IS NULL OR removed_from > (SELECT applied_height + 1 FROM chain_state) ORDER BY node_key LIMIT "
                             + org.timecoin.protocol.model.Limits.MAX_VALIDATORS);
                  ResultSet rs = ps.executeQuery()) {
@@ -1479,7 +1533,7 @@ public class LedgerStore {
                 while (rs.next()) {
                     out.add(new MasternodeView(new PublicKey(rs.getBytes(1)), Tier.byCode(rs.getInt(2)), rs.getString(3), rs.getInt(4),
                             new KeyHash(rs.getBytes(5)), new OutPoint(new Hash(rs.getBytes(6)), rs.getInt(7)), rs.getLong(8), rs.getObject(9) == null ? null : rs.getLong(9),
-                            rs.getObject(10) == null ? null : rs.getLong(10)));
+                            rs.getObject(10) == null ? null : rs.getLong(10), rs.getLong(11), rs.getObject(12) == null ? null : rs.getLong(12)));
                 }
                 return out;
             }

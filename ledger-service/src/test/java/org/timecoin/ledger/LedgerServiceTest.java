@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.nullValue;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,6 +47,7 @@ import org.timecoin.protocol.model.TxVerdict;
 import org.timecoin.protocol.model.TxVoteBatch;
 import org.timecoin.protocol.model.VoteEntry;
 import org.timecoin.protocol.rules.RewardSplit;
+import org.timecoin.protocol.rules.ServiceProof;
 import org.timecoin.protocol.rules.ValidatorSet;
 import org.timecoin.protocol.rules.TransactionRules;
 import org.timecoin.protocol.stack.StackRecords;
@@ -1145,8 +1147,8 @@ class LedgerServiceTest {
                 .as("a block this chain does not have").isEqualTo(org.timecoin.protocol.rules.RejectReason.STALE_ACTIVATION);
         assertThat(store.validateAndLock(MasternodeActivation.sign(CHAIN, node2, tip.height(), tip.hash()).transaction()).reason())
                 .isEqualTo(org.timecoin.protocol.rules.RejectReason.NOT_REGISTERED);
-        assertThat(store.validateAndLock(MasternodeActivation.sign(CHAIN, GENESIS.masternodes().get(0).nodeKey(), tip.height(), tip.hash()).transaction())
-                .reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.ALREADY_ACTIVE);
+        assertThat(store.validateAndLock(MasternodeActivation.sign(CHAIN, GENESIS.masternodes().get(0).nodeKey(), ServiceProof.MIN_GAP_BLOCKS - 1, tip.hash())
+                .transaction()).reason()).as("a member's proof too close to its latest (genesis: 0)").isEqualTo(org.timecoin.protocol.rules.RejectReason.ALREADY_ACTIVE);
         Transaction activation = MasternodeActivation.sign(CHAIN, node1, tip.height(), tip.hash()).transaction();
         assertThat(store.validateAndLock(activation).approved()).isTrue();
         Block previous = store.block(tip.height() - 1).orElseThrow().block();
@@ -1224,6 +1226,59 @@ class LedgerServiceTest {
         assertThat(toFree).as("the Free pool is capped").isLessThanOrEqualTo(total / 10);
         System.out.printf("10,000 masternodes: block %d built, checked (twice) and applied in %d ms; reward %d outputs, %d bytes%n",
                 block.height(), millis, reward.outputs().size(), reward.encodedSize());
+    }
+
+    @Test
+    @Order(33)
+    void aMemberThatStopsProvingServiceLeavesAtABoundaryAndComesBackByActivatingAgainButNeverTooManyAtOnce() throws Exception {
+        KeyPair node1 = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "mn-node", 1);
+        List<KeyPair> genesis = GENESIS.masternodes().stream().map(m -> m.nodeKey()).toList();
+        int limit = ServiceProof.EXPIRY_BLOCKS + 3 * ValidatorSet.EPOCH_BLOCKS;
+        // the 9,995 Free nodes of the test before never proved service: they are out at the first boundary past the expiry
+        for (int i = 0; i < limit && store.validatorSet().members().size() > 5; i++) buildAndApplyNextBlock(List.of(node1));
+        assertThat(store.validatorSet().members()).as("a Free node earns only while it proves service").hasSize(5);
+        assertThat(store.validatorSet().voters()).as("voters that did not prove either: too many to remove at once").hasSize(5);
+
+        // the genesis nodes prove service (renewals); node 1 does not
+        for (int i = 0; i < ServiceProof.MIN_GAP_BLOCKS; i++) buildAndApplyNextBlock(List.of(node1));
+        LedgerStore.Tip tip = store.tip().orElseThrow();
+        List<Transaction> renewals = new ArrayList<>();
+        for (KeyPair k : genesis) renewals.add(MasternodeActivation.sign(CHAIN, k, tip.height(), tip.hash()).transaction());
+        for (Transaction r : renewals) assertThat(store.validateAndLock(r).approved()).as("a renewal").isTrue();
+        assertThat(store.validateAndLock(MasternodeActivation.sign(CHAIN, genesis.get(0), tip.height() - 1, store.block(tip.height() - 1).orElseThrow().block().hash())
+                .transaction()).reason()).as("one proof pending at a time").isEqualTo(org.timecoin.protocol.rules.RejectReason.NODE_KEY_IN_USE);
+        store.applyFinalities(renewals.stream().map(LedgerServiceTest::certify).toList());
+        Block block = buildAndApplyNextBlock(List.of(node1));
+        assertThat(block.transactions()).extracting(Transaction::txid).containsAll(renewals.stream().map(Transaction::txid).toList());
+        given().get("/v1/ledger/masternodes").then().statusCode(200)
+                .body("find { it.nodeKey == '" + genesis.get(0).publicKey().hex() + "' }.provenHeight", is((int) tip.height()));
+        // too soon after its proof: refused in validation and as a block rule (a Byzantine quorum certified it)
+        Transaction tooSoon = MasternodeActivation.sign(CHAIN, genesis.get(1), block.height(), block.hash()).transaction();
+        assertThat(store.validateAndLock(tooSoon).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.ALREADY_ACTIVE);
+        assertThat(store.refusal(CHAIN, blockAfter(block, List.of(tooSoon)), List.of(certify(tooSoon))).reason()).isEqualTo("ALREADY_ACTIVE");
+
+        // node 1 misses its proofs: it leaves at the first boundary past the expiry, the joint epoch ends, blocks go on
+        long epochBefore = store.validatorSet().epoch();
+        for (int i = 0; i < limit && store.validatorSet().isVoter(node1.publicKey()); i++) buildAndApplyNextBlock(List.of(node1));
+        ValidatorSet after = store.validatorSet();
+        assertThat(after.isVoter(node1.publicKey())).isFalse();
+        assertThat(after.voters()).hasSize(4);
+        assertThat(after.epoch()).isEqualTo(store.tip().orElseThrow().height() + 1).isGreaterThan(epochBefore);
+        assertThat(after.jointWith().isVoter(node1.publicKey())).as("joint with the set it left").isTrue();
+        given().get("/v1/ledger/masternodes").then().statusCode(200)
+                .body("find { it.nodeKey == '" + node1.publicKey().hex() + "' }.expiredFromHeight", is((int) after.epoch()));
+        for (int i = 0; i < ValidatorSet.EPOCH_BLOCKS; i++) block = buildAndApplyNextBlock();
+
+        // it runs again: an activation brings it back from the next boundary
+        tip = store.tip().orElseThrow();
+        Transaction back = MasternodeActivation.sign(CHAIN, node1, tip.height(), tip.hash()).transaction();
+        assertThat(store.validateAndLock(back).approved()).isTrue();
+        store.applyFinalities(List.of(certify(back)));
+        for (int i = 0; i < 2 * ValidatorSet.EPOCH_BLOCKS && !store.validatorSet().isVoter(node1.publicKey()); i++) buildAndApplyNextBlock();
+        assertThat(store.validatorSet().voters()).hasSize(5);
+        assertThat(store.validatorSet().isVoter(node1.publicKey())).isTrue();
+        given().get("/v1/ledger/masternodes").then().statusCode(200)
+                .body("find { it.nodeKey == '" + node1.publicKey().hex() + "' }.expiredFromHeight", nullValue());
     }
 
     static FinalityCertificate certifyUnder(Transaction tx, long epoch, List<KeyPair> voters) {

@@ -18,6 +18,7 @@ import org.timecoin.protocol.crypto.PublicKey;
 import org.timecoin.protocol.model.Amount;
 import org.timecoin.protocol.model.Block;
 import org.timecoin.protocol.model.BlockHeader;
+import org.timecoin.protocol.model.MasternodeActivation;
 import org.timecoin.protocol.model.OutPoint;
 import org.timecoin.protocol.model.Tier;
 import org.timecoin.protocol.model.Transaction;
@@ -27,6 +28,7 @@ import org.timecoin.protocol.model.Witness;
 import org.timecoin.protocol.rules.Quorum;
 import org.timecoin.protocol.rules.RejectReason;
 import org.timecoin.protocol.rules.RewardSplit;
+import org.timecoin.protocol.rules.ServiceProof;
 import org.timecoin.protocol.rules.TransactionRules;
 import org.timecoin.protocol.rules.ValidatorSet;
 
@@ -164,6 +166,25 @@ class RulesTest {
         // a block before a non-boundary height leaves the set as it is, whatever it carries; at a boundary the ledger decides
         assertThat(set.unchangedBy(Fixtures.GENESIS.block())).isFalse(); // height 1 is a boundary
         assertThat(set.unchangedBy(Fixtures.block1())).isTrue();
+    }
+
+    @Test
+    void aMemberStaysByProvingServiceAndNoMoreThanTheToleratedWeightLeavesForNotProvingAtOnce() {
+        // a node that proves every interval is never expired, one that misses two proofs is
+        assertThat(ServiceProof.expiredAt(100, 100 + ServiceProof.INTERVAL_BLOCKS + 1)).isFalse();
+        assertThat(ServiceProof.expiredAt(100, 100 + ServiceProof.EXPIRY_BLOCKS)).isFalse();
+        assertThat(ServiceProof.expiredAt(100, 100 + ServiceProof.EXPIRY_BLOCKS + 1)).isTrue();
+        assertThat(ServiceProof.EXPIRY_BLOCKS).as("two missed proofs tolerated").isGreaterThan(2 * ServiceProof.INTERVAL_BLOCKS);
+        // renewals no closer than the minimum gap (they pay no fee)
+        assertThat(ServiceProof.renews(100, 100 + ServiceProof.MIN_GAP_BLOCKS - 1)).isFalse();
+        assertThat(ServiceProof.renews(100, 100 + ServiceProof.MIN_GAP_BLOCKS)).isTrue();
+        assertThat(ServiceProof.renews(100, 99)).isFalse();
+        // of 4 voters of weight 1, one may leave at once, not two; of 10 weight, 3
+        assertThat(ServiceProof.expiredVotersLeave(1, 4)).isTrue();
+        assertThat(ServiceProof.expiredVotersLeave(2, 4)).isFalse();
+        assertThat(ServiceProof.expiredVotersLeave(3, 10)).isTrue();
+        assertThat(ServiceProof.expiredVotersLeave(4, 10)).isFalse();
+        assertThat(ServiceProof.expiredVotersLeave(0, 0)).isTrue();
     }
 
     @Test

@@ -15,12 +15,17 @@ public final class TokenBucket {
     }
 
     public boolean tryTake(long nowMillis) {
+        return tryTake(nowMillis, 1);
+    }
+
+    /** Takes {@code count} tokens at once, or none. */
+    public boolean tryTake(long nowMillis, int count) {
         if (nowMillis > lastMillis) {
             tokens = Math.min(burst, tokens + (nowMillis - lastMillis) * ratePerMilli);
             lastMillis = nowMillis;
         }
-        if (tokens < 1) return false;
-        tokens -= 1;
+        if (tokens < count) return false;
+        tokens -= count;
         return true;
     }
 }
