@@ -199,15 +199,32 @@ public final class Fixtures {
         java.util.Arrays.fill(n0, (byte) 0x11);
         java.util.Arrays.fill(n1, (byte) 0x22);
         int magic = Network.DEVNET.magic();
+        // ephemeral private keys 33…33 (node 0) and 44…44 (node 1)
+        var e0 = org.timecoin.protocol.wire.SecureChannel.Ephemeral.fromPrivate(filled(0x33));
+        var e1 = org.timecoin.protocol.wire.SecureChannel.Ephemeral.fromPrivate(filled(0x44));
+        var h0 = new org.timecoin.protocol.wire.WireMessage.Hello(2, CHAIN, nodeKey(0).publicKey(), n0, 7, 24200, e0.publicKey());
+        var h1 = new org.timecoin.protocol.wire.WireMessage.Hello(2, CHAIN, nodeKey(1).publicKey(), n1, 9, 24201, e1.publicKey());
+        Hash transcript = org.timecoin.protocol.wire.WireMessage.transcript(CHAIN, h0, h1);
+        var c0 = org.timecoin.protocol.wire.SecureChannel.establish(e0, e1.publicKey(), transcript);
+        byte[] auth0 = org.timecoin.protocol.wire.Frames.encode(magic, org.timecoin.protocol.wire.WireMessage.Auth.sign(nodeKey(0), transcript));
+        byte[] ping0 = org.timecoin.protocol.wire.Frames.encode(magic, new org.timecoin.protocol.wire.WireMessage.Ping(1, 7));
         v.put("wire-handshake", Map.of(
-                "hello frame", Hex.encode(org.timecoin.protocol.wire.Frames.encode(magic,
-                        new org.timecoin.protocol.wire.WireMessage.Hello(1, CHAIN, nodeKey(0).publicKey(), n0, 7, 24200))),
-                "auth digest (node 0 to node 1)", org.timecoin.protocol.wire.WireMessage.authDigest(CHAIN, nodeKey(0).publicKey(), n0,
-                        nodeKey(1).publicKey(), n1).hex(),
-                "auth frame (node 0 to node 1)", Hex.encode(org.timecoin.protocol.wire.Frames.encode(magic,
-                        org.timecoin.protocol.wire.WireMessage.Auth.sign(CHAIN, nodeKey(0), n0, nodeKey(1).publicKey(), n1))),
-                "ping frame", Hex.encode(org.timecoin.protocol.wire.Frames.encode(magic, new org.timecoin.protocol.wire.WireMessage.Ping(1, 7)))));
+                "hello frame (node 0)", Hex.encode(org.timecoin.protocol.wire.Frames.encode(magic, h0)),
+                "hello frame (node 1)", Hex.encode(org.timecoin.protocol.wire.Frames.encode(magic, h1)),
+                "ephemeral public key (node 0)", Hex.encode(e0.publicKey()),
+                "transcript", transcript.hex(),
+                "auth digest (node 0)", org.timecoin.protocol.wire.WireMessage.authDigest(transcript, nodeKey(0).publicKey()).hex(),
+                "auth frame (node 0)", Hex.encode(auth0),
+                "sealed auth record (node 0, record 0)", Hex.encode(c0.seal(auth0)),
+                "sealed ping record (node 0, record 1)", Hex.encode(c0.seal(ping0)),
+                "ping frame", Hex.encode(ping0)));
         return v;
+    }
+
+    private static byte[] filled(int b) {
+        byte[] x = new byte[32];
+        java.util.Arrays.fill(x, (byte) b);
+        return x;
     }
 
     private static Map<String, String> signedVector(SignedConsensusMessage m) {

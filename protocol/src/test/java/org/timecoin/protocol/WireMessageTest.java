@@ -12,6 +12,8 @@ import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
 import org.timecoin.protocol.model.Network;
 import org.timecoin.protocol.wire.Frames;
 import org.timecoin.protocol.wire.WireMessage;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.wire.SecureChannel;
 import org.timecoin.protocol.wire.WireMessage.Auth;
 
 class WireMessageTest {
@@ -21,8 +23,8 @@ class WireMessageTest {
     static List<WireMessage> oneOfEach() {
         byte[] nonce = new byte[32];
         nonce[5] = 7;
-        return List.of(new WireMessage.Hello(1, Fixtures.CHAIN, Fixtures.nodeKey(0).publicKey(), nonce, 12, 24200),
-                Auth.sign(Fixtures.CHAIN, Fixtures.nodeKey(0), nonce, Fixtures.nodeKey(1).publicKey(), new byte[32]),
+        return List.of(new WireMessage.Hello(2, Fixtures.CHAIN, Fixtures.nodeKey(0).publicKey(), nonce, 12, 24200, ephemeral(1).publicKey()),
+                Auth.sign(Fixtures.nodeKey(0), Hash.ZERO),
                 new WireMessage.Ping(-5, 3), new WireMessage.Pong(-5, 4), new WireMessage.GetPeers(),
                 new WireMessage.Peers(List.of(Fixtures.peerAddress())), new WireMessage.Tx(Fixtures.transfer()),
                 new WireMessage.Consensus(Fixtures.prePrepare()), new WireMessage.Votes(Fixtures.voteBatch(1)), new WireMessage.GetBlocks(1, 100),
@@ -70,21 +72,61 @@ class WireMessageTest {
         assertThatThrownBy(() -> WireMessage.decodeBody(10, zeroCount)).isInstanceOf(ProtocolException.class);
     }
 
+    static SecureChannel.Ephemeral ephemeral(int b) {
+        byte[] k = new byte[32];
+        Arrays.fill(k, (byte) b);
+        return SecureChannel.Ephemeral.fromPrivate(k);
+    }
+
+    static WireMessage.Hello hello(int node, SecureChannel.Ephemeral e) {
+        byte[] nonce = new byte[32];
+        nonce[0] = (byte) node;
+        return new WireMessage.Hello(2, Fixtures.CHAIN, Fixtures.nodeKey(node).publicKey(), nonce, 1, 24200 + node, e.publicKey());
+    }
+
     @Test
-    void authIsBoundToBothNoncesKeysAndChain() {
+    void authSignsTheTranscriptSoItIsWorthNothingOnAnotherConnectionOrChannel() {
         KeyPair a = Fixtures.nodeKey(0);
-        KeyPair b = Fixtures.nodeKey(1);
-        byte[] na = new byte[32];
-        byte[] nb = new byte[32];
-        na[0] = 1;
-        nb[0] = 2;
-        Auth auth = Auth.sign(Fixtures.CHAIN, a, na, b.publicKey(), nb);
-        assertThat(auth.valid(Fixtures.CHAIN, a.publicKey(), na, b.publicKey(), nb)).isTrue();
-        byte[] otherNonce = nb.clone();
-        otherNonce[31] = 9; // a new connection: the verifier's nonce differs, the recorded Auth is worthless
-        assertThat(auth.valid(Fixtures.CHAIN, a.publicKey(), na, b.publicKey(), otherNonce)).isFalse();
-        assertThat(auth.valid(Fixtures.CHAIN + 1, a.publicKey(), na, b.publicKey(), nb)).isFalse();
-        assertThat(auth.valid(Fixtures.CHAIN, a.publicKey(), na, Fixtures.nodeKey(2).publicKey(), nb)).isFalse();
-        assertThat(auth.valid(Fixtures.CHAIN, b.publicKey(), na, a.publicKey(), nb)).isFalse();
+        var ea = ephemeral(1);
+        var eb = ephemeral(2);
+        Hash t = WireMessage.transcript(Fixtures.CHAIN, hello(0, ea), hello(1, eb));
+        assertThat(WireMessage.transcript(Fixtures.CHAIN, hello(1, eb), hello(0, ea))).as("the same on both sides").isEqualTo(t);
+        Auth auth = Auth.sign(a, t);
+        assertThat(auth.valid(a.publicKey(), t)).isTrue();
+        assertThat(auth.valid(Fixtures.nodeKey(1).publicKey(), t)).isFalse();
+        // a relay that put its own ephemeral key in place of b's: another transcript, the Auth does not verify there
+        Hash spliced = WireMessage.transcript(Fixtures.CHAIN, hello(0, ea), hello(1, ephemeral(3)));
+        assertThat(auth.valid(a.publicKey(), spliced)).isFalse();
+        assertThat(WireMessage.transcript(Fixtures.CHAIN + 1, hello(0, ea), hello(1, eb))).isNotEqualTo(t);
+    }
+
+    @Test
+    void aSealedChannelOpensOnlyTheOtherSidesRecordsInOrderAndUntouched() {
+        var ea = ephemeral(1);
+        var eb = ephemeral(2);
+        Hash t = WireMessage.transcript(Fixtures.CHAIN, hello(0, ea), hello(1, eb));
+        SecureChannel a = SecureChannel.establish(ea, eb.publicKey(), t);
+        SecureChannel b = SecureChannel.establish(eb, ea.publicKey(), t);
+        byte[] ping = Frames.encode(MAGIC, new WireMessage.Ping(1, 2));
+        byte[] r0 = a.seal(ping);
+        byte[] r1 = a.seal(ping);
+        assertThat(r0).as("a counter nonce: one plaintext, two ciphertexts").isNotEqualTo(r1);
+        assertThat(r0).hasSize(ping.length + SecureChannel.OVERHEAD);
+        assertThatThrownBy(() -> b.open(Arrays.copyOf(r1, 4), Arrays.copyOfRange(r1, 4, r1.length))).as("out of order")
+                .isInstanceOf(SecureChannel.Broken.class);
+        byte[] altered = r0.clone();
+        altered[10] ^= 1;
+        assertThatThrownBy(() -> b.open(Arrays.copyOf(altered, 4), Arrays.copyOfRange(altered, 4, altered.length))).isInstanceOf(SecureChannel.Broken.class);
+        assertThat(b.open(Arrays.copyOf(r0, 4), Arrays.copyOfRange(r0, 4, r0.length))).isEqualTo(ping);
+        assertThat(b.open(Arrays.copyOf(r1, 4), Arrays.copyOfRange(r1, 4, r1.length))).isEqualTo(ping);
+        assertThatThrownBy(() -> b.open(Arrays.copyOf(r1, 4), Arrays.copyOfRange(r1, 4, r1.length))).as("replayed").isInstanceOf(SecureChannel.Broken.class);
+        // a record sealed by b is not one a's own direction opens: each direction has its key
+        byte[] fromB = b.seal(ping);
+        assertThat(a.open(Arrays.copyOf(fromB, 4), Arrays.copyOfRange(fromB, 4, fromB.length))).isEqualTo(ping);
+        SecureChannel other = SecureChannel.establish(ea, ephemeral(3).publicKey(), t);
+        byte[] r2 = a.seal(ping);
+        assertThatThrownBy(() -> other.open(Arrays.copyOf(r2, 4), Arrays.copyOfRange(r2, 4, r2.length))).as("another secret").isInstanceOf(SecureChannel.Broken.class);
+        assertThatThrownBy(() -> SecureChannel.establish(ea, ea.publicKey(), t)).as("a reflected Hello").isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> SecureChannel.establish(ea, new byte[32], t)).as("a small-order key").isInstanceOf(ProtocolException.class);
     }
 }

@@ -12,6 +12,7 @@ import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.crypto.PublicKey;
 import org.timecoin.protocol.wire.Frames;
 import org.timecoin.protocol.wire.RejectCode;
+import org.timecoin.protocol.wire.SecureChannel;
 import org.timecoin.protocol.wire.WireMessage;
 import org.timecoin.protocol.wire.WireMessage.Auth;
 import org.timecoin.protocol.wire.WireMessage.Hello;
@@ -22,9 +23,12 @@ import org.timecoin.protocol.wire.WireMessage.Pong;
 
 /**
  * One p2p connection's protocol, without I/O: bytes and clock ticks in, {@link Output}s out. It owns framing, the
- * handshake (Hello both ways, then each side signs both nonces), what a peer may send (consensus traffic only from
- * registered masternodes), per-class rate limits and the heartbeat. Everything a peer sends before it is
- * authenticated other than Hello/Auth closes the connection. Signatures of relayed content are checked by the caller.
+ * encrypted channel and the handshake (Hello both ways in the clear with ephemeral keys; then every frame sealed, the
+ * first one each way an Auth signing the transcript: {@link SecureChannel}), what a peer may send (consensus traffic
+ * only from registered masternodes, large frames only from authenticated masternodes), per-class rate limits and the
+ * heartbeat. Everything a peer sends before it is authenticated other than Hello/Auth closes the connection; a record
+ * that does not open closes it without blame (the peer did not write it). The caller writes what {@link #wire} gives.
+ * Signatures of relayed content are checked by the caller.
  */
 public final class PeerSession {
 
@@ -86,7 +90,11 @@ public final class PeerSession {
     private final KeyPair self;
     private final byte[] ownNonce;
     private final Policy policy;
-    private final FrameAssembler frames;
+    private final ChannelReader reader;
+    private final SecureChannel.Ephemeral ephemeral;
+    private Hello ownHello;
+    private Hash transcript;
+    private SecureChannel channel;
     private final long openedAt;
     private final Map<Kind, TokenBucket> buckets = new EnumMap<>(Kind.class);
     private State state = State.AWAIT_HELLO;
@@ -97,13 +105,15 @@ public final class PeerSession {
     private long pingSentAt;
     private boolean pingOutstanding;
 
-    public PeerSession(Settings settings, KeyPair self, byte[] ownNonce, Policy policy, long nowMillis) {
+    /** {@code ephemeral}: this connection's own X25519 key, fresh for each connection (never reused). */
+    public PeerSession(Settings settings, KeyPair self, byte[] ownNonce, SecureChannel.Ephemeral ephemeral, Policy policy, long nowMillis) {
         if (ownNonce.length != WireMessage.NONCE_BYTES) throw new IllegalArgumentException("nonce must be 32 bytes");
         this.settings = settings;
         this.self = self;
         this.ownNonce = ownNonce.clone();
+        this.ephemeral = ephemeral;
         this.policy = policy;
-        this.frames = new FrameAssembler(settings.magic(), settings.frameLimits());
+        this.reader = new ChannelReader(settings.magic(), settings.frameLimits());
         this.openedAt = nowMillis;
         this.lastHeard = nowMillis;
         this.lastPingSent = nowMillis;
@@ -121,25 +131,54 @@ public final class PeerSession {
         return state == State.READY || state == State.AWAIT_AUTH ? peerHello.nodeKey() : null;
     }
 
-    /** The first frame each side sends. */
+    /**
+     * The first frame each side sends, before anything it reads (its bytes are part of the transcript). A session that
+     * reads a Hello before it made its own makes one with no listen port.
+     */
     public Hello hello(int listenPort) {
-        return new Hello(WireMessage.PROTOCOL_VERSION, settings.chainId(), self.publicKey(), ownNonce.clone(), policy.bestHeight(), listenPort);
+        if (ownHello != null && ownHello.listenPort() != listenPort) throw new IllegalStateException("this side's Hello is made already");
+        if (ownHello == null) {
+            ownHello = new Hello(WireMessage.PROTOCOL_VERSION, settings.chainId(), self.publicKey(), ownNonce.clone(), policy.bestHeight(), listenPort,
+                    ephemeral.publicKey());
+        }
+        return ownHello;
+    }
+
+    /** The bytes that carry {@code m} on this connection: a plain frame until the channel is up, a sealed record after. */
+    public byte[] wire(WireMessage m) {
+        return wrap(Frames.encode(settings.magic(), m));
+    }
+
+    /** As {@link #wire}, for a body encoded already (relayed as received, blocks as stored). */
+    public byte[] wireRaw(int type, byte[] body) {
+        return wrap(Frames.encodeRaw(settings.magic(), type, body));
+    }
+
+    private synchronized byte[] wrap(byte[] frame) {
+        return channel == null ? frame : channel.seal(frame);
     }
 
     public List<Output> onBytes(byte[] chunk, long nowMillis) {
         List<Output> out = new ArrayList<>(2);
         if (state == State.CLOSED) return out;
-        List<FrameAssembler.Frame> received;
-        try {
-            received = frames.feed(chunk);
-        } catch (ProtocolException e) {
-            RejectCode code = e.reason() == ProtocolException.Reason.TOO_LARGE ? RejectCode.FRAME_TOO_LARGE
-                    : e.getMessage().contains("another network") ? RejectCode.WRONG_CHAIN : RejectCode.MALFORMED;
-            close(out, code, e.getMessage(), code == RejectCode.WRONG_CHAIN ? Offence.WRONG_CHAIN : Offence.MALFORMED);
-            return out;
-        }
-        for (FrameAssembler.Frame f : received) {
-            if (state == State.CLOSED) break;
+        while (state != State.CLOSED) {
+            ChannelReader.Frame f;
+            try {
+                if (chunk != null) reader.feed(chunk);
+                chunk = null;
+                // large frames only from an authenticated masternode: before that, nothing big is even buffered
+                boolean large = state == State.READY && policy.isMasternode(peerHello.nodeKey());
+                f = reader.next(large ? settings.frameLimits().largeBytes() : settings.frameLimits().smallBytes());
+            } catch (SecureChannel.Broken e) {
+                close(out, RejectCode.CHANNEL_BROKEN, e.getMessage(), null); // not the peer's doing: no score against its key
+                return out;
+            } catch (ProtocolException e) {
+                RejectCode code = e.reason() == ProtocolException.Reason.TOO_LARGE ? RejectCode.FRAME_TOO_LARGE
+                        : e.getMessage().contains("another network") ? RejectCode.WRONG_CHAIN : RejectCode.MALFORMED;
+                close(out, code, e.getMessage(), code == RejectCode.WRONG_CHAIN ? Offence.WRONG_CHAIN : Offence.MALFORMED);
+                return out;
+            }
+            if (f == null) break;
             lastHeard = nowMillis;
             Hash relayHash = null;
             if (state == State.READY && RelayHash.relayed(f.type())) {
@@ -182,6 +221,14 @@ public final class PeerSession {
                 } else if (Arrays.equals(h.nonce(), ownNonce)) {
                     close(out, RejectCode.BAD_AUTH, "nonce echoed", Offence.BAD_AUTH);
                 } else {
+                    transcript = WireMessage.transcript(settings.chainId(), ownHello != null ? ownHello : hello(0), h);
+                    try {
+                        channel = SecureChannel.establish(ephemeral, h.ephemeralKey(), transcript);
+                    } catch (ProtocolException e) {
+                        close(out, RejectCode.BAD_AUTH, e.getMessage(), Offence.BAD_AUTH);
+                        return;
+                    }
+                    reader.seal(channel); // from here on both sides seal, a refusal too (the peer reads sealed records now)
                     RejectCode refused = policy.admit(h.nodeKey());
                     if (refused != null) {
                         close(out, refused, "not admitted", null);
@@ -189,13 +236,13 @@ public final class PeerSession {
                     }
                     peerHello = h;
                     state = State.AWAIT_AUTH;
-                    out.add(new Send(Auth.sign(settings.chainId(), self, ownNonce, h.nodeKey(), h.nonce())));
+                    out.add(new Send(Auth.sign(self, transcript)));
                 }
             }
             case AWAIT_AUTH -> {
                 if (!(m instanceof Auth a)) {
                     close(out, RejectCode.PROTOCOL_VIOLATION, "expected Auth, got type " + m.type(), Offence.PROTOCOL_VIOLATION);
-                } else if (!a.valid(settings.chainId(), peerHello.nodeKey(), peerHello.nonce(), self.publicKey(), ownNonce)) {
+                } else if (!a.valid(peerHello.nodeKey(), transcript)) {
                     close(out, RejectCode.BAD_AUTH, "handshake signature does not verify", Offence.BAD_AUTH);
                 } else {
                     state = State.READY;

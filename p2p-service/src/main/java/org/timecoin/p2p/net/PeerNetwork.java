@@ -33,6 +33,7 @@ import org.timecoin.protocol.model.TxVoteBatch;
 import org.timecoin.protocol.rules.ValidatorSet;
 import org.timecoin.protocol.wire.Frames;
 import org.timecoin.protocol.wire.RejectCode;
+import org.timecoin.protocol.wire.SecureChannel;
 import org.timecoin.protocol.wire.WireMessage;
 
 import io.micrometer.core.instrument.Counter;
@@ -291,7 +292,7 @@ public final class PeerNetwork extends AbstractVerticle {
     private void open(Conn c) {
         byte[] nonce = new byte[WireMessage.NONCE_BYTES];
         random.nextBytes(nonce);
-        c.session = new PeerSession(sessionSettings, self, nonce, policyFor(c), System.currentTimeMillis());
+        c.session = new PeerSession(sessionSettings, self, nonce, SecureChannel.Ephemeral.generate(random), policyFor(c), System.currentTimeMillis());
         conns.put(c.id, c);
         c.socket.setWriteQueueMaxSize(64 << 20);
         c.socket.handler(buf -> apply(c, c.session.onBytes(buf.getBytes(), System.currentTimeMillis())));
@@ -374,10 +375,13 @@ public final class PeerNetwork extends AbstractVerticle {
     }
 
     private void closeWith(Conn c, PeerSession.Close x) {
+        count("timecoin_p2p_connections_closed_total", "reason", x.code().name()); // CHANNEL_BROKEN: someone on the path tampers
         if (x.offence() != null) offence(c, x.offence(), x.detail());
         if (x.code() == RejectCode.SELF_CONNECTION && c.endpoint != null) selfEndpoints.add(c.endpoint);
         if (!x.detail().startsWith("peer closed")) {
-            c.socket.write(Buffer.buffer(Frames.encode(magic, new WireMessage.Reject(x.code().code(), truncate(x.detail())))));
+            synchronized (c) {
+                c.socket.write(Buffer.buffer(c.session.wire(new WireMessage.Reject(x.code().code(), truncate(x.detail())))));
+            }
         }
         LOG.debugf("closing %s (%s): %s", c.remoteIp, x.code(), x.detail());
         if (c.outbound && !c.authenticated) book.failed(c.endpoint);
@@ -419,17 +423,25 @@ public final class PeerNetwork extends AbstractVerticle {
     }
 
     private void send(Conn c, WireMessage m) {
-        write(c, Frames.encode(magic, m));
+        write(c, m.type(), null, m);
     }
 
-    private void write(Conn c, byte[] frame) {
-        if (c.closed) return;
-        if (c.socket.writeQueueFull()) { // a peer that does not read is not worth buffering for
-            apply(c, c.session.close(RejectCode.TIMEOUT, "not reading"));
-            return;
+    /**
+     * Writes {@code m}, or the frame of {@code type} around {@code body} as encoded already, as the connection's session
+     * puts it on the wire. Sealing and writing happen together under the connection's lock: records must leave in the
+     * order of their counters (ticks and the stack's callbacks may run beside the socket's own handler), and a record
+     * sealed is always written (a gap would break the channel).
+     */
+    private void write(Conn c, int type, byte[] body, WireMessage m) {
+        synchronized (c) {
+            if (c.closed) return;
+            if (c.socket.writeQueueFull()) { // a peer that does not read is not worth buffering for
+                apply(c, c.session.close(RejectCode.TIMEOUT, "not reading"));
+                return;
+            }
+            c.out++;
+            c.socket.write(Buffer.buffer(m != null ? c.session.wire(m) : c.session.wireRaw(type, body)));
         }
-        c.out++;
-        c.socket.write(Buffer.buffer(frame));
     }
 
     // ---- messages ----
@@ -483,9 +495,9 @@ public final class PeerNetwork extends AbstractVerticle {
             stack.certifiedBlocks(g.fromHeight(), count).whenComplete((blocks, x) -> context.runOnContext(v -> {
                 if (x != null) {
                     LOG.debugf("cannot serve blocks from %d: %s", g.fromHeight(), x.getMessage());
-                    write(c, Frames.encode(magic, new WireMessage.Blocks(List.of())));
+                    send(c, new WireMessage.Blocks(List.of()));
                 } else {
-                    write(c, Frames.encodeRaw(magic, 11, blocks));
+                    write(c, 11, blocks, null);
                 }
             }));
         } else if (m instanceof WireMessage.Blocks b) {
@@ -503,10 +515,9 @@ public final class PeerNetwork extends AbstractVerticle {
     /** Sends {@code body} (the message's encoding, as received or as encoded once here) to every ready peer but {@code from}. */
     private void relay(WireMessage m, byte[] body, Conn from) {
         boolean consensusTraffic = m instanceof WireMessage.Consensus || m instanceof WireMessage.Votes;
-        byte[] frame = Frames.encodeRaw(magic, m.type(), body);
         for (Conn c : List.copyOf(conns.values())) {
             if (c == from || !c.ready() || consensusTraffic && !isMasternode(c.key)) continue;
-            write(c, frame);
+            write(c, m.type(), body, null); // sealed for each connection
         }
         count("timecoin_p2p_messages_relayed_total", "type", m.getClass().getSimpleName());
     }

@@ -22,13 +22,13 @@ class FrameFuzzTest {
     void randomAndMutatedInputNeverCrashesOrAuthenticates() {
         long seed = Long.getLong("timecoin.fuzz.seed", 20261125L);
         Random random = new Random(seed);
-        PeerSession peer = new PeerSession(PeerSessionTest.settings(), PeerSessionTest.A, PeerSessionTest.nonce(1), PeerSessionTest.policy(Set.of()), 0);
+        PeerSession peer = PeerSessionTest.session(PeerSessionTest.A, 1, PeerSessionTest.policy(Set.of()));
         List<byte[]> valid = List.of(PeerSessionTest.frame(peer.hello(24200)), PeerSessionTest.frame(new WireMessage.Ping(1, 2)),
                 PeerSessionTest.frame(new WireMessage.GetBlocks(1, 10)), PeerSessionTest.frame(new WireMessage.Reject(1, "x")),
                 PeerSessionTest.frame(new WireMessage.Auth(new org.timecoin.protocol.crypto.Signature(new byte[64]))));
         int closed = 0;
         for (int i = 0; i < ITERATIONS; i++) {
-            PeerSession s = new PeerSession(PeerSessionTest.settings(), PeerSessionTest.B, PeerSessionTest.nonce(2), PeerSessionTest.policy(Set.of()), 0);
+            PeerSession s = PeerSessionTest.session(PeerSessionTest.B, 2, PeerSessionTest.policy(Set.of()));
             byte[] input = input(random, valid);
             try {
                 int at = 0;

@@ -29,6 +29,7 @@ public final class RawPeer implements AutoCloseable {
     public final List<WireMessage> received = new CopyOnWriteArrayList<>();
     final List<byte[]> sentFrames = new CopyOnWriteArrayList<>();
     volatile RejectCode closedWith;
+    volatile String closedDetail;
     public volatile boolean eof;
     volatile boolean silent;
     private final OutputStream out;
@@ -52,7 +53,7 @@ public final class RawPeer implements AutoCloseable {
         PeerSession.Settings settings = new PeerSession.Settings(Network.DEVNET.magic(), Network.DEVNET.chainId(),
                 new Frames.SizeLimits(1 << 20, 64 << 20), 60_000, 3_600_000, 3_600_000,
                 Map.of(Kind.TRANSACTION, 1e6, Kind.VOTE, 1e6, Kind.BLOCK, 1e6, Kind.CONTROL, 1e6));
-        session = new PeerSession(settings, key, nonce, new PeerSession.Policy() {
+        session = new PeerSession(settings, key, nonce, org.timecoin.protocol.wire.SecureChannel.Ephemeral.generate(new SecureRandom()), new PeerSession.Policy() {
             public RejectCode admit(PublicKey k) {
                 return null;
             }
@@ -85,8 +86,11 @@ public final class RawPeer implements AutoCloseable {
         return session.state() == PeerSession.State.READY;
     }
 
+    /** As its session puts it on the wire: in the clear until the channel is up, sealed after. */
     public void send(WireMessage m) {
-        sendRaw(Frames.encode(Network.DEVNET.magic(), m));
+        synchronized (session) {
+            sendRaw(session.wire(m));
+        }
     }
 
     synchronized void sendRaw(byte[] bytes) {
@@ -99,7 +103,7 @@ public final class RawPeer implements AutoCloseable {
         }
     }
 
-    private final org.timecoin.p2p.core.FrameAssembler frames = new org.timecoin.p2p.core.FrameAssembler(Network.DEVNET.magic(),
+    private final org.timecoin.p2p.core.ChannelReader frames = new org.timecoin.p2p.core.ChannelReader(Network.DEVNET.magic(),
             new Frames.SizeLimits(1 << 20, 64 << 20));
 
     private void read() {
@@ -109,8 +113,13 @@ public final class RawPeer implements AutoCloseable {
             while ((n = in.read(buf)) > 0) {
                 byte[] chunk = java.util.Arrays.copyOf(buf, n);
                 if (passive) {
-                    for (var f : frames.feed(chunk)) {
-                        if (f.type() == 12) closedWith = RejectCode.byCode(((WireMessage.Reject) WireMessage.decodeBody(12, f.body())).code());
+                    try {
+                        frames.feed(chunk);
+                        for (var f = frames.next(1 << 20); f != null; f = frames.next(1 << 20)) {
+                            if (f.type() == 12) closedWith = RejectCode.byCode(((WireMessage.Reject) WireMessage.decodeBody(12, f.body())).code());
+                        }
+                    } catch (RuntimeException e) {
+                        break; // sealed records: a passive peer has no channel to read them
                     }
                     continue;
                 }
@@ -118,7 +127,10 @@ public final class RawPeer implements AutoCloseable {
                     for (PeerSession.Output o : session.onBytes(chunk, System.currentTimeMillis())) {
                         if (o instanceof PeerSession.Send s && !(silent && s.message() instanceof WireMessage.Pong)) send(s.message());
                         else if (o instanceof PeerSession.Received r) received.add(r.message());
-                        else if (o instanceof PeerSession.Close c) closedWith = c.code();
+                        else if (o instanceof PeerSession.Close c) {
+                            closedWith = c.code();
+                            closedDetail = c.detail();
+                        }
                     }
                 }
             }

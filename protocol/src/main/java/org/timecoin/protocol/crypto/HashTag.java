@@ -23,7 +23,8 @@ public enum HashTag {
     LEADER("TIMECOIN/leader"),
     UTXO("TIMECOIN/utxo"),
     DEV_KEY("TIMECOIN/devkey"),
-    HANDSHAKE("TIMECOIN/handshake");
+    HANDSHAKE("TIMECOIN/handshake"),
+    HANDSHAKE_AUTH("TIMECOIN/handshake-auth");
 
     private final String text;
 

@@ -13,7 +13,9 @@ public enum RejectCode {
     TOO_MANY_CONNECTIONS(9),
     TIMEOUT(10),
     FRAME_TOO_LARGE(11),
-    SHUTDOWN(12);
+    SHUTDOWN(12),
+    /** A sealed record did not open: someone on the path altered or injected it (no fault of the peer's key). */
+    CHANNEL_BROKEN(13);
 
     private final int code;
 

@@ -26,7 +26,7 @@ import org.timecoin.protocol.model.TxVoteBatch;
  * {@link #type()}; the body is the canonical encoding below, decoded as strictly as everything else.
  */
 public sealed interface WireMessage {
-    int PROTOCOL_VERSION = 1;
+    int PROTOCOL_VERSION = 2;
     int NONCE_BYTES = 32;
     int MAX_PEERS_PER_MESSAGE = 1_000;
     int MAX_BLOCKS_PER_MESSAGE = 1_000;
@@ -41,44 +41,57 @@ public sealed interface WireMessage {
 
     Kind kind();
 
-    /** type 1: u32 version ‖ u32 chain id ‖ node key ‖ nonce(32) ‖ u64 best height ‖ u16 listen port (0 = none). */
-    record Hello(int version, int chainId, PublicKey nodeKey, byte[] nonce, long bestHeight, int listenPort) implements WireMessage {
+    /**
+     * type 1: u32 version ‖ u32 chain id ‖ node key ‖ nonce(32) ‖ u64 best height ‖ u16 listen port (0 = none) ‖
+     * ephemeral X25519 key(32) (version 2; {@link SecureChannel}). The only frame sent in the clear besides a Reject.
+     */
+    record Hello(int version, int chainId, PublicKey nodeKey, byte[] nonce, long bestHeight, int listenPort, byte[] ephemeralKey) implements WireMessage {
         public int type() { return 1; }
         public Kind kind() { return Kind.CONTROL; }
         public void encodeBody(Writer w) {
             w.u32(version).u32(chainId);
             nodeKey.write(w);
-            w.raw(nonce).u64(bestHeight).u16(listenPort);
+            w.raw(nonce).u64(bestHeight).u16(listenPort).raw(ephemeralKey);
         }
     }
 
     /**
-     * type 2: signature over {@link #authDigest}: proves the sender holds the key it named in its Hello, for this
-     * connection only (both nonces are in the digest, so a recorded Auth is worthless on another connection).
+     * The hash both sides of a connection compute over the two Hellos, in the order of their ephemeral keys (lower
+     * first): H("TIMECOIN/handshake", u32 chain id ‖ Hello body ‖ Hello body). It fixes the channel's keys and is what
+     * each side's Auth signs, so an Auth is worth nothing on any other connection or channel.
+     */
+    static Hash transcript(int chainId, Hello a, Hello b) {
+        boolean aFirst = java.util.Arrays.compareUnsigned(a.ephemeralKey(), b.ephemeralKey()) <= 0;
+        Writer w = new Writer(256);
+        w.u32(chainId);
+        (aFirst ? a : b).encodeBody(w);
+        (aFirst ? b : a).encodeBody(w);
+        return Hashes.tagged(HashTag.HANDSHAKE, w.toByteArray());
+    }
+
+    /**
+     * type 2: the first sealed frame each way: a signature over H("TIMECOIN/handshake-auth", transcript ‖ signer key)
+     * by the node key named in the signer's Hello.
      */
     record Auth(Signature signature) implements WireMessage {
         public int type() { return 2; }
         public Kind kind() { return Kind.CONTROL; }
         public void encodeBody(Writer w) { signature.write(w); }
 
-        public static Auth sign(int chainId, KeyPair self, byte[] ownNonce, PublicKey peerKey, byte[] peerNonce) {
-            return new Auth(self.sign(authDigest(chainId, self.publicKey(), ownNonce, peerKey, peerNonce)));
+        public static Auth sign(KeyPair self, Hash transcript) {
+            return new Auth(self.sign(authDigest(transcript, self.publicKey())));
         }
 
-        public boolean valid(int chainId, PublicKey signer, byte[] signerNonce, PublicKey verifierKey, byte[] verifierNonce) {
-            return Ed25519Keys.verify(signer, authDigest(chainId, signer, signerNonce, verifierKey, verifierNonce), signature);
+        public boolean valid(PublicKey signer, Hash transcript) {
+            return Ed25519Keys.verify(signer, authDigest(transcript, signer), signature);
         }
     }
 
-    /** H("TIMECOIN/handshake", u32 chain id ‖ signer key ‖ signer nonce ‖ peer key ‖ peer nonce). */
-    static Hash authDigest(int chainId, PublicKey signer, byte[] signerNonce, PublicKey peer, byte[] peerNonce) {
-        Writer w = new Writer(140);
-        w.u32(chainId);
+    static Hash authDigest(Hash transcript, PublicKey signer) {
+        Writer w = new Writer(64);
+        transcript.write(w);
         signer.write(w);
-        w.raw(signerNonce);
-        peer.write(w);
-        w.raw(peerNonce);
-        return Hashes.tagged(HashTag.HANDSHAKE, w.toByteArray());
+        return Hashes.tagged(HashTag.HANDSHAKE_AUTH, w.toByteArray());
     }
 
     /** type 3: u64 nonce ‖ u64 best height. */
@@ -178,7 +191,9 @@ public sealed interface WireMessage {
                 PublicKey key = PublicKey.read(r);
                 byte[] nonce = r.raw(NONCE_BYTES);
                 long height = r.u63("best height");
-                yield new Hello(version, chainId, key, nonce, height, r.u16());
+                int port = r.u16();
+                // a version-1 Hello has no ephemeral key: decoded so that the answer is WRONG_VERSION, not MALFORMED
+                yield new Hello(version, chainId, key, nonce, height, port, version >= 2 ? r.raw(SecureChannel.KEY_BYTES) : new byte[SecureChannel.KEY_BYTES]);
             }
             case 2 -> new Auth(Signature.read(r));
             case 3 -> new Ping(r.u64(), r.u63("best height"));
