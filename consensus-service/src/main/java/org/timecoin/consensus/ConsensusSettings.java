@@ -29,6 +29,10 @@ public interface ConsensusSettings {
     @WithDefault("64")
     int maxBufferedPerSender();
 
+    /** Encoded bytes of one validator's messages held for later heights (a PrePrepare carries a block). */
+    @WithDefault("16777216")
+    long maxBufferedBytesPerSender();
+
     @WithDefault("200000")
     int maxTrackedTransactions();
 
@@ -37,6 +41,6 @@ public interface ConsensusSettings {
 
     default CoreConfig coreConfig() {
         return new CoreConfig(blockIntervalMillis(), baseRoundTimeoutMillis(), maxBackoffExponent(), txLockTimeoutMillis(), maxFutureHeights(),
-                maxFutureRounds(), maxBufferedPerSender(), maxTrackedTransactions(), maxEvidence());
+                maxFutureRounds(), maxBufferedPerSender(), maxBufferedBytesPerSender(), maxTrackedTransactions(), maxEvidence());
     }
 }

@@ -29,6 +29,8 @@ public class Inbound {
     private final NodeIdentity identity;
     private final MeterRegistry registry;
     private final Activator activator;
+    /** How many nested messages a consensus message may carry per list before its signatures are checked (from the last set seen). */
+    private volatile int nestedBound = org.timecoin.protocol.model.Limits.MAX_VALIDATORS;
 
     public Inbound(CoreRunner runner, ConsensusStore store, NodeIdentity identity, MeterRegistry registry, Activator activator) {
         this.runner = runner;
@@ -55,7 +57,7 @@ public class Inbound {
         }
         if (t instanceof StackRecords.ConsensusMsg m) {
             if (m.message().message().chainId() != identity.chainId()) rejected("consensus.in", "WRONG_CHAIN");
-            else if (!MessageVerifier.verifyDeep(m.message())) rejected("consensus.in", "BAD_SIGNATURE");
+            else if (!MessageVerifier.verifyDeep(m.message(), nestedBound)) rejected("consensus.in", "BAD_SIGNATURE");
             else runner.submit(new Event.MessageVerified(m.message()));
         } else if (t instanceof StackRecords.Votes v) {
             if (v.batch().chainId() != identity.chainId()) rejected("consensus.in", "WRONG_CHAIN");
@@ -92,6 +94,8 @@ public class Inbound {
             StackRecords.BlockApplied a = StackRecords.decodeBlockApplied(value);
             store.saveApplied(a.height(), value); // before the offset is committed: a restart on its own knows the tip
             runner.submit(new Event.BlockApplied(a.height(), a.hash(), a.timestampMillis(), a.nextSet()));
+            int voters = a.nextSet().voters().size() + (a.nextSet().jointWith() == null ? 0 : a.nextSet().jointWith().voters().size());
+            nestedBound = MessageVerifier.nestedBound(voters);
             activator.onBlockApplied(a);
         } catch (ProtocolException e) {
             rejected("blocks.applied", e.reason().name());

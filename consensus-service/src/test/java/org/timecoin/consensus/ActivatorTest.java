@@ -61,29 +61,40 @@ class ActivatorTest {
     }
 
     @Test
-    void aNodeSignsTheBlockJustAppliedOncePerProofInterval() {
+    void aNodeSignsABlockJustBelowTheTipOncePerProofIntervalAndRetriesSoonAfterAPassingRefusal() {
         // index 7: a key of this genesis' seed that is not one of its 4 masternodes
         NodeIdentity outsider = new NodeIdentity("devnet", Optional.empty(), "activator-test", 7);
         Recording out = new Recording();
         Activator a = new Activator(outsider, out, new SimpleMeterRegistry());
+        a.onBlockApplied(applied(9));
+        assertThat(out.sent).as("it has not seen the block to sign yet").isEmpty();
         a.onBlockApplied(applied(10));
+        a.onBlockApplied(applied(11));
         assertThat(out.sent).hasSize(1);
         Transaction tx = Transaction.decode(out.sent.get(0));
         MasternodeActivation act = (MasternodeActivation) tx.payload();
         assertThat(act.nodeKey()).isEqualTo(outsider.key().publicKey());
-        assertThat(act.height()).isEqualTo(10);
-        assertThat(act.blockHash()).isEqualTo(applied(10).hash());
+        assertThat(act.height()).isEqualTo(11 - MasternodeActivation.SIGNED_DEPTH);
+        assertThat(act.blockHash()).isEqualTo(applied(9).hash());
         assertThat(TransactionRules.checkStateless(tx)).isEmpty();
         assertThat(TransactionRules.checkSignatures(tx, outsider.chainId())).isEmpty();
-        for (long h = 11; h < 10 + ServiceProof.INTERVAL_BLOCKS; h++) a.onBlockApplied(applied(h));
+        for (long h = 12; h < 11 + ServiceProof.INTERVAL_BLOCKS; h++) a.onBlockApplied(applied(h));
         assertThat(out.sent).as("not again within the interval").hasSize(1);
-        a.onBlockApplied(applied(10 + ServiceProof.INTERVAL_BLOCKS));
+        a.onBlockApplied(applied(11 + ServiceProof.INTERVAL_BLOCKS));
         assertThat(out.sent).hasSize(2);
-        // a refusal (too soon after a restart, not registered yet) does not stop it: the next interval brings the next proof
-        Hash last = Transaction.decode(out.sent.get(1)).txid();
-        a.onVerdict(new StackRecords.Verdict(last, TxVerdict.REJECT, "ALREADY_ACTIVE"));
-        a.onBlockApplied(applied(10 + 2 * ServiceProof.INTERVAL_BLOCKS));
+        // approved, or refused for a lasting reason: the next proof an interval later
+        a.onVerdict(new StackRecords.Verdict(Transaction.decode(out.sent.get(1)).txid(), TxVerdict.REJECT, "ALREADY_ACTIVE"));
+        long h = 11 + ServiceProof.INTERVAL_BLOCKS;
+        for (int i = 0; i < Activator.RETRY_AFTER_REFUSAL_BLOCKS; i++) a.onBlockApplied(applied(++h));
+        assertThat(out.sent).hasSize(2);
+        // refused by its ledger for a passing reason (a proof of it still pending): again a few blocks on
+        for (long k = h + 1; k < 11 + 2 * ServiceProof.INTERVAL_BLOCKS; k++) a.onBlockApplied(applied(k));
+        h = 11 + 2 * ServiceProof.INTERVAL_BLOCKS;
+        a.onBlockApplied(applied(h));
         assertThat(out.sent).hasSize(3);
+        a.onVerdict(new StackRecords.Verdict(Transaction.decode(out.sent.get(2)).txid(), TxVerdict.REJECT, "NODE_KEY_IN_USE"));
+        for (int i = 0; i < Activator.RETRY_AFTER_REFUSAL_BLOCKS; i++) a.onBlockApplied(applied(++h));
+        assertThat(out.sent).hasSize(4);
     }
 
     @Test
@@ -100,7 +111,7 @@ class ActivatorTest {
                 if (last != Long.MIN_VALUE) assertThat(ServiceProof.renews(last, named)).isTrue();
                 last = named;
             }
-            assertThat(ServiceProof.expiredAt(last, h + 1)).isFalse();
+            if (last != Long.MIN_VALUE) assertThat(ServiceProof.expiredAt(last, h + 1)).isFalse();
         }
         assertThat(out.sent).hasSize(10);
     }

@@ -655,6 +655,7 @@ public class LedgerStore {
             }
         }
         if (ValidatorSet.isBoundary(h + 1) && tip.isPresent()) expireUnproven(c, h + 1);
+        voidUnarchivableActivations(c, h);
 
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO block (height, hash, body, certificate) VALUES (?, ?, ?, ?)")) {
             ps.setLong(1, h);
@@ -1094,6 +1095,15 @@ public class LedgerStore {
                     while (rs.next()) out.add(new Hash(rs.getBytes(1)));
                 }
             }
+            // an activation locks no input, yet its pending row claims its node key: without this a proof whose votes
+            // never came would refuse every later proof of that node here (NODE_KEY_IN_USE), and the node would expire
+            try (PreparedStatement ps = c.prepareStatement("SELECT txid FROM tx WHERE status = 1 AND mn_node_key IS NOT NULL AND mn_collateral IS NULL "
+                    + "AND updated_at < now() - make_interval(secs => ?)")) {
+                ps.setLong(1, seconds);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(new Hash(rs.getBytes(1)));
+                }
+            }
             return out;
         });
     }
@@ -1476,6 +1486,30 @@ public class LedgerStore {
                 return out;
             }
         });
+    }
+
+    /**
+     * A final activation that names a block more than {@link MasternodeActivation#MAX_AGE_IN_BLOCK} below the next one
+     * can never go in a block (the block rule refuses it): it is void from now on (status 4, STALE_ACTIVATION), so that
+     * it no longer claims its node key and the node's next proof is taken.
+     */
+    private static void voidUnarchivableActivations(Connection c, long height) throws SQLException {
+        List<byte[]> dead = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT txid, body FROM tx WHERE status = 2 AND mn_node_key IS NOT NULL AND mn_collateral IS NULL "
+                + "AND body IS NOT NULL")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (Transaction.decode(rs.getBytes(2)).payload() instanceof MasternodeActivation a && height + 1 - a.height() > MasternodeActivation.MAX_AGE_IN_BLOCK) {
+                        dead.add(rs.getBytes(1));
+                    }
+                }
+            }
+        }
+        if (dead.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET status = 4, reason = 'STALE_ACTIVATION', updated_at = now() WHERE txid = ANY(?::bytea[]) AND status = 2")) {
+            ps.setArray(1, bytea(c, dead));
+            ps.executeUpdate();
+        }
     }
 
     /**

@@ -1281,6 +1281,50 @@ class LedgerServiceTest {
                 .body("find { it.nodeKey == '" + node1.publicKey().hex() + "' }.expiredFromHeight", nullValue());
     }
 
+    int txStatus(Hash txid) throws Exception {
+        try (var c = dataSource.getConnection(); var ps = c.prepareStatement("SELECT status FROM tx WHERE txid = ?")) {
+            ps.setBytes(1, txid.toByteArray());
+            try (var rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : -1;
+            }
+        }
+    }
+
+    /** A proof whose votes never come, or that is final but never archived, must not refuse the node's next proof for good. */
+    @Test
+    @Order(34)
+    void aProofThatNeverGetsItsVotesOrItsBlockDoesNotBlockTheNodesNextOne() throws Exception {
+        KeyPair node1 = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "mn-node", 1);
+        for (int i = 0; i < ServiceProof.MIN_GAP_BLOCKS; i++) buildAndApplyNextBlock(List.of(node1));
+        LedgerStore.Tip tip = store.tip().orElseThrow();
+        Block below = store.block(tip.height() - 1).orElseThrow().block();
+        Transaction stuck = MasternodeActivation.sign(CHAIN, node1, tip.height(), tip.hash()).transaction();
+        Transaction next = MasternodeActivation.sign(CHAIN, node1, below.height(), below.hash()).transaction();
+        assertThat(store.validateAndLock(stuck).approved()).isTrue();
+        assertThat(store.validateAndLock(next).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.NODE_KEY_IN_USE);
+        // its votes never come (no lock of an input to time out): the ledger's sweep releases it as it does expired locks
+        assertThat(store.expiredLocks(0)).contains(stuck.txid());
+        store.release(stuck.txid(), "LOCK_TIMEOUT");
+        assertThat(store.validateAndLock(next).approved()).isTrue();
+        store.release(next.txid(), "LOCK_TIMEOUT");
+
+        // final, but no leader could archive it before the block it names fell too far below (block rule: 32): void
+        Block old = store.block(tip.height() - MasternodeActivation.MAX_AGE_IN_BLOCK - 1).orElseThrow().block();
+        Transaction dead = MasternodeActivation.sign(CHAIN, node1, old.height(), old.hash()).transaction();
+        try (var c = dataSource.getConnection(); var ps = c.prepareStatement("INSERT INTO tx (txid, body, status, mn_node_key) VALUES (?, ?, 2, ?)")) {
+            ps.setBytes(1, dead.txid().toByteArray());
+            ps.setBytes(2, dead.toBytes());
+            ps.setBytes(3, node1.publicKey().toByteArray());
+            ps.executeUpdate();
+        }
+        assertThat(store.validateAndLock(next).reason()).as("claimed by the final one").isEqualTo(org.timecoin.protocol.rules.RejectReason.NODE_KEY_IN_USE);
+        Block block = buildAndApplyNextBlock(List.of(node1));
+        assertThat(block.transactions()).extracting(Transaction::txid).doesNotContain(dead.txid());
+        assertThat(txStatus(dead.txid())).isEqualTo(4);
+        Block fresh = store.block(store.tip().orElseThrow().height()).orElseThrow().block();
+        assertThat(store.validateAndLock(MasternodeActivation.sign(CHAIN, node1, fresh.height(), fresh.hash()).transaction()).approved()).isTrue();
+    }
+
     static FinalityCertificate certifyUnder(Transaction tx, long epoch, List<KeyPair> voters) {
         List<FinalityCertificate.VoteProof> proofs = new ArrayList<>();
         for (KeyPair k : voters) proofs.add(TxVoteBatch.sign(CHAIN, epoch, k, List.of(new VoteEntry(tx.txid(), TxVerdict.APPROVE))).proofFor(0));

@@ -84,6 +84,7 @@ public final class ConsensusCore {
     // Messages for later heights, bounded per sender
     private final List<SignedConsensusMessage> future = new ArrayList<>();
     private final Map<PublicKey, Integer> futureCount = new HashMap<>();
+    private final Map<PublicKey, Long> futureBytes = new HashMap<>(); // encoded bytes held per sender: a PrePrepare carries a block
 
     public ConsensusCore(int chainId, KeyPair self, CoreConfig config) {
         this.chainId = chainId;
@@ -221,10 +222,8 @@ public final class ConsensusCore {
         }
         future.clear();
         futureCount.clear();
-        for (SignedConsensusMessage m : keep) {
-            future.add(m);
-            futureCount.merge(m.message().signer(), 1, Integer::sum);
-        }
+        futureBytes.clear();
+        for (SignedConsensusMessage m : keep) hold(m, m.toBytes().length);
         for (SignedConsensusMessage m : replay) onMessage(m, out);
     }
 
@@ -303,8 +302,20 @@ public final class ConsensusCore {
         if (height >= 0 && h > height + config.maxFutureHeights()) return;
         int n = futureCount.getOrDefault(m.message().signer(), 0);
         if (n >= config.maxBufferedPerSender()) return;
+        long size = m.toBytes().length;
+        if (futureBytes.getOrDefault(m.message().signer(), 0L) + size > config.maxBufferedBytesPerSender()) return;
+        hold(m, size);
+    }
+
+    private void hold(SignedConsensusMessage m, long size) {
         future.add(m);
-        futureCount.put(m.message().signer(), n + 1);
+        futureCount.merge(m.message().signer(), 1, Integer::sum);
+        futureBytes.merge(m.message().signer(), size, Long::sum);
+    }
+
+    /** Messages held for later heights (bounded per sender in count and in bytes). */
+    public int bufferedFutureMessages() {
+        return future.size();
     }
 
     /** Stores the message; false (and, the first time, evidence) if its signer already signed something else for that key. */

@@ -6,15 +6,18 @@ package org.timecoin.consensus.core;
  * {@link ConsensusCore}) and is at most {@link #maxStartExponent()}.
  */
 public record CoreConfig(long blockIntervalMillis, long baseRoundTimeoutMillis, int maxBackoffExponent, long txLockTimeoutMillis,
-                         int maxFutureHeights, int maxFutureRounds, int maxBufferedPerSender, int maxTrackedTransactions,
-                         int maxEvidence) {
+                         int maxFutureHeights, int maxFutureRounds, int maxBufferedPerSender, long maxBufferedBytesPerSender,
+                         int maxTrackedTransactions, int maxEvidence) {
+    /** Default bound on the encoded bytes of one validator's messages held for later heights: two blocks' worth. */
+    public static final long DEFAULT_BUFFERED_BYTES_PER_SENDER = 16L << 20;
+
 
     public static CoreConfig mainnet() {
-        return new CoreConfig(600_000, 30_000, 6, 30_000, 2, 10, 64, 200_000, 1_000);
+        return new CoreConfig(600_000, 30_000, 6, 30_000, 2, 10, 64, DEFAULT_BUFFERED_BYTES_PER_SENDER, 200_000, 1_000);
     }
 
     public static CoreConfig devnet() {
-        return new CoreConfig(2_000, 1_000, 6, 30_000, 2, 10, 64, 200_000, 1_000);
+        return new CoreConfig(2_000, 1_000, 6, 30_000, 2, 10, 64, DEFAULT_BUFFERED_BYTES_PER_SENDER, 200_000, 1_000);
     }
 
     /** The round timeout for backoff exponent {@code exponent} (a height's starting exponent plus its round). */

@@ -487,7 +487,7 @@ class ConsensusCoreTest {
     @Test
     void oneValidatorCannotCrowdOutOtherTalliesWithMadeUpTransactions() {
         // room for 8 open tallies among 4 voters: each voter may start at most 2
-        CoreConfig small = new CoreConfig(2_000, 1_000, 6, 30_000, 2, 10, 64, 8, 100);
+        CoreConfig small = new CoreConfig(2_000, 1_000, 6, 30_000, 2, 10, 64, CoreConfig.DEFAULT_BUFFERED_BYTES_PER_SENDER, 8, 100);
         ConsensusCore core = new ConsensusCore(CHAIN, keys.get(0), small);
         core.handle(new Event.BlockApplied(0, GENESIS, 1_000, set));
         for (int i = 0; i < 50; i++) {
@@ -499,6 +499,23 @@ class ConsensusCoreTest {
         core.handle(new Event.LocalVerdicts(List.of(new Event.LocalVerdict(TX, TxVerdict.APPROVE))));
         core.handle(new Event.VotesVerified(vote(keys.get(1), TxVerdict.APPROVE)));
         assertThat(only(core.handle(new Event.VotesVerified(vote(keys.get(2), TxVerdict.APPROVE))), Action.TxFinalized.class)).hasSize(1);
+    }
+
+    @Test
+    void oneValidatorsMessagesForLaterHeightsAreBoundedInBytesNotOnlyInCount() {
+        SignedConsensusMessage sample = SignedConsensusMessage.sign(new ConsensusMessage.Prepare(CHAIN, 2, 0, keys.get(3).publicKey(), GENESIS), keys.get(3));
+        long size = sample.toBytes().length;
+        // room for 64 messages per sender by count, but only 3 by bytes
+        CoreConfig small = new CoreConfig(2_000, 1_000, 6, 30_000, 2, 10, 64, 3 * size, 200_000, 100);
+        ConsensusCore core = new ConsensusCore(CHAIN, keys.get(0), small);
+        core.handle(new Event.BlockApplied(0, GENESIS, 1_000, set));
+        for (int r = 0; r < 10; r++) {
+            core.handle(new Event.MessageVerified(SignedConsensusMessage.sign(new ConsensusMessage.Prepare(CHAIN, 2, r, keys.get(3).publicKey(), GENESIS), keys.get(3))));
+        }
+        assertThat(core.bufferedFutureMessages()).isEqualTo(3);
+        // another validator still gets its messages held
+        core.handle(new Event.MessageVerified(SignedConsensusMessage.sign(new ConsensusMessage.Prepare(CHAIN, 2, 0, keys.get(1).publicKey(), GENESIS), keys.get(1))));
+        assertThat(core.bufferedFutureMessages()).isEqualTo(4);
     }
 
     // ---- catch-up ----

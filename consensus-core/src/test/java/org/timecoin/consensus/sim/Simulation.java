@@ -50,7 +50,7 @@ import org.timecoin.protocol.rules.ValidatorSet;
  */
 final class Simulation {
     static final int CHAIN = Network.DEVNET.chainId();
-    static final CoreConfig CORE = new CoreConfig(1_000, 1_000, 6, 30_000, 2, 10, 256, 100_000, 1_000);
+    static final CoreConfig CORE = new CoreConfig(1_000, 1_000, 6, 30_000, 2, 10, 256, CoreConfig.DEFAULT_BUFFERED_BYTES_PER_SENDER, 100_000, 1_000);
 
     private record Scheduled(long time, long seq, Runnable task) {
     }
@@ -488,7 +488,7 @@ final class Simulation {
         // -- network in --
 
         void receive(SignedConsensusMessage m) {
-            if (down || !verifiedOnce(m, () -> MessageVerifier.verifyDeep(m))) return;
+            if (down || !verifiedOnce(m, () -> MessageVerifier.verifyDeep(m, MessageVerifier.nestedBound(16)))) return;
             handle(new Event.MessageVerified(m));
             if (kind == Byzantine.DOUBLE_VOTER && m.message() instanceof ConsensusMessage.PrePrepare p) {
                 Hash h = p.block().hash();

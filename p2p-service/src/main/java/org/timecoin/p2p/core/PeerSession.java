@@ -74,6 +74,11 @@ public final class PeerSession {
 
         boolean isMasternode(PublicKey key);
 
+        /** Whether this peer may send frames over the small limit (a voter, or one whose sync answer is awaited). */
+        default boolean mayReceiveLarge(PublicKey key) {
+            return isMasternode(key);
+        }
+
         long bestHeight();
 
         /** True when the node has taken a message of this type and {@link RelayHash} already: a copy, dropped undecoded. */
@@ -166,8 +171,9 @@ public final class PeerSession {
             try {
                 if (chunk != null) reader.feed(chunk);
                 chunk = null;
-                // large frames only from an authenticated masternode: before that, nothing big is even buffered
-                boolean large = state == State.READY && policy.isMasternode(peerHello.nodeKey());
+                // large frames only from an authenticated voter, or a peer whose sync answer we await: before that,
+                // nothing big is even buffered
+                boolean large = state == State.READY && policy.mayReceiveLarge(peerHello.nodeKey());
                 f = reader.next(large ? settings.frameLimits().largeBytes() : settings.frameLimits().smallBytes());
             } catch (SecureChannel.Broken e) {
                 close(out, RejectCode.CHANNEL_BROKEN, e.getMessage(), null); // not the peer's doing: no score against its key

@@ -82,6 +82,8 @@ public final class PeerNetwork extends AbstractVerticle {
     private final Stack stack;
     private final MeterRegistry metrics;
     private final SecureRandom random = new SecureRandom();
+    /** Addresses verified and learned from one Peers message (a GetPeers answer holds at most this many). */
+    static final int MAX_ADDRESSES_LEARNED_PER_MESSAGE = 100;
     private final int magic;
     private final PeerSession.Settings sessionSettings;
     private final AddressBook book;
@@ -307,13 +309,12 @@ public final class PeerNetwork extends AbstractVerticle {
             @Override
             public RejectCode admit(PublicKey peerKey) {
                 if (reputation.banned("key:" + peerKey.hex(), System.currentTimeMillis())) return RejectCode.BANNED;
+                // a Hello only claims a key: it never evicts a connection that proved it (duplicates are settled once
+                // this one has proved it too, in authenticated()); one in the direction of an authenticated one is refused
                 for (Conn other : List.copyOf(conns.values())) {
-                    if (other == c || other.closed || !peerKey.equals(other.session.peerKey())) continue;
-                    // both ends keep the connection opened by the smaller key, so simultaneous dials settle on one
-                    if (other.outbound == c.outbound) return RejectCode.DUPLICATE_CONNECTION;
-                    boolean keepNew = c.outbound == (self.publicKey().hex().compareTo(peerKey.hex()) < 0);
-                    if (!keepNew) return RejectCode.DUPLICATE_CONNECTION;
-                    apply(other, other.session.close(RejectCode.DUPLICATE_CONNECTION, "replaced by a connection from the smaller key"));
+                    if (other != c && !other.closed && other.authenticated && peerKey.equals(other.key) && other.outbound == c.outbound) {
+                        return RejectCode.DUPLICATE_CONNECTION;
+                    }
                 }
                 c.key = peerKey;
                 return null;
@@ -322,6 +323,12 @@ public final class PeerNetwork extends AbstractVerticle {
             @Override
             public boolean isMasternode(PublicKey key) {
                 return PeerNetwork.this.isMasternode(key);
+            }
+
+            @Override
+            public boolean mayReceiveLarge(PublicKey key) {
+                // a voter (a Free registration costs little, 64 MiB of buffer should not), or the peer our sync asked
+                return validators != null && validators.isVoter(key) || sync.solicited(c.syncId());
             }
 
             @Override
@@ -412,6 +419,16 @@ public final class PeerNetwork extends AbstractVerticle {
     }
 
     private void authenticated(Conn c, PeerSession.Authenticated a) {
+        for (Conn other : List.copyOf(conns.values())) {
+            if (other == c || other.closed || !other.authenticated || !c.key.equals(other.key)) continue;
+            // two proven connections of one key (simultaneous dials): both ends keep the one opened by the smaller key
+            boolean keepNew = other.outbound != c.outbound && c.outbound == (self.publicKey().hex().compareTo(c.key.hex()) < 0);
+            if (!keepNew) {
+                apply(c, c.session.close(RejectCode.DUPLICATE_CONNECTION, "a connection of this key is up"));
+                return;
+            }
+            apply(other, other.session.close(RejectCode.DUPLICATE_CONNECTION, "replaced by a connection from the smaller key"));
+        }
         c.authenticated = true;
         lastSeen.put(c.key.hex(), System.currentTimeMillis()); // its Auth just arrived
         if (c.outbound) book.succeeded(c.endpoint);
@@ -477,11 +494,14 @@ public final class PeerNetwork extends AbstractVerticle {
         } else if (m instanceof WireMessage.GetPeers) {
             List<PeerAddress> list = new ArrayList<>();
             list.add(ownAddress);
-            list.addAll(book.signedAddresses(99));
+            list.addAll(book.signedAddresses(MAX_ADDRESSES_LEARNED_PER_MESSAGE - 1));
             send(c, new WireMessage.Peers(list));
         } else if (m instanceof WireMessage.Peers p) {
+            // only masternodes' addresses are learned (a key check before any signature, at most a GetPeers answer's
+            // worth per message): a flood of addresses signed by fresh keys costs no verification and evicts nothing
             List<PeerAddress> candidates = p.addresses().stream()
-                    .filter(a -> a.chainId() == config.network().chainId() && !a.nodeKey().equals(self.publicKey())).toList();
+                    .filter(a -> a.chainId() == config.network().chainId() && !a.nodeKey().equals(self.publicKey()) && isMasternode(a.nodeKey()))
+                    .limit(MAX_ADDRESSES_LEARNED_PER_MESSAGE).toList();
             if (candidates.isEmpty()) return;
             vertx.executeBlocking(() -> candidates.stream().allMatch(PeerAddress::signatureValid), false).onSuccess(valid -> {
                 if (!valid) {
@@ -607,7 +627,7 @@ public final class PeerNetwork extends AbstractVerticle {
         Set<PublicKey> keys = new HashSet<>();
         for (Conn c : conns.values()) {
             if (c.endpoint != null) endpoints.add(c.endpoint);
-            if (c.key != null) keys.add(c.key);
+            if (c.authenticated) keys.add(c.key); // a Hello only claims a key: fake ones must not stop us dialling it
         }
         List<AddressBook.Entry> due = book.due(now, (int) (config.targetOutbound() - outbound), e -> selfEndpoints.contains(e.endpoint())
                 || endpoints.contains(e.endpoint()) || e.key() != null && (keys.contains(e.key())

@@ -201,6 +201,49 @@ class PeerNetworkTest {
         assertThat(node.counter("timecoin_p2p_misbehaviour_total", "offence", "WRONG_CHAIN")).isEqualTo(1);
     }
 
+    /**
+     * A Hello claiming the key of a connected peer, from someone without that key, in the direction whose connection
+     * the tie-break would keep: before, it evicted the honest connection at Hello time (repeated, a partition); now the
+     * honest connection stays, and the claim fails its handshake.
+     */
+    @Test
+    void aHelloClaimingAConnectedKeyEvictsNothing() throws Exception {
+        // the dialing node's key must be the larger one, so that an inbound connection of the smaller key would be kept
+        KeyPair k0 = TestChain.nodeKey(0);
+        KeyPair k1 = TestChain.nodeKey(1);
+        KeyPair larger = k0.publicKey().hex().compareTo(k1.publicKey().hex()) > 0 ? k0 : k1;
+        KeyPair smaller = larger == k0 ? k1 : k0;
+        Node b = start(P2pConfig.devnet(0, List.of()), smaller);
+        Node a = start(P2pConfig.devnet(0, List.of(seed(b))), larger);
+        await().atMost(WAIT).until(() -> a.authenticated() == 1 && b.authenticated() == 1);
+        try (RawPeer claim = RawPeer.passive(a.port())) {
+            claim.sendRaw(frame(new WireMessage.Hello(WireMessage.PROTOCOL_VERSION, TestChain.CHAIN, smaller.publicKey(), new byte[32], 0, 0,
+                    org.timecoin.protocol.wire.SecureChannel.Ephemeral.generate(new java.security.SecureRandom()).publicKey())));
+            await().atMost(WAIT).until(() -> claim.eof); // no Auth can follow: the handshake times out
+        }
+        assertThat(a.counter("timecoin_p2p_connections_closed_total", "reason", "DUPLICATE_CONNECTION")).isZero();
+        assertThat(a.authenticated()).isEqualTo(1);
+        assertThat(b.authenticated()).isEqualTo(1);
+    }
+
+    /** 1,000 addresses signed by fresh keys in one Peers message: none is verified or learned; a masternode's among them is. */
+    @Test
+    void aFloodOfAddressesOfKeysThatAreNoMasternodesCostsNothingAndEvictsNothing() throws Exception {
+        Node node = start(0, List.of());
+        try (RawPeer peer = RawPeer.handshaken(node.port(), TestChain.nodeKey(1))) {
+            await().atMost(WAIT).until(peer::ready);
+            List<org.timecoin.protocol.model.PeerAddress> flood = new ArrayList<>();
+            for (int i = 0; i < 999; i++) {
+                KeyPair stranger = Ed25519Keys.deterministic("p2p-test", "stranger", i);
+                flood.add(org.timecoin.protocol.model.PeerAddress.sign(TestChain.CHAIN, stranger, "10.9." + (i / 250) + "." + (i % 250), 24200, 1));
+            }
+            flood.add(org.timecoin.protocol.model.PeerAddress.sign(TestChain.CHAIN, TestChain.nodeKey(2), "127.0.0.1", 1, 1));
+            peer.send(new WireMessage.Peers(flood));
+            await().atMost(WAIT).until(() -> node.metrics().get("timecoin_p2p_address_book").gauge().value() == 1);
+        }
+        assertThat(total(node, "timecoin_p2p_misbehaviour_total")).isZero();
+    }
+
     static double total(Node n, String counter) {
         return n.metrics().find(counter).counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }

@@ -22,8 +22,13 @@ public record MasternodeActivation(PublicKey nodeKey, long height, Hash blockHas
     public static final int WITNESS_LENGTH = Signature.LENGTH;
     /** A node votes for an activation that names one of its last this many blocks (it proves the node is synced now). */
     public static final int MAX_AGE_BLOCKS = 16;
-    /** A block may carry an activation naming a block at most this far below it (room for the votes and a few blocks). */
-    public static final int MAX_AGE_IN_BLOCK = 64;
+    /**
+     * A block may carry an activation naming a block at most this far below it (room for the votes and a few blocks;
+     * well under {@link org.timecoin.protocol.rules.ServiceProof#EXPIRY_BLOCKS}, so a proof included late is not expired at once).
+     */
+    public static final int MAX_AGE_IN_BLOCK = 32;
+    /** A node signs the block this far below the one it just applied: every validator a block or two behind has it too. */
+    public static final int SIGNED_DEPTH = 2;
     private static final Signature NO_SIGNATURE = new Signature(new byte[Signature.LENGTH]);
 
     public MasternodeActivation {

@@ -35,8 +35,10 @@ public final class ServiceProof {
      * Whether the voters found expired at a boundary leave, {@code expiredWeight} of the {@code totalWeight} in force
      * there. They leave together only if their weight is one the set tolerates to be faulty: the chain reached this
      * boundary, so more than 2/3 of the weight signed its blocks; if more than that seems expired, nodes that vote are
-     * failing to prove (a fault of the proofs, not absence), and removing them could empty the set. Free members, which
-     * weigh nothing in a quorum, always leave when expired.
+     * failing to prove (a fault of the proofs, not absence), and removing them could empty the set; taking the stalest
+     * f at each boundary instead would drain a set whose proofs all fail down to its last three voters. Byzantine voters
+     * that stop proving on purpose can keep absent ones in only when together they weigh more than f, when withholding
+     * their votes halts the chain anyway. Free members, which weigh nothing in a quorum, always leave when expired.
      */
     public static boolean expiredVotersLeave(long expiredWeight, long totalWeight) {
         return expiredWeight <= Quorum.maxFaultyWeight(totalWeight);
