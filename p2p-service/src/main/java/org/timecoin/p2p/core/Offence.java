@@ -14,7 +14,12 @@ public enum Offence {
     UNSOLICITED(10),
     NOT_A_MASTERNODE(20),
     RATE_LIMITED(2),
-    SLOW(10);
+    SLOW(10),
+    /**
+     * What any offence counts before the peer authenticated: its bytes prove nothing (someone on the path may have
+     * altered an honest Hello), so one bad handshake does not ban an address; a stream of them still does.
+     */
+    BEFORE_AUTHENTICATION(25);
 
     private final int points;
 

@@ -33,4 +33,10 @@ public record P2pConfig(Network network, String listenHost, int listenPort, Stri
                 handshakeTimeoutMillis, pingInterval, deadAfter, ratesPerSecond, banThreshold, banMillis, backoffBaseMillis, backoffMaxMillis,
                 discoveryIntervalMillis, syncBatch, syncWindow, syncTimeoutMillis, seenCapacity, addressBookCapacity, ipBanExempt);
     }
+
+    public P2pConfig withIpBanExempt(List<String> exempt) {
+        return new P2pConfig(network, listenHost, listenPort, advertisedHost, seeds, targetOutbound, maxInbound, maxPerIp, frameLimits,
+                handshakeTimeoutMillis, pingIntervalMillis, deadAfterMillis, ratesPerSecond, banThreshold, banMillis, backoffBaseMillis, backoffMaxMillis,
+                discoveryIntervalMillis, syncBatch, syncWindow, syncTimeoutMillis, seenCapacity, addressBookCapacity, exempt);
+    }
 }

@@ -407,7 +407,7 @@ public final class PeerNetwork extends AbstractVerticle {
         count("timecoin_p2p_misbehaviour_total", "offence", offence.name());
         long now = System.currentTimeMillis();
         boolean exempt = !c.authenticated && config.ipBanExempt().contains(c.remoteIp);
-        if (!exempt && reputation.score(c.identity(), offence, now)) {
+        if (!exempt && reputation.score(c.identity(), c.authenticated ? offence : Offence.BEFORE_AUTHENTICATION, now)) {
             count("timecoin_p2p_bans_total", "offence", offence.name());
             LOG.infof("banned %s for %d ms after %s", c.identity(), config.banMillis(), offence);
             if (!c.closed) apply(c, c.session.close(RejectCode.BANNED, "banned after " + offence));

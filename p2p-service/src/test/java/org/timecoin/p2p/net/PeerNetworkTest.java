@@ -244,6 +244,34 @@ class PeerNetworkTest {
         assertThat(total(node, "timecoin_p2p_misbehaviour_total")).isZero();
     }
 
+    /**
+     * Before authentication nothing proves who wrote the bytes (someone on the path can flip a bit of an honest Hello):
+     * one bad handshake does not ban the address, a stream of them does.
+     */
+    @Test
+    void oneBadHandshakeDoesNotBanAnAddressAStreamOfThemDoes() throws Exception {
+        Node node = start(P2pConfig.devnet(0, List.of()).withIpBanExempt(List.of()), TestChain.nodeKey(0));
+        byte[] wrongChain = frame(new WireMessage.Hello(WireMessage.PROTOCOL_VERSION, Network.TESTNET.chainId(), TestChain.nodeKey(1).publicKey(),
+                new byte[32], 0, 0, new byte[32]));
+        try (RawPeer altered = RawPeer.passive(node.port())) {
+            altered.sendRaw(wrongChain);
+            await().atMost(WAIT).until(() -> altered.eof);
+        }
+        try (RawPeer honest = RawPeer.handshaken(node.port(), TestChain.nodeKey(1))) {
+            await().atMost(WAIT).until(honest::ready); // the address is not banned
+        }
+        for (int i = 0; i < 4; i++) {
+            try (RawPeer garbage = RawPeer.passive(node.port())) {
+                garbage.sendRaw(wrongChain);
+                await().atMost(WAIT).until(() -> garbage.eof);
+            }
+        }
+        try (RawPeer after = RawPeer.passive(node.port())) {
+            await().atMost(WAIT).until(() -> after.eof);
+            assertThat(after.closedWith).isEqualTo(RejectCode.BANNED);
+        }
+    }
+
     static double total(Node n, String counter) {
         return n.metrics().find(counter).counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }
