@@ -94,7 +94,7 @@ public class P2pService implements PeerNetwork.Stack {
                 Map.of(Kind.TRANSACTION, settings.txPerSecond(), Kind.VOTE, settings.votesPerSecond(), Kind.BLOCK, settings.blocksPerSecond(),
                         Kind.CONTROL, settings.controlPerSecond()),
                 settings.banThreshold(), settings.banMillis(), settings.reconnectBaseMillis(), settings.reconnectMaxMillis(),
-                settings.discoveryIntervalMillis(), settings.syncBatch(), settings.syncWindow(), settings.syncTimeoutMillis(), settings.seenCapacity(),
+                settings.discoveryIntervalMillis(), settings.syncBatch(), settings.syncWindow(), settings.syncTimeoutMillis(), settings.syncServeBytesPerSecond(), settings.seenCapacity(),
                 settings.addressBookCapacity(), settings.ipBanExempt());
         PeerNetwork net = new PeerNetwork(config, NodeKeys.resolve(network, privateKey, seed, index), this, registry, store.addresses());
         vertx.deployVerticle(net).toCompletionStage().toCompletableFuture().join();

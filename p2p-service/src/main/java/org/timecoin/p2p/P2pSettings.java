@@ -88,6 +88,10 @@ public interface P2pSettings {
     @WithDefault("10000")
     long syncTimeoutMillis();
 
+    /** Bytes of blocks served to one peer per second (GetBlocks answers, one at a time per peer); at least max-large-frame-bytes. */
+    @WithDefault("67108864")
+    long syncServeBytesPerSecond();
+
     @WithDefault("100000")
     int seenCapacity();
 

@@ -134,12 +134,16 @@ public final class PeerNetwork extends AbstractVerticle {
         long out;
         boolean authenticated;
         boolean closed;
+        boolean serving; // a GetBlocks of this peer is being answered
+        final org.timecoin.protocol.util.TokenBucket servedBytes;
 
         Conn(NetSocket socket, boolean outbound, String endpoint) {
             this.socket = socket;
             this.outbound = outbound;
             this.remoteIp = socket.remoteAddress().hostAddress();
             this.endpoint = endpoint;
+            this.servedBytes = new org.timecoin.protocol.util.TokenBucket(config.syncServeBytesPerSecond(), config.syncServeBytesPerSecond(),
+                    System.currentTimeMillis());
         }
 
         boolean ready() {
@@ -511,10 +515,22 @@ public final class PeerNetwork extends AbstractVerticle {
                 for (PeerAddress a : candidates) bookDirty |= book.learn(a);
             });
         } else if (m instanceof WireMessage.GetBlocks g) {
+            // one answer at a time per peer, within a byte budget per second: a small request must not buy unbounded
+            // reads and sends (amplification); an answer over the budget is empty, and the peer asks again or elsewhere
+            if (c.serving) {
+                count("timecoin_p2p_sync_requests_dropped_total", "reason", "OUTSTANDING");
+                offence(c, Offence.RATE_LIMITED, "a GetBlocks while the last one is being answered");
+                return;
+            }
+            c.serving = true;
             int count = Math.min(g.count(), config.syncBatch());
             stack.certifiedBlocks(g.fromHeight(), count).whenComplete((blocks, x) -> context.runOnContext(v -> {
+                c.serving = false;
                 if (x != null) {
                     LOG.debugf("cannot serve blocks from %d: %s", g.fromHeight(), x.getMessage());
+                    send(c, new WireMessage.Blocks(List.of()));
+                } else if (!c.servedBytes.tryTake(System.currentTimeMillis(), blocks.length)) {
+                    count("timecoin_p2p_sync_requests_dropped_total", "reason", "BYTE_BUDGET");
                     send(c, new WireMessage.Blocks(List.of()));
                 } else {
                     write(c, 11, blocks, null);

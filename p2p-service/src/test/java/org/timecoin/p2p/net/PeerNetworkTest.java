@@ -272,6 +272,30 @@ class PeerNetworkTest {
         }
     }
 
+    /** A peer gets blocks served within a byte budget per second: past it, answers are empty until the budget refills. */
+    @Test
+    void blocksAreServedToAPeerWithinAByteBudgetPerSecond() throws Exception {
+        TestChain chain = new TestChain(20);
+        int answer = chain.body(1, 20).length;
+        // room for three answers a second (the budget must hold one largest frame)
+        Node node = start(P2pConfig.devnet(0, List.of()).withSync(new Frames.SizeLimits(1 << 20, 3 * answer), 3L * answer), TestChain.nodeKey(0));
+        node.stack().blocks = chain::body;
+        try (RawPeer peer = RawPeer.handshaken(node.port(), TestChain.nodeKey(1))) {
+            await().atMost(WAIT).until(peer::ready);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 8; i++) {
+                long before = peer.count(WireMessage.Blocks.class);
+                peer.send(new WireMessage.GetBlocks(1, 20));
+                await().atMost(WAIT).until(() -> peer.count(WireMessage.Blocks.class) == before + 1); // one at a time, as a syncer asks
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            long full = peer.received.stream().filter(m -> m instanceof WireMessage.Blocks b && !b.blocks().isEmpty()).count();
+            System.out.printf("8 requests of %d bytes in %.2f s: %d answered in full (budget %d bytes/s)%n", answer, seconds, full, 3L * answer);
+            assertThat(full).isLessThanOrEqualTo(3 + (long) Math.ceil(seconds * 3)).isGreaterThanOrEqualTo(3);
+        }
+        assertThat(node.counter("timecoin_p2p_sync_requests_dropped_total", "reason", "BYTE_BUDGET")).isGreaterThanOrEqualTo(1);
+    }
+
     static double total(Node n, String counter) {
         return n.metrics().find(counter).counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }
@@ -353,7 +377,7 @@ class PeerNetworkTest {
         await().atMost(WAIT).until(() -> c.authenticated() == 0);
         // b comes back on the same port: c redials by itself (backoff with jitter)
         start(new P2pConfig(Network.DEVNET, "127.0.0.1", bPort, "127.0.0.1", List.of(), 8, 64, 32, fast.frameLimits(), 5_000, 200, 800,
-                fast.ratesPerSecond(), 100, 60_000, 200, 2_000, 2_000, 100, 200, 10_000, 1000, 100, fast.ipBanExempt()), TestChain.nodeKey(1));
+                fast.ratesPerSecond(), 100, 60_000, 200, 2_000, 2_000, 100, 200, 10_000, 64L << 20, 1000, 100, fast.ipBanExempt()), TestChain.nodeKey(1));
         await().atMost(WAIT).until(() -> c.authenticated() == 1);
         assertThat(c.net().peers().get(0).key()).isEqualTo(TestChain.nodeKey(1).publicKey().hex());
     }
