@@ -10,6 +10,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -261,22 +262,36 @@ class ManifestsTest {
         assertThat(r.config("KAFKA_BOOTSTRAP_SERVERS")).isEqualTo("timecoin-kafka-kafka-bootstrap:" + listener.path("port").asInt());
         assertThat(listener.path("tls").asBoolean()).isFalse();
         // PostgreSQL: the cluster's read-write Service, a database that exists, its generated Secret
+        // each service logs in as a role of its own, owner of its database: one service cannot reach another's tables
         JsonNode cluster = r.get("Cluster", "timecoin-db");
-        Set<String> databases = new HashSet<>();
-        databases.add(cluster.path("spec").path("bootstrap").path("initdb").path("database").asText());
+        Map<String, String> ownerOf = new HashMap<>(); // database -> owning role
+        ownerOf.put(cluster.path("spec").path("bootstrap").path("initdb").path("database").asText(),
+                cluster.path("spec").path("bootstrap").path("initdb").path("owner").asText());
         r.ofKind("Database").forEach(db -> {
             assertThat(db.path("spec").path("cluster").path("name").asText()).isEqualTo("timecoin-db");
-            databases.add(db.path("spec").path("name").asText());
+            ownerOf.put(db.path("spec").path("name").asText(), db.path("spec").path("owner").asText());
         });
+        Map<String, String> secretOfRole = new HashMap<>(); // managed role -> its password Secret; the initdb owner's is generated
+        secretOfRole.put(cluster.path("spec").path("bootstrap").path("initdb").path("owner").asText(), "timecoin-db-app");
+        for (JsonNode role : cluster.path("spec").path("managed").path("roles")) {
+            assertThat(role.path("login").asBoolean()).isTrue();
+            secretOfRole.put(role.path("name").asText(), role.path("passwordSecret").path("name").asText());
+        }
+        Set<String> secretsUsed = new HashSet<>();
         for (String s : List.of("ledger", "consensus", "p2p")) {
             JsonNode c = container(r.get("Deployment", s));
             URI jdbc = URI.create(env(c, "QUARKUS_DATASOURCE_JDBC_URL").orElseThrow().path("value").asText().substring("jdbc:".length()));
             assertThat(jdbc.getHost()).isEqualTo("timecoin-db-rw");
             assertThat(jdbc.getPort()).isEqualTo(5432);
-            assertThat(databases).as(s).contains(jdbc.getPath().substring(1));
+            String database = jdbc.getPath().substring(1);
+            assertThat(ownerOf).as(s).containsKey(database);
+            String secret = secretOfRole.get(ownerOf.get(database));
+            assertThat(secret).as("%s's database is owned by a role with a login", s).isNotNull();
             for (String v : List.of("QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD"))
-                assertThat(env(c, v).orElseThrow().path("valueFrom").path("secretKeyRef").path("name").asText()).isEqualTo("timecoin-db-app");
+                assertThat(env(c, v).orElseThrow().path("valueFrom").path("secretKeyRef").path("name").asText()).as(s).isEqualTo(secret);
+            secretsUsed.add(secret);
         }
+        assertThat(secretsUsed).as("no two services share a database login").hasSize(3);
         assertThat(env(container(r.get("Deployment", "gateway")), "QUARKUS_DATASOURCE_JDBC_URL")).as("the gateway keeps no state").isEmpty();
     }
 

@@ -92,8 +92,8 @@ class LedgerReplicasIT {
                 "-Dquarkus.http.port=" + ports[i], "-Dkafka.bootstrap.servers=" + infra.kafka().bootstrapServers(),
                 "-Dkafka.session.timeout.ms=6000", "-Dkafka.heartbeat.interval.ms=1000",
                 "-Dtimecoin.topic.prefix=" + prefix, "-Dtimecoin.genesis.seed=" + SEED, "-Dtimecoin.genesis.nodes=4",
-                "-Dquarkus.datasource.jdbc.url=" + infra.postgres().jdbcUrl("replicas"), "-Dquarkus.datasource.username=" + infra.postgres().user(),
-                "-Dquarkus.datasource.password=" + infra.postgres().password(),
+                "-Dquarkus.datasource.jdbc.url=" + infra.postgres().jdbcUrl("replicas"), "-Dquarkus.datasource.username=" + infra.postgres().login("replicas").user(),
+                "-Dquarkus.datasource.password=" + infra.postgres().login("replicas").password(),
                 "-Dtimecoin.ledger.fault.halt-before-commit-height=1",
                 // longer than any wait below: an orphan approved in time was woken, not released by its deadline
                 "-Dtimecoin.ledger.orphan-wait-millis=" + ORPHAN_WAIT_MILLIS,

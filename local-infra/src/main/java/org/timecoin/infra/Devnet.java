@@ -351,8 +351,9 @@ public final class Devnet implements AutoCloseable {
         if (!service.equals("gateway")) {
             String db = "node" + node + "_" + service;
             cmd.add("-Dquarkus.datasource.jdbc.url=" + infra.postgres().jdbcUrl(db));
-            cmd.add("-Dquarkus.datasource.username=" + infra.postgres().user());
-            cmd.add("-Dquarkus.datasource.password=" + infra.postgres().password());
+            // each service logs in as its own database's role: it can reach no other service's tables
+            cmd.add("-Dquarkus.datasource.username=" + infra.postgres().login(db).user());
+            cmd.add("-Dquarkus.datasource.password=" + infra.postgres().login(db).password());
         }
         properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         // extra JVM options after the defaults (a later flag wins), for every service and then for one kind of service

@@ -60,8 +60,8 @@ public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManag
             i.postgres().ensureDatabase(database);
             config.put("quarkus.datasource.jdbc.url", i.postgres().jdbcUrl(database));
             if (reactive) config.put("quarkus.datasource.reactive.url", i.postgres().reactiveUrl(database));
-            config.put("quarkus.datasource.username", i.postgres().user());
-            config.put("quarkus.datasource.password", i.postgres().password());
+            config.put("quarkus.datasource.username", i.postgres().login(database).user());
+            config.put("quarkus.datasource.password", i.postgres().login(database).password());
         }
         return config;
     }

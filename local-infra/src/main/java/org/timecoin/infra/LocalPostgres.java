@@ -132,18 +132,52 @@ public final class LocalPostgres implements AutoCloseable {
         return "postgresql://" + host + ":" + port + "/" + database;
     }
 
-    /** Creates the database if it does not exist yet (names: lower-case letters, digits, underscores). */
+    /** A service's login: a role of its own that owns its database and may connect to no other. */
+    public record Login(String user, String password) {
+    }
+
+    /**
+     * Creates the database if it does not exist yet (names: lower-case letters, digits, underscores), owned by a role of
+     * the same name that may log in ({@link #login}); no one else may connect to it (CONNECT revoked from PUBLIC), so one
+     * service's role cannot read or write another's tables.
+     */
     public void ensureDatabase(String name) {
         if (!DB_NAME.matcher(name).matches()) throw new IllegalArgumentException("bad database name: " + name);
         try (Connection c = DriverManager.getConnection(adminUrl, user, password); Statement s = c.createStatement()) {
-            try (ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'")) {
-                if (rs.next()) return;
+            try (ResultSet rs = s.executeQuery("SELECT 1 FROM pg_roles WHERE rolname = '" + name + "'")) {
+                if (!rs.next()) s.execute("CREATE ROLE " + name + " LOGIN");
+            } catch (SQLException e) {
+                if (!"42710".equals(e.getSQLState())) throw e; // created concurrently by another process
             }
-            s.execute("CREATE DATABASE " + name);
+            s.execute("ALTER ROLE " + name + " LOGIN PASSWORD '" + login(name).password() + "'");
+            String owner = null;
+            try (ResultSet rs = s.executeQuery("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '" + name + "'")) {
+                if (rs.next()) owner = rs.getString(1);
+                else s.execute("CREATE DATABASE " + name + " OWNER " + name);
+            } catch (SQLException e) {
+                if (!"42P04".equals(e.getSQLState())) throw e; // created concurrently by another process
+            }
+            if (owner != null && !owner.equals(name)) handOver(s, name);
+            s.execute("REVOKE ALL ON DATABASE " + name + " FROM PUBLIC");
         } catch (SQLException e) {
-            if ("42P04".equals(e.getSQLState())) return; // created concurrently by another process
             throw new IllegalStateException("cannot create database " + name + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A database made before each service had its own role (owned by the admin): it and its tables go to the role. */
+    private void handOver(Statement admin, String name) throws SQLException {
+        admin.execute("ALTER DATABASE " + name + " OWNER TO " + name);
+        try (Connection c = DriverManager.getConnection(jdbcUrl(name), user, password); Statement s = c.createStatement()) {
+            s.execute("DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.oid::regclass AS rel FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    + "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'S', 'v', 'm') AND pg_get_userbyid(c.relowner) <> '" + name + "' LOOP "
+                    + "EXECUTE 'ALTER TABLE ' || r.rel || ' OWNER TO " + name + "'; END LOOP; END $$");
+        }
+    }
+
+    /** The login of the role that owns database {@code name} (its password derives from the admin's, so it is stable). */
+    public Login login(String name) {
+        byte[] h = org.timecoin.protocol.crypto.Hashes.sha256((password + "/" + name + "/timecoin-local-role").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return new Login(name, org.timecoin.protocol.codec.Hex.encode(h).substring(0, 32));
     }
 
     /** Drops the database if it exists (closing its connections first). */

@@ -1,6 +1,7 @@
 package org.timecoin.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,10 +63,16 @@ class LocalInfraTest {
                 assertThat(got.value()).isEqualTo(payload);
             }
 
-            // PostgreSQL: a database is created (idempotently) and holds a row.
+            // PostgreSQL: a database is created (idempotently), owned by its own role, and holds a row that another
+            // service's role can neither read nor write (it cannot even connect)
             infra.postgres().ensureDatabase("self_test");
             infra.postgres().ensureDatabase("self_test");
-            try (Connection c = DriverManager.getConnection(infra.postgres().jdbcUrl("self_test"), infra.postgres().user(), infra.postgres().password());
+            infra.postgres().ensureDatabase("other_service");
+            LocalPostgres.Login own = infra.postgres().login("self_test");
+            LocalPostgres.Login other = infra.postgres().login("other_service");
+            assertThatThrownBy(() -> DriverManager.getConnection(infra.postgres().jdbcUrl("self_test"), other.user(), other.password()).close())
+                    .isInstanceOf(java.sql.SQLException.class).hasMessageContaining("permission denied");
+            try (Connection c = DriverManager.getConnection(infra.postgres().jdbcUrl("self_test"), own.user(), own.password());
                  Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE t (v int)");
                 s.execute("INSERT INTO t VALUES (42)");

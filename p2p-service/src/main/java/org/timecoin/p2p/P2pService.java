@@ -88,7 +88,7 @@ public class P2pService implements PeerNetwork.Stack {
 
     void start(@Observes StartupEvent ev, Vertx vertx) {
         P2pConfig config = new P2pConfig(network, settings.listenHost(), settings.port(), settings.advertisedHost(), settings.seeds().orElse(List.of()),
-                settings.targetOutbound(), settings.maxInbound(), settings.maxConnectionsPerIp(),
+                settings.targetOutbound(), settings.maxInbound(), settings.maxConnectionsPerIp(), settings.handshakesPerIpPerSecond(),
                 new Frames.SizeLimits(settings.maxSmallFrameBytes(), settings.maxLargeFrameBytes()), settings.handshakeTimeoutMillis(),
                 settings.pingIntervalMillis(), settings.deadAfterMillis(),
                 Map.of(Kind.TRANSACTION, settings.txPerSecond(), Kind.VOTE, settings.votesPerSecond(), Kind.BLOCK, settings.blocksPerSecond(),

@@ -34,6 +34,10 @@ public interface P2pSettings {
     @WithDefault("8")
     int maxConnectionsPerIp();
 
+    /** New inbound connections accepted per second from one address (each handshake costs an X25519 and a signature). */
+    @WithDefault("20")
+    double handshakesPerIpPerSecond();
+
     /** Frames other than blocks and block-consensus messages. */
     @WithDefault("1048576")
     int maxSmallFrameBytes();

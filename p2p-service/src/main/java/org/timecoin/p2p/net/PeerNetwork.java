@@ -82,6 +82,12 @@ public final class PeerNetwork extends AbstractVerticle {
     private final Stack stack;
     private final MeterRegistry metrics;
     private final SecureRandom random = new SecureRandom();
+    private final Map<String, org.timecoin.protocol.util.TokenBucket> handshakeBuckets = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, org.timecoin.protocol.util.TokenBucket> eldest) {
+            return size() > 10_000;
+        }
+    };
     /** Addresses verified and learned from one Peers message (a GetPeers answer holds at most this many). */
     static final int MAX_ADDRESSES_LEARNED_PER_MESSAGE = 100;
     private final int magic;
@@ -277,7 +283,7 @@ public final class PeerNetwork extends AbstractVerticle {
         long inbound = conns.values().stream().filter(c -> !c.outbound).count();
         long sameIp = conns.values().stream().filter(c -> c.remoteIp.equals(ip)).count();
         RejectCode refuse = ipBanned(ip) ? RejectCode.BANNED
-                : inbound >= config.maxInbound() || sameIp >= config.maxPerIp() ? RejectCode.TOO_MANY_CONNECTIONS : null;
+                : inbound >= config.maxInbound() || sameIp >= config.maxPerIp() || !handshakeAllowed(ip) ? RejectCode.TOO_MANY_CONNECTIONS : null;
         if (refuse != null) {
             count("timecoin_p2p_connections_refused_total", "reason", refuse.name());
             socket.write(Buffer.buffer(Frames.encode(magic, new WireMessage.Reject(refuse.code(), refuse.name()))));
@@ -285,6 +291,13 @@ public final class PeerNetwork extends AbstractVerticle {
             return;
         }
         open(new Conn(socket, false, null));
+    }
+
+    /** One address's new connections per second (a token bucket per address, the least recently seen forgotten first). */
+    private boolean handshakeAllowed(String ip) {
+        long now = System.currentTimeMillis();
+        double rate = config.handshakesPerIpPerSecond();
+        return handshakeBuckets.computeIfAbsent(ip, k -> new org.timecoin.protocol.util.TokenBucket(rate, Math.max(1, rate), now)).tryTake(now);
     }
 
     private void dial(AddressBook.Entry e, long now) {

@@ -296,6 +296,22 @@ class PeerNetworkTest {
         assertThat(node.counter("timecoin_p2p_sync_requests_dropped_total", "reason", "BYTE_BUDGET")).isGreaterThanOrEqualTo(1);
     }
 
+    /** Handshakes cost the node an X25519 and a signature each: one address gets only so many new connections a second. */
+    @Test
+    void oneAddressGetsOnlySoManyNewConnectionsASecond() throws Exception {
+        Node node = start(P2pConfig.devnet(0, List.of()).withHandshakesPerIpPerSecond(0.5), TestChain.nodeKey(0));
+        int refused = 0;
+        for (int i = 0; i < 8; i++) {
+            try (RawPeer p = RawPeer.passive(node.port())) {
+                await().atMost(WAIT).until(() -> p.eof || node.net().peers().size() > 0);
+                if (p.closedWith == RejectCode.TOO_MANY_CONNECTIONS) refused++;
+            }
+            await().atMost(WAIT).until(() -> node.net().peers().isEmpty());
+        }
+        assertThat(refused).as("one, then one every 2 s").isGreaterThanOrEqualTo(4);
+        assertThat(node.counter("timecoin_p2p_connections_refused_total", "reason", "TOO_MANY_CONNECTIONS")).isEqualTo(refused);
+    }
+
     static double total(Node n, String counter) {
         return n.metrics().find(counter).counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }
@@ -376,7 +392,7 @@ class PeerNetworkTest {
         stop(b);
         await().atMost(WAIT).until(() -> c.authenticated() == 0);
         // b comes back on the same port: c redials by itself (backoff with jitter)
-        start(new P2pConfig(Network.DEVNET, "127.0.0.1", bPort, "127.0.0.1", List.of(), 8, 64, 32, fast.frameLimits(), 5_000, 200, 800,
+        start(new P2pConfig(Network.DEVNET, "127.0.0.1", bPort, "127.0.0.1", List.of(), 8, 64, 32, 20.0, fast.frameLimits(), 5_000, 200, 800,
                 fast.ratesPerSecond(), 100, 60_000, 200, 2_000, 2_000, 100, 200, 10_000, 64L << 20, 1000, 100, fast.ipBanExempt()), TestChain.nodeKey(1));
         await().atMost(WAIT).until(() -> c.authenticated() == 1);
         assertThat(c.net().peers().get(0).key()).isEqualTo(TestChain.nodeKey(1).publicKey().hex());
