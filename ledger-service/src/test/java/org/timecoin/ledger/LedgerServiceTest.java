@@ -438,10 +438,6 @@ class LedgerServiceTest {
     javax.sql.DataSource dataSource;
     @ConfigProperty(name = "quarkus.datasource.jdbc.url")
     String jdbcUrl;
-    @ConfigProperty(name = "quarkus.datasource.username")
-    java.util.Optional<String> dbUser;
-    @ConfigProperty(name = "quarkus.datasource.password")
-    java.util.Optional<String> dbPassword;
 
     /** A store over a database of its own (same server, migrated, devnet genesis applied): nothing else writes to it. */
     LedgerStore storeOfItsOwn(String database) throws Exception {
@@ -458,14 +454,14 @@ class LedgerServiceTest {
 
     /** An empty database on the same server, made anew. */
     javax.sql.DataSource newDatabase(String database) throws Exception {
-        try (var c = dataSource.getConnection(); var s = c.createStatement()) {
-            s.execute("DROP DATABASE IF EXISTS " + database);
-            s.execute("CREATE DATABASE " + database);
-        }
+        // made by the server's admin (a service's role may create no database), owned by a role of its own
+        org.timecoin.infra.LocalPostgres pg = org.timecoin.infra.LocalInfraTestResource.shared().postgres();
+        pg.dropDatabase(database);
+        pg.ensureDatabase(database);
         org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
         ds.setURL(jdbcUrl.substring(0, jdbcUrl.lastIndexOf('/') + 1) + database);
-        dbUser.ifPresent(ds::setUser);
-        dbPassword.ifPresent(ds::setPassword);
+        ds.setUser(pg.login(database).user());
+        ds.setPassword(pg.login(database).password());
         return ds;
     }
 

@@ -24,7 +24,8 @@ public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManag
     // broker and server travel in a system property, so a second class loader attaches instead of starting another.
     private static final String SHARED = "timecoin.infra.shared";
 
-    static synchronized LocalInfra shared() {
+    /** The JVM's broker and server (a test that needs a database of its own creates it here, owned by its own role). */
+    public static synchronized LocalInfra shared() {
         if (infra != null) return infra;
         String shared = System.getProperty(SHARED);
         if (shared != null) {
