@@ -82,9 +82,13 @@ public final class ConsensusCore {
     private static final int MAX_SYNCED_AHEAD = 256;
 
     // Messages for later heights, bounded per sender
-    private final List<SignedConsensusMessage> future = new ArrayList<>();
+    private final List<Held> future = new ArrayList<>();
     private final Map<PublicKey, Integer> futureCount = new HashMap<>();
     private final Map<PublicKey, Long> futureBytes = new HashMap<>(); // encoded bytes held per sender: a PrePrepare carries a block
+
+    /** A message held for a later height with its encoded size (measured once: a PrePrepare's is its block's). */
+    private record Held(SignedConsensusMessage message, long size) {
+    }
 
     public ConsensusCore(int chainId, KeyPair self, CoreConfig config) {
         this.chainId = chainId;
@@ -214,16 +218,16 @@ public final class ConsensusCore {
 
     private void replayFuture(List<Action> out) {
         List<SignedConsensusMessage> replay = new ArrayList<>();
-        List<SignedConsensusMessage> keep = new ArrayList<>();
-        for (SignedConsensusMessage m : future) {
-            long h = m.message().height();
-            if (h == height) replay.add(m);
-            else if (h > height) keep.add(m);
+        List<Held> keep = new ArrayList<>();
+        for (Held held : future) {
+            long h = held.message().message().height();
+            if (h == height) replay.add(held.message());
+            else if (h > height) keep.add(held);
         }
         future.clear();
         futureCount.clear();
         futureBytes.clear();
-        for (SignedConsensusMessage m : keep) hold(m, m.toBytes().length);
+        for (Held held : keep) hold(held);
         for (SignedConsensusMessage m : replay) onMessage(m, out);
     }
 
@@ -304,13 +308,14 @@ public final class ConsensusCore {
         if (n >= config.maxBufferedPerSender()) return;
         long size = m.toBytes().length;
         if (futureBytes.getOrDefault(m.message().signer(), 0L) + size > config.maxBufferedBytesPerSender()) return;
-        hold(m, size);
+        hold(new Held(m, size));
     }
 
-    private void hold(SignedConsensusMessage m, long size) {
-        future.add(m);
-        futureCount.merge(m.message().signer(), 1, Integer::sum);
-        futureBytes.merge(m.message().signer(), size, Long::sum);
+    private void hold(Held held) {
+        future.add(held);
+        PublicKey signer = held.message().message().signer();
+        futureCount.merge(signer, 1, Integer::sum);
+        futureBytes.merge(signer, held.size(), Long::sum);
     }
 
     /** Messages held for later heights (bounded per sender in count and in bytes). */
