@@ -1,6 +1,5 @@
 package org.timecoin.gateway;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -10,7 +9,7 @@ import java.util.function.Supplier;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.ConfigProvider;
-import org.timecoin.protocol.util.TokenBucket;
+import org.timecoin.protocol.util.TokenBuckets;
 
 import io.vertx.core.http.HttpServerRequest;
 
@@ -23,7 +22,7 @@ import io.vertx.core.http.HttpServerRequest;
 @ApplicationScoped
 public class ClientLimits {
     private final GatewaySettings settings;
-    private final Map<String, TokenBucket> buckets;
+    private final TokenBuckets buckets;
     private final Map<String, Integer> waits = new ConcurrentHashMap<>();
 
     public ClientLimits(GatewaySettings settings) {
@@ -36,13 +35,7 @@ public class ClientLimits {
             throw new IllegalStateException("quarkus.http.proxy.proxy-address-forwarding is on but quarkus.http.proxy.trusted-proxies is empty: "
                     + "name the ingress' addresses (every client could pick its own address otherwise)");
         }
-        int capacity = settings.trackedClients();
-        this.buckets = new LinkedHashMap<>(1024, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, TokenBucket> eldest) {
-                return size() > capacity;
-            }
-        };
+        this.buckets = new TokenBuckets(settings.requestsPerSecond(), 2 * settings.requestsPerSecond(), settings.trackedClients());
     }
 
     /** The client a request counts against (already the forwarded address when it came through a trusted proxy). */
@@ -52,12 +45,7 @@ public class ClientLimits {
 
     /** Takes {@code tokens} from the client's bucket, or nothing; always true when the limit is off. */
     public boolean tryTake(String client, int tokens) {
-        double rate = settings.requestsPerSecond();
-        if (rate <= 0) return true;
-        long now = System.currentTimeMillis();
-        synchronized (buckets) {
-            return buckets.computeIfAbsent(client, c -> new TokenBucket(rate, 2 * rate, now)).tryTake(now, tokens);
-        }
+        return settings.requestsPerSecond() <= 0 || buckets.tryTake(client, System.currentTimeMillis(), tokens);
     }
 
     public double requestsPerSecond() {

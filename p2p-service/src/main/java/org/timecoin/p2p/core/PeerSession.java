@@ -132,10 +132,6 @@ public final class PeerSession {
         return state;
     }
 
-    public PublicKey peerKey() {
-        return state == State.READY || state == State.AWAIT_AUTH ? peerHello.nodeKey() : null;
-    }
-
     /**
      * The first frame each side sends, before anything it reads (its bytes are part of the transcript). A session that
      * reads a Hello before it made its own makes one with no listen port.

@@ -82,12 +82,7 @@ public final class PeerNetwork extends AbstractVerticle {
     private final Stack stack;
     private final MeterRegistry metrics;
     private final SecureRandom random = new SecureRandom();
-    private final Map<String, org.timecoin.protocol.util.TokenBucket> handshakeBuckets = new java.util.LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, org.timecoin.protocol.util.TokenBucket> eldest) {
-            return size() > 10_000;
-        }
-    };
+    private final org.timecoin.protocol.util.TokenBuckets handshakesPerIp; // new inbound connections per address
     /** Addresses verified and learned from one Peers message (a GetPeers answer holds at most this many). */
     static final int MAX_ADDRESSES_LEARNED_PER_MESSAGE = 100;
     private final int magic;
@@ -171,6 +166,8 @@ public final class PeerNetwork extends AbstractVerticle {
         this.self = self;
         this.stack = stack;
         this.metrics = metrics;
+        this.handshakesPerIp = new org.timecoin.protocol.util.TokenBuckets(config.handshakesPerIpPerSecond(), Math.max(1, config.handshakesPerIpPerSecond()),
+                10_000);
         this.magic = config.network().magic();
         this.sessionSettings = new PeerSession.Settings(magic, config.network().chainId(), config.frameLimits(), config.handshakeTimeoutMillis(),
                 config.pingIntervalMillis(), config.deadAfterMillis(), config.ratesPerSecond());
@@ -283,7 +280,7 @@ public final class PeerNetwork extends AbstractVerticle {
         long inbound = conns.values().stream().filter(c -> !c.outbound).count();
         long sameIp = conns.values().stream().filter(c -> c.remoteIp.equals(ip)).count();
         RejectCode refuse = ipBanned(ip) ? RejectCode.BANNED
-                : inbound >= config.maxInbound() || sameIp >= config.maxPerIp() || !handshakeAllowed(ip) ? RejectCode.TOO_MANY_CONNECTIONS : null;
+                : inbound >= config.maxInbound() || sameIp >= config.maxPerIp() || !handshakesPerIp.tryTake(ip, System.currentTimeMillis(), 1) ? RejectCode.TOO_MANY_CONNECTIONS : null;
         if (refuse != null) {
             count("timecoin_p2p_connections_refused_total", "reason", refuse.name());
             socket.write(Buffer.buffer(Frames.encode(magic, new WireMessage.Reject(refuse.code(), refuse.name()))));
@@ -291,13 +288,6 @@ public final class PeerNetwork extends AbstractVerticle {
             return;
         }
         open(new Conn(socket, false, null));
-    }
-
-    /** One address's new connections per second (a token bucket per address, the least recently seen forgotten first). */
-    private boolean handshakeAllowed(String ip) {
-        long now = System.currentTimeMillis();
-        double rate = config.handshakesPerIpPerSecond();
-        return handshakeBuckets.computeIfAbsent(ip, k -> new org.timecoin.protocol.util.TokenBucket(rate, Math.max(1, rate), now)).tryTake(now);
     }
 
     private void dial(AddressBook.Entry e, long now) {
@@ -457,16 +447,21 @@ public final class PeerNetwork extends AbstractVerticle {
     }
 
     private void send(Conn c, WireMessage m) {
-        write(c, m.type(), null, m);
+        write(c, session -> session.wire(m));
+    }
+
+    /** Sends the frame of {@code type} around {@code body} as encoded already (relayed as received, blocks as stored). */
+    private void sendRaw(Conn c, int type, byte[] body) {
+        write(c, session -> session.wireRaw(type, body));
     }
 
     /**
-     * Writes {@code m}, or the frame of {@code type} around {@code body} as encoded already, as the connection's session
-     * puts it on the wire. Sealing and writing happen together under the connection's lock: records must leave in the
-     * order of their counters (ticks and the stack's callbacks may run beside the socket's own handler), and a record
-     * sealed is always written (a gap would break the channel).
+     * Writes what the connection's session makes of a frame ({@code wire}: {@link PeerSession#wire} or wireRaw). Sealing
+     * and writing happen together under the connection's lock: records must leave in the order of their counters (ticks
+     * and the stack's callbacks may run beside the socket's own handler), and a record sealed is always written (a gap
+     * would break the channel).
      */
-    private void write(Conn c, int type, byte[] body, WireMessage m) {
+    private void write(Conn c, java.util.function.Function<PeerSession, byte[]> wire) {
         synchronized (c) {
             if (c.closed) return;
             if (c.socket.writeQueueFull()) { // a peer that does not read is not worth buffering for
@@ -474,7 +469,7 @@ public final class PeerNetwork extends AbstractVerticle {
                 return;
             }
             c.out++;
-            c.socket.write(Buffer.buffer(m != null ? c.session.wire(m) : c.session.wireRaw(type, body)));
+            c.socket.write(Buffer.buffer(wire.apply(c.session)));
         }
     }
 
@@ -546,7 +541,7 @@ public final class PeerNetwork extends AbstractVerticle {
                     count("timecoin_p2p_sync_requests_dropped_total", "reason", "BYTE_BUDGET");
                     send(c, new WireMessage.Blocks(List.of()));
                 } else {
-                    write(c, 11, blocks, null);
+                    sendRaw(c, 11, blocks);
                 }
             }));
         } else if (m instanceof WireMessage.Blocks b) {
@@ -566,7 +561,7 @@ public final class PeerNetwork extends AbstractVerticle {
         boolean consensusTraffic = m instanceof WireMessage.Consensus || m instanceof WireMessage.Votes;
         for (Conn c : List.copyOf(conns.values())) {
             if (c == from || !c.ready() || consensusTraffic && !isMasternode(c.key)) continue;
-            write(c, m.type(), body, null); // sealed for each connection
+            sendRaw(c, m.type(), body); // sealed for each connection
         }
         count("timecoin_p2p_messages_relayed_total", "type", m.getClass().getSimpleName());
     }
