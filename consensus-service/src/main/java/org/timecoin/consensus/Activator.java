@@ -23,7 +23,9 @@ import org.eclipse.microprofile.reactive.messaging.Message;
  * it signs a block {@link MasternodeActivation#SIGNED_DEPTH} below the one just applied and submits it like any transaction — an activation while it is out of the set, a
  * renewal while it is in (a member that stops proving leaves the set). A node that is not registered gets
  * NOT_REGISTERED and keeps trying at the same pace: registering it later needs no restart. A proof sent too soon after
- * the last (after a restart) gets ALREADY_ACTIVE and changes nothing.
+ * the last (after a restart, or a genesis member's first) gets ALREADY_ACTIVE and changes nothing; it is tried again a
+ * few blocks later, not an interval later, since the one it follows is less than {@link ServiceProof#MIN_GAP_BLOCKS}
+ * old: waiting a whole interval would let a member that restarted just before its next proof come close to expiry.
  */
 @ApplicationScoped
 public class Activator {
@@ -65,10 +67,10 @@ public class Activator {
     synchronized void onVerdict(StackRecords.Verdict v) {
         if (!v.txid().equals(pending)) return;
         LOG.infof("proof of service %s: %s%s", v.txid(), v.verdict(), v.reason() == null || v.reason().isEmpty() ? "" : " (" + v.reason() + ")");
-        // refused by its own ledger for a passing reason (a proof of it still pending, a block it lacks): again soon, not
-        // an interval later (two missed intervals expire a member)
-        boolean settled = v.verdict() == TxVerdict.APPROVE || RejectReason.ALREADY_ACTIVE.name().equals(v.reason())
-                || RejectReason.NOT_REGISTERED.name().equals(v.reason());
+        // refused by its own ledger for a passing reason (too soon after its latest proof, a proof of it still pending, a
+        // block it lacks): again soon, not an interval later (two missed intervals expire a member); a refusal costs only
+        // its own ledger's check, as a refused proof goes no further
+        boolean settled = v.verdict() == TxVerdict.APPROVE || RejectReason.NOT_REGISTERED.name().equals(v.reason());
         if (!settled) lastTriedHeight = lastSeenHeight - ServiceProof.INTERVAL_BLOCKS + RETRY_AFTER_REFUSAL_BLOCKS;
     }
 }

@@ -83,7 +83,7 @@ class ActivatorTest {
         a.onBlockApplied(applied(11 + ServiceProof.INTERVAL_BLOCKS));
         assertThat(out.sent).hasSize(2);
         // approved, or refused for a lasting reason: the next proof an interval later
-        a.onVerdict(new StackRecords.Verdict(Transaction.decode(out.sent.get(1)).txid(), TxVerdict.REJECT, "ALREADY_ACTIVE"));
+        a.onVerdict(new StackRecords.Verdict(Transaction.decode(out.sent.get(1)).txid(), TxVerdict.REJECT, "NOT_REGISTERED"));
         long h = 11 + ServiceProof.INTERVAL_BLOCKS;
         for (int i = 0; i < Activator.RETRY_AFTER_REFUSAL_BLOCKS; i++) a.onBlockApplied(applied(++h));
         assertThat(out.sent).hasSize(2);
@@ -95,6 +95,11 @@ class ActivatorTest {
         a.onVerdict(new StackRecords.Verdict(Transaction.decode(out.sent.get(2)).txid(), TxVerdict.REJECT, "NODE_KEY_IN_USE"));
         for (int i = 0; i < Activator.RETRY_AFTER_REFUSAL_BLOCKS; i++) a.onBlockApplied(applied(++h));
         assertThat(out.sent).hasSize(4);
+        // too soon after its latest proof (a genesis member's first try, a restart): that one is under MIN_GAP_BLOCKS old,
+        // so a few blocks on the next passes; an interval later would leave it close to expiry
+        a.onVerdict(new StackRecords.Verdict(Transaction.decode(out.sent.get(3)).txid(), TxVerdict.REJECT, "ALREADY_ACTIVE"));
+        for (int i = 0; i < Activator.RETRY_AFTER_REFUSAL_BLOCKS; i++) a.onBlockApplied(applied(++h));
+        assertThat(out.sent).hasSize(5);
     }
 
     @Test

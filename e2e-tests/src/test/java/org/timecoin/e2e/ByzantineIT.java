@@ -58,6 +58,7 @@ class ByzantineIT {
     static void compromiseNodeThree() {
         devnet = SharedDevnet.get();
         rogueKey = SharedDevnet.genesis().masternodes().get(ROGUE).nodeKey();
+        SharedDevnet.everyMasternodeVoting(Duration.ofSeconds(120));
         // Node 3's consensus stops having read its ledger's every announcement, as it nearly always has with 10-minute
         // blocks (with the devnet's 2 s blocks a block finalized just before the stop is announced after it, and that
         // record would bring a restarted service back by itself): cut off from its peers first, it finalizes nothing

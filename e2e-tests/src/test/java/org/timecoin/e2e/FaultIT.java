@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,12 @@ class FaultIT {
     @BeforeAll
     static void devnet() {
         devnet = SharedDevnet.get();
+    }
+
+    /** Each test takes a node's service down and needs the other three's votes: a node an earlier test stopped is back in the set. */
+    @BeforeEach
+    void everyMasternodeVoting() {
+        SharedDevnet.everyMasternodeVoting(Duration.ofSeconds(120));
     }
 
     static JsonPath consensus(int node) {

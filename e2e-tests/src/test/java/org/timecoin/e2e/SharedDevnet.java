@@ -170,6 +170,25 @@ final class SharedDevnet {
         }
     }
 
+    /**
+     * Waits until every genesis masternode has voting weight again at every node: one that was down long enough to miss
+     * two proofs of service leaves the set, and re-enters at an epoch boundary after its next proof. A test that takes
+     * one node down needs the other three's votes.
+     */
+    static void everyMasternodeVoting(Duration timeout) {
+        await().atMost(timeout).pollInterval(Duration.ofMillis(500)).alias("every genesis masternode votes").untilAsserted(() -> {
+            for (int i = 0; i < NODES; i++) {
+                List<Map<String, Object>> listed = given().baseUri(gateway(i)).get("/v1/masternodes").then().statusCode(200).extract().jsonPath().getList("$");
+                for (var m : genesis().masternodes()) {
+                    var entry = listed.stream().filter(e -> m.nodeKey().publicKey().hex().equals(e.get("nodeKey"))).findFirst().orElseThrow();
+                    org.assertj.core.api.Assertions.assertThat(((Number) entry.get("votingWeight")).longValue())
+                            .as("node %d: weight of %s (proven at %s, expired from %s)", i, m.nodeKey().publicKey().hex(), entry.get("provenHeight"), entry.get("expiredFromHeight"))
+                            .isPositive();
+                }
+            }
+        });
+    }
+
     static void submit(int node, Transaction tx) {
         given().baseUri(gateway(node)).contentType(ContentType.JSON).body("{\"hex\":\"" + Hex.encode(tx.toBytes()) + "\"}")
                 .post("/v1/transactions").then().statusCode(202);
