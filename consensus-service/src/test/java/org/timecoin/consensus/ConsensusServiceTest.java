@@ -65,8 +65,6 @@ import io.quarkus.test.junit.QuarkusTest;
 class ConsensusServiceTest {
     static final int CHAIN = 3;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
     @ConfigProperty(name = "timecoin.topic.prefix")
     String prefix;
     @Inject
@@ -89,7 +87,7 @@ class ConsensusServiceTest {
             members.add(new ValidatorSet.Member(k.publicKey(), Tier.BRONZE, k.keyHash(), OutPoint.NULL));
         }
         set = new ValidatorSet(1, members);
-        topics = new TopicProbe(bootstrap, prefix, List.of("consensus.out", "proposals.requests", "blocks.finalized", "tx.finalized"));
+        topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.shared().kafka(), prefix, List.of("consensus.out", "proposals.requests", "blocks.finalized", "tx.finalized"));
     }
 
     @AfterEach

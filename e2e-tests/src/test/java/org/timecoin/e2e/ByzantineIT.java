@@ -70,7 +70,7 @@ class ByzantineIT {
         });
         devnet.stop(ROGUE, "consensus");
         devnet.restart(ROGUE, "p2p");
-        rogueStack = new TopicProbe(devnet.infra().kafka().bootstrapServers(), "node" + ROGUE + ".", List.of());
+        rogueStack = new TopicProbe(devnet.infra().kafka(), "node" + ROGUE + ".", List.of());
         // a compromised stack keeps proving service, or it would leave the set (PROTOCOL.md, "Proof of service") and its
         // messages would be a stranger's: node 3's key signs its ledger's tip now and then (too soon ones are refused)
         prover = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {

@@ -38,15 +38,13 @@ import io.restassured.http.ContentType;
 class GatewayServiceTest {
     static final KeyPair KEY = Ed25519Keys.deterministic("gateway-test", "wallet", 0);
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
     @ConfigProperty(name = "timecoin.topic.prefix")
     String prefix;
     TopicProbe topics;
 
     @BeforeEach
     void setUp() {
-        topics = new TopicProbe(bootstrap, prefix, List.of("tx.submitted"));
+        topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.shared().kafka(), prefix, List.of("tx.submitted"));
     }
 
     @AfterEach

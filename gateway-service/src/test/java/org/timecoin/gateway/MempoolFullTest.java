@@ -62,8 +62,6 @@ class MempoolFullTest {
         }
     }
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
     @ConfigProperty(name = "timecoin.topic.prefix")
     String prefix;
 
@@ -91,7 +89,7 @@ class MempoolFullTest {
         Transaction admitted = GatewayServiceTest.payment(80_000);
         Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> given().contentType(ContentType.TEXT).body(Hex.encode(admitted.toBytes()))
                 .post("/v1/transactions").statusCode() == 202);
-        try (TopicProbe topics = new TopicProbe(bootstrap, prefix, List.of("tx.submitted"))) {
+        try (TopicProbe topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.shared().kafka(), prefix, List.of("tx.submitted"))) {
             topics.await("tx.submitted", b -> b.length > 1 && Transaction.decode(b).txid().equals(admitted.txid()) ? Boolean.TRUE : null);
             assertThat(topics.seen()).noneMatch(r -> java.util.Arrays.equals(r.value(), refused.toBytes()) || java.util.Arrays.equals(r.value(), held.toBytes()));
         }

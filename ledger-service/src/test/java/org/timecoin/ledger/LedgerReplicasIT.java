@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -69,6 +68,7 @@ class LedgerReplicasIT {
     static final List<Process> replicas = new ArrayList<>();
     static final int[] ports = new int[2];
     static TopicProbe topics;
+    static org.timecoin.infra.LocalKafka.Login kafkaLogin;
     static final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -77,13 +77,16 @@ class LedgerReplicasIT {
         infra = LocalInfra.start(dir);
         infra.postgres().ensureDatabase("replicas");
         prefix = "it" + Long.toHexString(System.nanoTime()) + ".";
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafka().bootstrapServers()))) {
+        try (Admin admin = Admin.create(infra.kafka().adminConfig())) {
             // four partitions: submitted transactions (keyed by txid) spread over both replicas
             admin.createTopics(List.of(new NewTopic(prefix + "tx.submitted", 4, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
+        // the replicas log in as a ledger does in a stack: allowed only the ledger's topics, none created on the fly
+        infra.kafka().createTopics(prefix, org.timecoin.infra.StackTopics.all());
+        kafkaLogin = infra.kafka().createServiceUser("it-ledger", prefix, org.timecoin.infra.StackTopics.LEDGER);
         for (int i = 0; i < 2; i++) replicas.add(launch(i));
         for (int i = 0; i < 2; i++) awaitReady(i);
-        topics = new TopicProbe(infra.kafka().bootstrapServers(), prefix, List.of("tx.verdicts", "blocks.applied", "proposals.responses"));
+        topics = new TopicProbe(infra.kafka(), prefix, List.of("tx.verdicts", "blocks.applied", "proposals.responses"));
     }
 
     static Process launch(int i) throws Exception {
@@ -100,8 +103,9 @@ class LedgerReplicasIT {
                 // the ten thousand of the second test stay pending (nothing finalizes them) while the third runs
                 "-Dtimecoin.ledger.max-pending-transactions=100000", "-Dtimecoin.ledger.fault.halt-marker=" + dir.resolve("halted-once"),
                 "-jar", System.getProperty("ledger.jar"));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("replica" + i + ".log").toFile()))
-                .start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("replica" + i + ".log").toFile()));
+        pb.environment().putAll(kafkaLogin.environment());
+        return pb.start();
     }
 
     static String get(int replica, String path) throws Exception {

@@ -65,8 +65,6 @@ class LedgerServiceTest {
     static final DevnetGenesis GENESIS = DevnetGenesis.create("ledger-test", 4);
     static final int CHAIN = Network.DEVNET.chainId();
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
     @ConfigProperty(name = "timecoin.topic.prefix")
     String prefix;
     @Inject
@@ -76,7 +74,7 @@ class LedgerServiceTest {
 
     @BeforeEach
     void setUp() {
-        topics = new TopicProbe(bootstrap, prefix, List.of("tx.verdicts", "tx.applied", "blocks.applied", "proposals.responses", "dead-letters"));
+        topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.shared().kafka(), prefix, List.of("tx.verdicts", "tx.applied", "blocks.applied", "proposals.responses", "dead-letters"));
     }
 
     @AfterEach

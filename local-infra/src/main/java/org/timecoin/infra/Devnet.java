@@ -214,7 +214,7 @@ public final class Devnet implements AutoCloseable {
             case "status" -> System.exit(status(dir));
             case "timeline" -> {
                 Properties state = readState(dir);
-                System.exit(TxTimeline.print(state.getProperty("kafka.bootstrap.servers"), Integer.parseInt(state.getProperty("nodes")),
+                System.exit(TxTimeline.print(LocalKafka.attached(dir.resolve("infra/kafka"), state.getProperty("kafka.bootstrap.servers")), Integer.parseInt(state.getProperty("nodes")),
                         Long.parseLong(opts.getOrDefault("last-seconds", "0"))));
             }
             default -> {
@@ -278,8 +278,12 @@ public final class Devnet implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         for (int i = 0; i < nodes; i++) {
+            // each node's stack: its topics first (its services may not create any), then a Kafka user per service
+            // allowed only that service's topics and groups, as in Kubernetes (StackTopics)
+            infra.kafka().createTopics(topicPrefix(i), StackTopics.all());
             for (String s : SERVICES) {
                 if (!s.equals("gateway")) infra.postgres().ensureDatabase("node" + i + "_" + s);
+                infra.kafka().createServiceUser(kafkaUser(i, s), topicPrefix(i), StackTopics.of(s));
                 processes.add(launch(i, s, genesis));
             }
         }
@@ -316,6 +320,14 @@ public final class Devnet implements AutoCloseable {
         return projectRoot.resolve(service + "-service/target/quarkus-app/quarkus-run.jar");
     }
 
+    private static String topicPrefix(int node) {
+        return "node" + node + ".";
+    }
+
+    private static String kafkaUser(int node, String service) {
+        return "node" + node + "-" + service;
+    }
+
     private ServiceProcess launch(int node, String service, DevnetGenesis genesis) {
         int port = portOf(service, node);
         Path log = dir.resolve("logs/node" + node + "-" + service + ".log");
@@ -324,7 +336,7 @@ public final class Devnet implements AutoCloseable {
                 "-Dquarkus.http.port=" + port,
                 "-Dkafka.bootstrap.servers=" + infra.kafka().bootstrapServers(),
                 "-Dtimecoin.node.index=" + node,
-                "-Dtimecoin.topic.prefix=node" + node + ".",
+                "-Dtimecoin.topic.prefix=" + topicPrefix(node),
                 "-Dtimecoin.genesis.seed=" + genesis.seed(),
                 "-Dtimecoin.genesis.nodes=" + nodes,
                 "-Dvertx.cacheDirBase=" + dir.resolve("vertx-cache")));
@@ -364,7 +376,9 @@ public final class Devnet implements AutoCloseable {
         }
         cmd.addAll(List.of("-jar", quarkusJar(service).toString()));
         try {
-            Process p = new ProcessBuilder(Watchdog.wrap(cmd)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            ProcessBuilder pb = new ProcessBuilder(Watchdog.wrap(cmd)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            pb.environment().putAll(infra.kafka().login(kafkaUser(node, service)).environment());
+            Process p = pb.start();
             return new ServiceProcess(node, service, port, p, p.getOutputStream(), log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start node " + node + " " + service, e);

@@ -11,7 +11,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * points the service at them. Init args: {@code database}, the database to create and configure as the JDBC
  * datasource (none if absent); {@code fresh=true} to drop and recreate it first (tests that must not see an earlier
  * run's rows); {@code reactive=true} to configure it for the reactive client as well. Every start also gets its own
- * Kafka topic prefix ({@code timecoin.topic.prefix}), so records of earlier runs are never consumed.
+ * Kafka topic prefix ({@code timecoin.topic.prefix}), so records of earlier runs are never consumed, and a Kafka user
+ * allowed only that prefix; a test's own clients log in as the admin ({@code shared().kafka().adminConfig()}).
  * The infrastructure stops when the test JVM ends.
  */
 public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManager {
@@ -30,7 +31,7 @@ public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManag
         String shared = System.getProperty(SHARED);
         if (shared != null) {
             String[] f = shared.split("\n", -1);
-            infra = LocalInfra.attached(Integer.parseInt(f[0]), f[1], f[2], Integer.parseInt(f[3]), f[4], f[5]);
+            infra = LocalInfra.attached(Integer.parseInt(f[0]), f[1], f[2], f[3], Integer.parseInt(f[4]), f[5], f[6]);
             return infra;
         }
         Path dir = Path.of(System.getProperty("timecoin.infra.dir", "target/local-infra"));
@@ -38,7 +39,7 @@ public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManag
         LocalInfra started = infra;
         Runtime.getRuntime().addShutdownHook(new Thread(started::close, "local-infra-stop"));
         LocalPostgres pg = started.postgres();
-        System.setProperty(SHARED, String.join("\n", Integer.toString(started.kafka().port()), pg.adminUrl(), pg.host(), Integer.toString(pg.port()),
+        System.setProperty(SHARED, String.join("\n", Integer.toString(started.kafka().port()), started.kafka().adminPassword(), pg.adminUrl(), pg.host(), Integer.toString(pg.port()),
                 pg.user(), pg.password()));
         return infra;
     }
@@ -55,7 +56,11 @@ public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManag
         LocalInfra i = shared();
         Map<String, String> config = new HashMap<>();
         config.put("kafka.bootstrap.servers", i.kafka().bootstrapServers());
-        config.put("timecoin.topic.prefix", "test" + Long.toHexString(System.nanoTime()) + ".");
+        String run = "test" + Long.toHexString(System.nanoTime());
+        config.put("timecoin.topic.prefix", run + ".");
+        // the service logs in as a user of its own, allowed only this start's topics and groups (the devnet's users have
+        // each service's own ACLs; StackTopics)
+        config.putAll(i.kafka().createStackUser(run, run + ".").quarkusConfig());
         if (database != null) {
             if (fresh) i.postgres().dropDatabase(database);
             i.postgres().ensureDatabase(database);

@@ -29,12 +29,19 @@ public final class TopicProbe implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
 
-    public TopicProbe(String bootstrap, String prefix, List<String> watched) {
+    /** On the broker of {@code kafka}, as its admin (a probe plays any service of the stack). */
+    public TopicProbe(LocalKafka kafka, String prefix, List<String> watched) {
+        this(kafka.adminConfig(), prefix, watched);
+    }
+
+    /** With {@code client}: the broker's address and a login ({@link LocalKafka#clientConfig}). */
+    public TopicProbe(Map<String, Object> client, String prefix, List<String> watched) {
         this.prefix = prefix;
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 0),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        Map<String, Object> producerConfig = new java.util.HashMap<>(client);
+        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(client);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "probe-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());

@@ -52,11 +52,11 @@ final class TxTimeline {
     }
 
     /** Transactions first submitted in the last {@code lastSeconds} (0: all). */
-    static int print(String bootstrap, int nodes, long lastSeconds) {
+    static int print(LocalKafka kafka, int nodes, long lastSeconds) {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"); // the Kafka client's configuration dump is noise here
         TxTimeline t = new TxTimeline(nodes, lastSeconds <= 0 ? 0 : System.currentTimeMillis() - lastSeconds * 1000);
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(kafka.adminConfig());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

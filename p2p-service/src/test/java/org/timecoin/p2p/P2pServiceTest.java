@@ -35,8 +35,6 @@ import io.quarkus.test.junit.QuarkusTest;
 class P2pServiceTest {
     static final Duration WAIT = Duration.ofSeconds(30);
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
     @ConfigProperty(name = "timecoin.topic.prefix")
     String prefix;
 
@@ -44,7 +42,7 @@ class P2pServiceTest {
 
     @BeforeEach
     void setUp() {
-        topics = new TopicProbe(bootstrap, prefix, List.of("consensus.in", "tx.submitted"));
+        topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.shared().kafka(), prefix, List.of("consensus.in", "tx.submitted"));
         topics.publish("blocks.applied", StackRecords.encode(new StackRecords.BlockApplied(0, TestChain.GENESIS.hash(),
                 TestChain.GENESIS.block().header().timestampMillis(), Hash.ZERO, TestChain.GENESIS.validatorSet())));
     }
