@@ -14,6 +14,7 @@ import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import { Kafka } from "@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1/Kafka";
 import { KafkaNodePool } from "@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1/KafkaNodePool";
 import { KafkaTopic } from "@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1/KafkaTopic";
+import { KafkaUser } from "@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1/KafkaUser";
 import { Cluster } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster";
 import { Database } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Database";
 
@@ -23,7 +24,7 @@ const models = {
   "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler, "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy, "networking.k8s.io/v1/Ingress": Ingress,
   "kafka.strimzi.io/v1/Kafka": Kafka, "kafka.strimzi.io/v1/KafkaNodePool": KafkaNodePool,
-  "kafka.strimzi.io/v1/KafkaTopic": KafkaTopic, "postgresql.cnpg.io/v1/Cluster": Cluster,
+  "kafka.strimzi.io/v1/KafkaTopic": KafkaTopic, "kafka.strimzi.io/v1/KafkaUser": KafkaUser, "postgresql.cnpg.io/v1/Cluster": Cluster,
   "postgresql.cnpg.io/v1/Database": Database,
 };
 

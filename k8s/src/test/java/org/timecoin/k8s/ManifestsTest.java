@@ -98,8 +98,9 @@ class ManifestsTest {
             assertThat(sc.path("readOnlyRootFilesystem").asBoolean()).as(name).isTrue();
             assertThat(stream(sc.path("capabilities").path("drop")).map(JsonNode::asText)).as(name).contains("ALL");
             assertThat(c.path("image").asText()).as(name).matches("timecoin/" + name + "-service:[0-9][^:]*").doesNotEndWith(":latest");
-            // a read-only root: the only writable path is /tmp, an emptyDir
-            assertThat(stream(c.path("volumeMounts")).map(m -> m.path("mountPath").asText())).as(name).containsExactly("/tmp");
+            // a read-only root: the only writable path is /tmp, an emptyDir (the Kafka CA is mounted read-only)
+            assertThat(stream(c.path("volumeMounts")).filter(m -> !m.path("readOnly").asBoolean()).map(m -> m.path("mountPath").asText())).as(name)
+                    .containsExactly("/tmp");
         }
     }
 
@@ -217,6 +218,52 @@ class ManifestsTest {
         assertThat(topics.get("tx.submitted").path("spec").path("partitions").asInt()).isGreaterThanOrEqualTo(maxLedgers);
     }
 
+    /**
+     * Least privilege in Kafka: each service logs in as a KafkaUser of its own (its Secret, never another's) whose ACLs
+     * allow exactly what its channels do: read (and describe) the topics it consumes in groups named after it, write (and
+     * describe) those it produces; nothing else (the gateway cannot write blocks.applied or consensus.out).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"devnet", "testnet", "mainnet"})
+    void eachServiceLogsInAsAKafkaUserAllowedOnlyWhatItsChannelsDo(String overlay) {
+        Rendered r = Rendered.overlay(overlay);
+        assertThat(r.get("Kafka", "timecoin-kafka").path("spec").path("kafka").path("authorization").path("type").asText()).isEqualTo("simple");
+        assertThat(r.ofKind("KafkaUser")).hasSize(SERVICES.size());
+        for (String s : SERVICES) {
+            Properties p = Rendered.serviceProperties(s);
+            Set<String> expected = new TreeSet<>();
+            for (String k : p.stringPropertyNames()) {
+                if (!k.endsWith(".topic")) continue;
+                String topic = p.getProperty(k).substring("${timecoin.topic.prefix}".length());
+                boolean in = k.startsWith("mp.messaging.incoming.");
+                expected.add("topic literal " + topic + " " + (in ? "Read" : "Write"));
+                expected.add("topic literal " + topic + " Describe");
+                if (in) assertThat(p.getProperty(k.replace(".topic", ".group.id"))).startsWith("${timecoin.topic.prefix}" + s);
+            }
+            expected.add("group prefix " + s + " Read");
+            JsonNode user = r.get("KafkaUser", "timecoin-kafka-" + s);
+            assertThat(user.path("metadata").path("labels").path("strimzi.io/cluster").asText()).isEqualTo("timecoin-kafka");
+            assertThat(user.path("spec").path("authentication").path("type").asText()).isEqualTo("scram-sha-512");
+            Set<String> granted = new TreeSet<>();
+            for (JsonNode acl : user.path("spec").path("authorization").path("acls")) {
+                assertThat(acl.path("type").asText("allow")).isEqualTo("allow");
+                JsonNode res = acl.path("resource");
+                for (JsonNode op : acl.path("operations"))
+                    granted.add(res.path("type").asText() + " " + res.path("patternType").asText() + " " + res.path("name").asText() + " " + op.asText());
+            }
+            assertThat(granted).as("%s's ACLs", s).containsExactlyInAnyOrderElementsOf(expected);
+            JsonNode c = container(r.get("Deployment", s));
+            assertThat(env(c, "KAFKA_SASL_JAAS_CONFIG").orElseThrow().path("valueFrom").path("secretKeyRef").path("name").asText()).as(s)
+                    .isEqualTo("timecoin-kafka-" + s);
+            assertThat(stream(c.path("volumeMounts")).map(m -> m.path("mountPath").asText())).as(s).contains("/etc/kafka-ca");
+        }
+        assertThat(r.config("KAFKA_SSL_TRUSTSTORE_LOCATION")).startsWith("/etc/kafka-ca/");
+        JsonNode gateway = r.get("KafkaUser", "timecoin-kafka-gateway");
+        assertThat(stream(gateway.path("spec").path("authorization").path("acls"))
+                .filter(a -> a.path("resource").path("name").asText().matches("blocks\\..*|consensus\\..*")).flatMap(a -> stream(a.path("operations")))
+                .map(JsonNode::asText)).as("the gateway writes no block or vote").doesNotContain("Write");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"devnet", "testnet", "mainnet"})
     void portsAndAddressesMatchTheNetworkAndTheServices(String overlay) {
@@ -260,7 +307,11 @@ class ManifestsTest {
         JsonNode kafka = r.get("Kafka", "timecoin-kafka");
         JsonNode listener = kafka.path("spec").path("kafka").path("listeners").get(0);
         assertThat(r.config("KAFKA_BOOTSTRAP_SERVERS")).isEqualTo("timecoin-kafka-kafka-bootstrap:" + listener.path("port").asInt());
-        assertThat(listener.path("tls").asBoolean()).isFalse();
+        assertThat(listener.path("tls").asBoolean()).as("clients reach Kafka over TLS only").isTrue();
+        assertThat(kafka.path("spec").path("kafka").path("listeners").size()).isEqualTo(1);
+        assertThat(listener.path("authentication").path("type").asText()).isEqualTo("scram-sha-512");
+        assertThat(r.config("KAFKA_SECURITY_PROTOCOL")).isEqualTo("SASL_SSL");
+        assertThat(r.config("KAFKA_SASL_MECHANISM")).isEqualTo("SCRAM-SHA-512");
         // PostgreSQL: the cluster's read-write Service, a database that exists, its generated Secret
         // each service logs in as a role of its own, owner of its database: one service cannot reach another's tables
         JsonNode cluster = r.get("Cluster", "timecoin-db");
