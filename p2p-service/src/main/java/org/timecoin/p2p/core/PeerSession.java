@@ -91,6 +91,12 @@ public final class PeerSession {
                            long deadAfterMillis, Map<Kind, Double> ratesPerSecond) {
     }
 
+    /**
+     * The largest frame body taken before the peer is authenticated: a Hello or an Auth is about a hundred bytes, so a
+     * connection that never authenticates holds at most this and one read's chunk, not a small frame (1 MiB).
+     */
+    public static final int HANDSHAKE_FRAME_BYTES = 4096;
+
     private final Settings settings;
     private final KeyPair self;
     private final byte[] ownNonce;
@@ -126,6 +132,11 @@ public final class PeerSession {
             double rate = settings.ratesPerSecond().getOrDefault(k, 100.0);
             buckets.put(k, new TokenBucket(rate, Math.max(1, rate), nowMillis));
         }
+    }
+
+    /** Bytes received and held, not yet a whole frame. */
+    public int bufferedBytes() {
+        return reader.pendingBytes();
     }
 
     public State state() {
@@ -167,10 +178,10 @@ public final class PeerSession {
             try {
                 if (chunk != null) reader.feed(chunk);
                 chunk = null;
-                // large frames only from an authenticated voter, or a peer whose sync answer we await: before that,
-                // nothing big is even buffered
+                // before authentication only the handshake's few hundred bytes a frame; large frames only from an
+                // authenticated voter, or a peer whose sync answer we await: nothing bigger is even buffered
                 boolean large = state == State.READY && policy.mayReceiveLarge(peerHello.nodeKey());
-                f = reader.next(large ? settings.frameLimits().largeBytes() : settings.frameLimits().smallBytes());
+                f = reader.next(state != State.READY ? HANDSHAKE_FRAME_BYTES : large ? settings.frameLimits().largeBytes() : settings.frameLimits().smallBytes());
             } catch (SecureChannel.Broken e) {
                 close(out, RejectCode.CHANNEL_BROKEN, e.getMessage(), null); // not the peer's doing: no score against its key
                 return out;

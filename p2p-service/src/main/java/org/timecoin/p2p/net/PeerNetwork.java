@@ -103,6 +103,8 @@ public final class PeerNetwork extends AbstractVerticle {
     private final java.util.ArrayDeque<WireMessage> recentOwn = new java.util.ArrayDeque<>();
     private static final int MAX_RECENT_OWN = 512;
     private volatile List<PeerInfo> snapshot = List.of();
+    /** Bytes all connections hold of frames not yet whole (at the last snapshot). */
+    private volatile long bufferedBytes;
     /** When each authenticated peer key last sent a frame (epoch ms), also after it disconnected (bounded). */
     private final LinkedHashMap<String, Long> lastSeen = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
@@ -188,6 +190,7 @@ public final class PeerNetwork extends AbstractVerticle {
         metrics.gauge("timecoin_p2p_peers_connections", this, n -> n.snapshot.size());
         metrics.gauge("timecoin_p2p_banned", this, n -> n.bannedCount);
         metrics.gauge("timecoin_p2p_address_book", this, n -> n.bookSize);
+        metrics.gauge("timecoin_p2p_buffered_bytes", this, n -> n.bufferedBytes);
     }
 
     private volatile int bannedCount;
@@ -662,11 +665,14 @@ public final class PeerNetwork extends AbstractVerticle {
     private void refreshSnapshot() {
         long now = System.currentTimeMillis();
         List<PeerInfo> list = new ArrayList<>(conns.size());
+        long buffered = 0;
         for (Conn c : conns.values()) {
+            if (c.session != null) buffered += c.session.bufferedBytes();
             list.add(new PeerInfo(c.key == null ? null : c.key.hex(), c.remoteIp + ":" + c.socket.remoteAddress().port(), c.outbound, c.ready(),
                     c.key != null && isMasternode(c.key), c.rtt, c.bestHeight, reputation.score(c.identity(), now), c.in, c.out, now - c.openedAt));
         }
         snapshot = List.copyOf(list);
+        bufferedBytes = buffered;
         lastSeenSnapshot = Map.copyOf(lastSeen);
     }
 

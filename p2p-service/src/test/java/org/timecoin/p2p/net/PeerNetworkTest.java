@@ -296,6 +296,54 @@ class PeerNetworkTest {
         assertThat(node.counter("timecoin_p2p_sync_requests_dropped_total", "reason", "BYTE_BUDGET")).isGreaterThanOrEqualTo(1);
     }
 
+    /**
+     * Connections that never authenticate hold almost nothing: each may send a handshake frame of at most 4 KiB
+     * (before, a small frame: 1 MiB), and the handshake timeout frees what they hold. Prints the figure.
+     */
+    @Test
+    void connectionsThatNeverAuthenticateHoldAtMostAHandshakeFrameEach() throws Exception {
+        Node node = start(0, List.of());
+        int limit = org.timecoin.p2p.core.PeerSession.HANDSHAKE_FRAME_BYTES;
+        try (RawPeer over = RawPeer.passive(node.port())) {
+            over.sendRaw(helloHeader(limit + 1));
+            await().atMost(WAIT).until(() -> over.eof);
+            assertThat(over.closedWith).isEqualTo(RejectCode.FRAME_TOO_LARGE);
+        }
+        int n = 16;
+        List<RawPeer> slow = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                RawPeer p = RawPeer.passive(node.port());
+                slow.add(p);
+                // a Hello announced at the limit, all but its last byte sent: the node waits for the rest
+                byte[] header = helloHeader(limit);
+                byte[] partial = java.util.Arrays.copyOf(header, header.length + limit - 1);
+                p.sendRaw(partial);
+            }
+            long perConnection = limit - 1 + Frames.HEADER_BYTES;
+            await().atMost(WAIT).until(() -> node.metrics().get("timecoin_p2p_buffered_bytes").gauge().value() >= n * perConnection);
+            double held = node.metrics().get("timecoin_p2p_buffered_bytes").gauge().value();
+            assertThat(held).isLessThanOrEqualTo(n * (double) (limit + Frames.HEADER_BYTES));
+            System.out.printf("P2P pre-auth flood: %d connections each one byte short of a %d-byte Hello hold %.0f bytes in all (%.0f each; a small"
+                    + " frame, the limit before, is %d)%n", n, limit, held, held / n, 1 << 20);
+            await().atMost(Duration.ofSeconds(30)).until(() -> slow.stream().allMatch(p -> p.eof));
+            await().atMost(WAIT).until(() -> node.metrics().get("timecoin_p2p_buffered_bytes").gauge().value() == 0);
+        } finally {
+            for (RawPeer p : slow) p.close();
+        }
+    }
+
+    /** A frame header for a Hello whose body is {@code length} bytes. */
+    static byte[] helloHeader(int length) {
+        byte[] h = java.util.Arrays.copyOf(frame(new WireMessage.Ping(0, 0)), Frames.HEADER_BYTES);
+        h[4] = 1;
+        h[5] = (byte) (length >>> 24);
+        h[6] = (byte) (length >>> 16);
+        h[7] = (byte) (length >>> 8);
+        h[8] = (byte) length;
+        return h;
+    }
+
     /** Handshakes cost the node an X25519 and a signature each: one address gets only so many new connections a second. */
     @Test
     void oneAddressGetsOnlySoManyNewConnectionsASecond() throws Exception {
