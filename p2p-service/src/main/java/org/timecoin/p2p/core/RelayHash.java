@@ -4,6 +4,7 @@ import java.security.MessageDigest;
 
 import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.crypto.Hashes;
+import org.timecoin.protocol.wire.WireMessage;
 import org.timecoin.protocol.wire.WireMessage.Kind;
 
 /**
@@ -17,12 +18,12 @@ public final class RelayHash {
 
     /** Whether frames of this type are relayed (and deduplicated). */
     public static boolean relayed(int type) {
-        return type == 7 || type == 8 || type == 9;
+        return type == WireMessage.TX || type == WireMessage.CONSENSUS || type == WireMessage.VOTES;
     }
 
     /** The rate-limit class of a relayed type, known before decoding (as {@code WireMessage.kind()} gives it after). */
     public static Kind kind(int type) {
-        return type == 7 ? Kind.TRANSACTION : Kind.VOTE;
+        return type == WireMessage.TX ? Kind.TRANSACTION : Kind.VOTE;
     }
 
     public static Hash of(int type, byte[] body) {

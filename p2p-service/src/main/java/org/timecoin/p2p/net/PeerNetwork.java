@@ -349,7 +349,7 @@ public final class PeerNetwork extends AbstractVerticle {
             @Override
             public boolean alreadyRelayed(int type, Hash relayHash) {
                 if (!seen.contains(relayHash)) return false;
-                count("timecoin_p2p_copies_dropped_total", "type", type == 7 ? "Tx" : type == 8 ? "Consensus" : "Votes");
+                count("timecoin_p2p_copies_dropped_total", "type", type == WireMessage.TX ? "Tx" : type == WireMessage.CONSENSUS ? "Consensus" : "Votes");
                 return true;
             }
         };

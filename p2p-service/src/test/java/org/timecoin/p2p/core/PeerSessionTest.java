@@ -168,21 +168,21 @@ class PeerSessionTest {
     void largeFramesOnlyFromAnAuthenticatedMasternode() {
         byte[] largeBody = new byte[5_000]; // over the small limit (4,096), under the large one
         PeerSession stranger = session(B, 2, policy(Set.of()));
-        byte[] header = Frames.encodeRaw(MAGIC, 11, largeBody);
+        byte[] header = Frames.encodeRaw(MAGIC, WireMessage.BLOCKS, largeBody);
         assertThat(stranger.onBytes(java.util.Arrays.copyOf(header, Frames.HEADER_BYTES), 0)).as("before the handshake: refused on its header")
                 .singleElement().isInstanceOfSatisfying(PeerSession.Close.class, c -> assertThat(c.code()).isEqualTo(RejectCode.FRAME_TOO_LARGE));
 
         PeerSession a = session(A, 1, policy(Set.of()));
         PeerSession b = session(B, 2, policy(Set.of())); // A is not a masternode at B
         handshake(a, b);
-        assertThat(b.onBytes(a.wireRaw(11, largeBody), 1)).singleElement().isInstanceOfSatisfying(PeerSession.Close.class,
+        assertThat(b.onBytes(a.wireRaw(WireMessage.BLOCKS, largeBody), 1)).singleElement().isInstanceOfSatisfying(PeerSession.Close.class,
                 c -> assertThat(c.code()).isEqualTo(RejectCode.CHANNEL_BROKEN));
 
         PeerSession a2 = session(A, 3, policy(Set.of()));
         PeerSession b2 = session(B, 4, policy(Set.of(A.publicKey())));
         handshake(a2, b2);
         // read and decoded (and refused as malformed: the body is zeros), so past the size check
-        assertThat(b2.onBytes(a2.wireRaw(11, largeBody), 1)).singleElement().isInstanceOfSatisfying(PeerSession.Close.class,
+        assertThat(b2.onBytes(a2.wireRaw(WireMessage.BLOCKS, largeBody), 1)).singleElement().isInstanceOfSatisfying(PeerSession.Close.class,
                 c -> assertThat(c.code()).isEqualTo(RejectCode.MALFORMED));
     }
 
@@ -313,16 +313,16 @@ class PeerSessionTest {
 
         byte[] garbage = {1, 2, 3};
         relayed.add(RelayHash.of(7, garbage));
-        assertThat(b.onBytes(a.wireRaw(7, garbage), 1)).isEmpty(); // taken for a copy: never decoded, so no MALFORMED
-        for (int i = 0; i < 4; i++) b.onBytes(a.wireRaw(7, garbage), 1); // 5 tokens per second: this one was the fifth
-        assertThat(b.onBytes(a.wireRaw(7, garbage), 1)).singleElement().isInstanceOfSatisfying(PeerSession.Misbehaved.class,
+        assertThat(b.onBytes(a.wireRaw(WireMessage.TX, garbage), 1)).isEmpty(); // taken for a copy: never decoded, so no MALFORMED
+        for (int i = 0; i < 4; i++) b.onBytes(a.wireRaw(WireMessage.TX, garbage), 1); // 5 tokens per second: this one was the fifth
+        assertThat(b.onBytes(a.wireRaw(WireMessage.TX, garbage), 1)).singleElement().isInstanceOfSatisfying(PeerSession.Misbehaved.class,
                 m -> assertThat(m.offence()).isEqualTo(Offence.RATE_LIMITED));
 
         PeerSession b2 = session(B, 3, remembering);
         PeerSession a2 = session(A, 4, policy(Set.of()));
         handshake(a2, b2);
         byte[] otherGarbage = {4, 5, 6};
-        assertThat(b2.onBytes(a2.wireRaw(7, otherGarbage), 1)).singleElement().isInstanceOfSatisfying(PeerSession.Close.class,
+        assertThat(b2.onBytes(a2.wireRaw(WireMessage.TX, otherGarbage), 1)).singleElement().isInstanceOfSatisfying(PeerSession.Close.class,
                 c -> assertThat(c.code()).isEqualTo(RejectCode.MALFORMED)); // not a copy: decoded, and refused
 
         PeerSession b3 = session(B, 5, remembering);

@@ -183,7 +183,7 @@ class PeerNetworkTest {
         Node node = start(0, List.of());
         KeyPair eve = Ed25519Keys.deterministic("p2p-test", "eve", 0);
         try (RawPeer big = RawPeer.passive(node.port())) {
-            big.sendRaw(new byte[] {0x54, 0x49, 0x4D, 0x03, 7, 0x00, 0x20, 0, 0}); // a 2 MB transaction announced (limit 1 MB)
+            big.sendRaw(new byte[] {0x54, 0x49, 0x4D, 0x03, 7, 0x00, 0x20, 0, 0}); // a 2 MB transaction announced (before authentication the limit is 4 KiB)
             await().atMost(WAIT).until(() -> big.eof);
             assertThat(big.closedWith).isEqualTo(RejectCode.FRAME_TOO_LARGE);
         }
@@ -336,7 +336,7 @@ class PeerNetworkTest {
     /** A frame header for a Hello whose body is {@code length} bytes. */
     static byte[] helloHeader(int length) {
         byte[] h = java.util.Arrays.copyOf(frame(new WireMessage.Ping(0, 0)), Frames.HEADER_BYTES);
-        h[4] = 1;
+        h[4] = WireMessage.HELLO;
         h[5] = (byte) (length >>> 24);
         h[6] = (byte) (length >>> 16);
         h[7] = (byte) (length >>> 8);

@@ -21,7 +21,7 @@ public final class Frames {
     /** Frame-size limits: large for blocks and block-consensus messages (a PrePrepare carries a block). */
     public record SizeLimits(int smallBytes, int largeBytes) {
         public int forType(int type) {
-            return type == 8 || type == 11 ? largeBytes : smallBytes;
+            return type == WireMessage.CONSENSUS || type == WireMessage.BLOCKS ? largeBytes : smallBytes;
         }
     }
 

@@ -32,6 +32,9 @@ public sealed interface WireMessage {
     int MAX_BLOCKS_PER_MESSAGE = 1_000;
     int MAX_REJECT_DETAIL_BYTES = 256;
 
+    /** Frame types: the byte after a frame's magic (PROTOCOL.md, "p2p wire protocol"). */
+    int HELLO = 1, AUTH = 2, PING = 3, PONG = 4, GET_PEERS = 5, PEERS = 6, TX = 7, CONSENSUS = 8, VOTES = 9, GET_BLOCKS = 10, BLOCKS = 11, REJECT = 12;
+
     int type();
 
     void encodeBody(Writer w);
@@ -46,7 +49,7 @@ public sealed interface WireMessage {
      * ephemeral X25519 key(32) (version 2; {@link SecureChannel}). The only frame sent in the clear besides a Reject.
      */
     record Hello(int version, int chainId, PublicKey nodeKey, byte[] nonce, long bestHeight, int listenPort, byte[] ephemeralKey) implements WireMessage {
-        public int type() { return 1; }
+        public int type() { return HELLO; }
         public Kind kind() { return Kind.CONTROL; }
         public void encodeBody(Writer w) {
             w.u32(version).u32(chainId);
@@ -74,7 +77,7 @@ public sealed interface WireMessage {
      * by the node key named in the signer's Hello.
      */
     record Auth(Signature signature) implements WireMessage {
-        public int type() { return 2; }
+        public int type() { return AUTH; }
         public Kind kind() { return Kind.CONTROL; }
         public void encodeBody(Writer w) { signature.write(w); }
 
@@ -96,56 +99,56 @@ public sealed interface WireMessage {
 
     /** type 3: u64 nonce ‖ u64 best height. */
     record Ping(long nonce, long bestHeight) implements WireMessage {
-        public int type() { return 3; }
+        public int type() { return PING; }
         public Kind kind() { return Kind.CONTROL; }
         public void encodeBody(Writer w) { w.u64(nonce).u64(bestHeight); }
     }
 
     /** type 4: u64 nonce (of the ping) ‖ u64 best height. */
     record Pong(long nonce, long bestHeight) implements WireMessage {
-        public int type() { return 4; }
+        public int type() { return PONG; }
         public Kind kind() { return Kind.CONTROL; }
         public void encodeBody(Writer w) { w.u64(nonce).u64(bestHeight); }
     }
 
     /** type 5: empty. */
     record GetPeers() implements WireMessage {
-        public int type() { return 5; }
+        public int type() { return GET_PEERS; }
         public Kind kind() { return Kind.CONTROL; }
         public void encodeBody(Writer w) { }
     }
 
     /** type 6: list&lt;PeerAddress&gt; (at most 1,000), each signed by the node it describes. */
     record Peers(List<PeerAddress> addresses) implements WireMessage {
-        public int type() { return 6; }
+        public int type() { return PEERS; }
         public Kind kind() { return Kind.CONTROL; }
         public void encodeBody(Writer w) { w.list(addresses, MAX_PEERS_PER_MESSAGE, (x, a) -> a.encode(x)); }
     }
 
     /** type 7: a transaction (relay). */
     record Tx(Transaction transaction) implements WireMessage {
-        public int type() { return 7; }
+        public int type() { return TX; }
         public Kind kind() { return Kind.TRANSACTION; }
         public void encodeBody(Writer w) { transaction.encode(w); }
     }
 
     /** type 8: a signed block-consensus message (masternode peers only). */
     record Consensus(SignedConsensusMessage message) implements WireMessage {
-        public int type() { return 8; }
+        public int type() { return CONSENSUS; }
         public Kind kind() { return Kind.VOTE; }
         public void encodeBody(Writer w) { message.encode(w); }
     }
 
     /** type 9: a signed transaction vote batch (masternode peers only). */
     record Votes(TxVoteBatch batch) implements WireMessage {
-        public int type() { return 9; }
+        public int type() { return VOTES; }
         public Kind kind() { return Kind.VOTE; }
         public void encodeBody(Writer w) { batch.encode(w); }
     }
 
     /** type 10: u64 from height ‖ u32 count (1..1,000). */
     record GetBlocks(long fromHeight, int count) implements WireMessage {
-        public int type() { return 10; }
+        public int type() { return GET_BLOCKS; }
         public Kind kind() { return Kind.BLOCK; }
         public void encodeBody(Writer w) { w.u64(fromHeight).u32(count); }
     }
@@ -164,14 +167,14 @@ public sealed interface WireMessage {
 
     /** type 11: list&lt;Block ‖ CommitCertificate&gt; in height order (at most 1,000; may be empty). */
     record Blocks(List<CertifiedBlock> blocks) implements WireMessage {
-        public int type() { return 11; }
+        public int type() { return BLOCKS; }
         public Kind kind() { return Kind.BLOCK; }
         public void encodeBody(Writer w) { w.list(blocks, MAX_BLOCKS_PER_MESSAGE, (x, b) -> b.write(x)); }
     }
 
     /** type 12: u16 reason code ‖ string detail — sent before the sender closes the connection. */
     record Reject(int code, String detail) implements WireMessage {
-        public int type() { return 12; }
+        public int type() { return REJECT; }
         public Kind kind() { return Kind.CONTROL; }
         public void encodeBody(Writer w) { w.u16(code).string(detail, MAX_REJECT_DETAIL_BYTES); }
     }
@@ -185,7 +188,7 @@ public sealed interface WireMessage {
     /** Decodes one frame body of the given type; the body must be consumed exactly. */
     static WireMessage decodeBody(int type, byte[] body) {
         return Reader.decodeExactly(body, Limits.MAX_CONSENSUS_MESSAGE_BYTES, r -> switch (type) {
-            case 1 -> {
+            case HELLO -> {
                 int version = r.u32InRange("version", 1, Integer.MAX_VALUE);
                 int chainId = r.u32InRange("chain id", 0, Integer.MAX_VALUE);
                 PublicKey key = PublicKey.read(r);
@@ -195,17 +198,17 @@ public sealed interface WireMessage {
                 // a version-1 Hello has no ephemeral key: decoded so that the answer is WRONG_VERSION, not MALFORMED
                 yield new Hello(version, chainId, key, nonce, height, port, version >= 2 ? r.raw(SecureChannel.KEY_BYTES) : new byte[SecureChannel.KEY_BYTES]);
             }
-            case 2 -> new Auth(Signature.read(r));
-            case 3 -> new Ping(r.u64(), r.u63("best height"));
-            case 4 -> new Pong(r.u64(), r.u63("best height"));
-            case 5 -> new GetPeers();
-            case 6 -> new Peers(r.list(MAX_PEERS_PER_MESSAGE, PeerAddress::read));
-            case 7 -> new Tx(Transaction.read(r));
-            case 8 -> new Consensus(SignedConsensusMessage.read(r));
-            case 9 -> new Votes(TxVoteBatch.read(r));
-            case 10 -> new GetBlocks(r.u63("from height"), r.u32InRange("count", 1, MAX_BLOCKS_PER_MESSAGE));
-            case 11 -> new Blocks(r.list(MAX_BLOCKS_PER_MESSAGE, CertifiedBlock::read));
-            case 12 -> new Reject(r.u16(), r.string(MAX_REJECT_DETAIL_BYTES));
+            case AUTH -> new Auth(Signature.read(r));
+            case PING -> new Ping(r.u64(), r.u63("best height"));
+            case PONG -> new Pong(r.u64(), r.u63("best height"));
+            case GET_PEERS -> new GetPeers();
+            case PEERS -> new Peers(r.list(MAX_PEERS_PER_MESSAGE, PeerAddress::read));
+            case TX -> new Tx(Transaction.read(r));
+            case CONSENSUS -> new Consensus(SignedConsensusMessage.read(r));
+            case VOTES -> new Votes(TxVoteBatch.read(r));
+            case GET_BLOCKS -> new GetBlocks(r.u63("from height"), r.u32InRange("count", 1, MAX_BLOCKS_PER_MESSAGE));
+            case BLOCKS -> new Blocks(r.list(MAX_BLOCKS_PER_MESSAGE, CertifiedBlock::read));
+            case REJECT -> new Reject(r.u16(), r.string(MAX_REJECT_DETAIL_BYTES));
             default -> throw new ProtocolException(Reason.UNKNOWN_TYPE, "wire message type " + type);
         });
     }
