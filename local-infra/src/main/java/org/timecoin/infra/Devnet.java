@@ -410,6 +410,11 @@ public final class Devnet implements AutoCloseable {
         }
     }
 
+    /** The median finality of payments submitted at this gateway; "—" if none was (its timer has no samples, not 0 ms). */
+    static String localP50(String chain) {
+        return "0".equals(field(chain, "submittedHereAndFinal")) ? "—" : field(chain, "latencyP50Millis") + " ms";
+    }
+
     /** One scalar field of a flat-enough JSON text (status output only). */
     private static String field(String json, String name) {
         var m = java.util.regex.Pattern.compile("\"" + name + "\":\"?([^\",}]*)").matcher(json);
@@ -472,7 +477,7 @@ public final class Devnet implements AutoCloseable {
             String chain = fetch(http, gateway + "/v1/chain");
             if (node != null && chain != null) {
                 System.out.println("        height " + field(chain, "height") + ", " + field(node, "state") + ", " + field(node, "peers") + " peers, "
-                        + field(chain, "transactionsFinalized") + " transactions final (p50 " + field(chain, "latencyP50Millis") + " ms here), tip "
+                        + field(chain, "transactionsFinalized") + " transactions final (p50 " + localP50(chain) + " here), tip "
                         + field(chain, "tipHash"));
             }
         }
