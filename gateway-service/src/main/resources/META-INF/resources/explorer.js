@@ -75,7 +75,7 @@ function live() {
     try {
       const tbody = $('blocks').querySelector('tbody');
       const b = await api('/v1/blocks/' + e.height);
-      row(tbody, [[b.height], [b.hash, true], [b.transactionCount], ['']], true).dataset.height = b.height;
+      row(tbody, [[b.height], [b.hash, true], [b.transactionCount], [b.bytes]], true).dataset.height = b.height;
       while (tbody.children.length > 15) tbody.removeChild(tbody.lastChild);
     } catch (err) { /* the block list refreshes on the next poll */ }
   };

@@ -65,6 +65,11 @@ class TransactionFlowIT {
         long height = given().baseUri(gateway(0)).get("/v1/transactions/" + tx.txid().hex()).jsonPath().getLong("blockHeight");
         String hash = given().baseUri(gateway(0)).get("/v1/blocks/" + height).then().statusCode(200)
                 .body("transactions", hasItem(tx.txid().hex())).extract().path("hash");
+        // a block's size is the same in its view (the explorer's live rows) and in the block list
+        int bytes = given().baseUri(gateway(0)).get("/v1/blocks/" + height).then().extract().path("bytes");
+        given().baseUri(gateway(0)).get("/v1/blocks?before=" + (height + 1) + "&limit=1").then().statusCode(200)
+                .body("[0].height", is((int) height)).body("[0].bytes", is(bytes));
+        assertThat(bytes).isGreaterThan(tx.toBytes().length);
         for (int i = 1; i < NODES; i++) {
             given().baseUri(gateway(i)).get("/v1/transactions/" + tx.txid().hex()).then().body("blockHeight", is((int) height));
             given().baseUri(gateway(i)).get("/v1/blocks/" + height).then().body("hash", equalTo(hash));

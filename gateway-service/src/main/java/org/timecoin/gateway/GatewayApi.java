@@ -237,8 +237,9 @@ public class GatewayApi {
 
     // ---- blocks and chain ----
 
+    /** {@code bytes}: the block's encoded size (as in the block list). */
     public record BlockView(long height, String hash, String previousHash, String merkleRoot, long timestampMillis, int round, String proposer,
-                            int transactionCount, List<String> transactions, CommitView commitCertificate, String raw) {
+                            int transactionCount, int bytes, List<String> transactions, CommitView commitCertificate, String raw) {
     }
 
     public record CommitView(int round, List<String> signers, String raw) {
@@ -251,7 +252,8 @@ public class GatewayApi {
         else if (id.matches("[0-9a-fA-F]{64}")) path = "/v1/ledger/blocks/hash/" + id.toLowerCase();
         else throw new ApiException(400, "INVALID_BLOCK_ID", "a block is named by its height or its 64-hex-digit hash");
         return backends.ledger(path).thenApply(n -> {
-            Block b = Block.decode(Hex.decode(n.path("block").asText()));
+            byte[] encoded = Hex.decode(n.path("block").asText());
+            Block b = Block.decode(encoded);
             CommitView cert = null;
             if (!n.path("commitCertificate").isNull() && n.hasNonNull("commitCertificate")) {
                 CommitCertificate c = CommitCertificate.decode(Hex.decode(n.path("commitCertificate").asText()));
@@ -259,7 +261,7 @@ public class GatewayApi {
             }
             var h = b.header();
             return new BlockView(h.height(), b.hash().hex(), h.previousHash().hex(), h.merkleRoot().hex(), h.timestampMillis(), h.round(),
-                    h.proposer().hex(), b.transactions().size(), b.transactions().stream().map(t -> t.txid().hex()).toList(), cert,
+                    h.proposer().hex(), b.transactions().size(), encoded.length, b.transactions().stream().map(t -> t.txid().hex()).toList(), cert,
                     raw ? n.path("block").asText() : null);
         });
     }
