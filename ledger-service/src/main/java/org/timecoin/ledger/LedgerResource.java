@@ -29,8 +29,6 @@ import io.smallrye.common.annotation.Blocking;
 @Blocking
 public class LedgerResource {
     static final int MAX_PAGE = 1_000;
-    private static final String[] UTXO_STATES = {"UNSPENT", "LOCKED", "SPENT_PENDING", "SPENT_FINAL", "SPENT_CONFIRMED"};
-    private static final String[] TX_STATES = {"UNKNOWN", "PENDING", "FINAL", "CONFIRMED", "REJECTED", "RELEASED"};
 
     private final LedgerStore store;
     private final UtxoCache cache;
@@ -85,7 +83,7 @@ public class LedgerResource {
 
     private Utxo view(LedgerStore.UtxoView u, char digit) {
         return new Utxo(u.outPoint().txid().hex(), u.outPoint().index(), u.output().amount().sat(), new Address(digit, u.output().keyHash()).toString(),
-                UTXO_STATES[u.state()], u.createdHeight());
+                u.state().name(), u.createdHeight());
     }
 
     @GET
@@ -235,7 +233,7 @@ public class LedgerResource {
     }
 
     private static Response txStatus(String txid, Optional<LedgerStore.TxView> t) {
-        return t.map(r -> Response.ok(new TxStatus(r.txid().hex(), TX_STATES[r.status()], r.reason(), r.fee(),
+        return t.map(r -> Response.ok(new TxStatus(r.txid().hex(), r.status().name(), r.reason(), r.fee(),
                         r.blockHeight(), r.certificate() == null ? null : Hex.encode(r.certificate()), r.body() == null ? null : Hex.encode(r.body()))).build())
                 .orElseGet(() -> ProblemMapper.problem(404, "UNKNOWN_TRANSACTION", "no transaction " + txid));
     }

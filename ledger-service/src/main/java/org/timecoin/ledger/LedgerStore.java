@@ -50,23 +50,12 @@ import org.timecoin.protocol.stack.StackRecords;
 @ApplicationScoped
 public class LedgerStore {
     private static final Logger LOG = Logger.getLogger(LedgerStore.class);
-    public static final int UNSPENT = 0;
-    public static final int LOCKED = 1;
-    public static final int SPENT_FINAL = 3;
-    public static final int SPENT_CONFIRMED = 4;
-
-    public static final int TX_PENDING = 1;
-    public static final int TX_FINAL = 2;
-    public static final int TX_CONFIRMED = 3;
-    public static final int TX_REJECTED = 4;
-    public static final int TX_RELEASED = 5;
-
     public record Tip(long height, Hash hash, long timestampMillis, long epoch, Hash utxoCommitment) {
     }
 
     /** A spent output as stored, with its state. */
     /** An output as stored; {@code confirmed}: created by a block (an output made by finality alone is not, yet). */
-    record Stored(OutPoint outPoint, TxOutput output, int state, Hash lockTxid, Hash spentBy, boolean confirmed) {
+    record Stored(OutPoint outPoint, TxOutput output, UtxoState state, Hash lockTxid, Hash spentBy, boolean confirmed) {
     }
 
     public record Applied(long height, Hash hash, long timestampMillis, Hash utxoCommitment, ValidatorSet nextSet, boolean alreadyApplied) {
@@ -277,7 +266,7 @@ public class LedgerStore {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     OutPoint op = new OutPoint(new Hash(rs.getBytes(1)), rs.getInt(2));
-                    out.put(op, new Stored(op, new TxOutput(Amount.sat(rs.getLong(3)), new KeyHash(rs.getBytes(4))), rs.getInt(5),
+                    out.put(op, new Stored(op, new TxOutput(Amount.sat(rs.getLong(3)), new KeyHash(rs.getBytes(4))), UtxoState.of(rs.getInt(5)),
                             hashOrNull(rs.getBytes(6)), hashOrNull(rs.getBytes(7)), rs.getBoolean(8)));
                 }
             }
@@ -337,7 +326,7 @@ public class LedgerStore {
     private static void addOutputs(Map<OutPoint, Stored> resolved, Transaction tx) {
         for (int i = 0; i < tx.outputs().size(); i++) {
             OutPoint op = new OutPoint(tx.txid(), i);
-            resolved.putIfAbsent(op, new Stored(op, tx.outputs().get(i), UNSPENT, null, null, true));
+            resolved.putIfAbsent(op, new Stored(op, tx.outputs().get(i), UtxoState.UNSPENT, null, null, true));
         }
     }
 
@@ -363,8 +352,8 @@ public class LedgerStore {
                 Stored s = resolved.get(in.previous());
                 if (s == null) return "UNKNOWN_INPUT";
                 if (!s.confirmed() && !earlierInBlock.contains(in.previous().txid())) return "UNCONFIRMED_INPUT";
-                boolean spentElsewhere = (s.state() == SPENT_FINAL || s.state() == SPENT_CONFIRMED) && !tx.txid().equals(s.spentBy());
-                if (spentElsewhere || s.state() == SPENT_CONFIRMED) return "INPUT_SPENT";
+                boolean spentElsewhere = (s.state() == UtxoState.SPENT_FINAL || s.state() == UtxoState.SPENT_CONFIRMED) && !tx.txid().equals(s.spentBy());
+                if (spentElsewhere || s.state() == UtxoState.SPENT_CONFIRMED) return "INPUT_SPENT";
                 spent.add(s.output());
             }
             TxOutput collateral = null;
@@ -372,7 +361,7 @@ public class LedgerStore {
                 Stored s = resolved.get(r.collateral());
                 if (s == null) return "INVALID_REGISTRATION";
                 if (!s.confirmed() && !earlierInBlock.contains(r.collateral().txid())) return "UNCONFIRMED_INPUT";
-                if (s.state() == SPENT_CONFIRMED) return RejectReason.COLLATERAL_IN_USE.name();
+                if (s.state() == UtxoState.SPENT_CONFIRMED) return RejectReason.COLLATERAL_IN_USE.name();
                 collateral = s.output();
             }
             SpendCheck.Result result = SpendCheck.check(tx, spent, collateral);
@@ -585,10 +574,10 @@ public class LedgerStore {
                 sBy.add(tx.txid().toByteArray());
                 commitment.remove(in.previous(), s.output());
                 supplyChange = Math.subtractExact(supplyChange, s.output().amount().sat());
-                if (s.state() == LOCKED && !tx.txid().equals(s.lockTxid())) conflicting.add(s.lockTxid());
+                if (s.state() == UtxoState.LOCKED && !tx.txid().equals(s.lockTxid())) conflicting.add(s.lockTxid());
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE utxo u SET state = 4, spent_height = ?, spent_by = x.b, lock_txid = NULL, locked_at = NULL "
+        try (PreparedStatement ps = c.prepareStatement("UPDATE utxo u SET state = " + UtxoState.SPENT_CONFIRMED.code + ", spent_height = ?, spent_by = x.b, lock_txid = NULL, locked_at = NULL "
                 + "FROM unnest(?::bytea[], ?::int4[], ?::bytea[]) AS x(t, i, b) WHERE u.txid = x.t AND u.idx = x.i")) {
             ps.setLong(1, h);
             ps.setArray(2, bytea(c, sTxid));
@@ -606,7 +595,7 @@ public class LedgerStore {
             tBodies.add(tx.toBytes());
         }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO tx (txid, body, status, block_height) SELECT t, b, 3, ? "
-                + "FROM unnest(?::bytea[], ?::bytea[]) AS x(t, b) ON CONFLICT (txid) DO UPDATE SET status = 3, block_height = EXCLUDED.block_height, "
+                + "FROM unnest(?::bytea[], ?::bytea[]) AS x(t, b) ON CONFLICT (txid) DO UPDATE SET status = " + TxState.CONFIRMED.code + ", block_height = EXCLUDED.block_height, "
                 + "body = COALESCE(tx.body, EXCLUDED.body), reason = NULL, updated_at = now()")) {
             ps.setLong(1, h);
             ps.setArray(2, bytea(c, tIds));
@@ -705,12 +694,12 @@ public class LedgerStore {
     private static void releaseConflicting(Connection c, Set<Hash> txids) throws SQLException {
         if (txids.isEmpty()) return;
         List<byte[]> ids = txids.stream().map(Hash::toByteArray).toList();
-        try (PreparedStatement ps = c.prepareStatement("UPDATE utxo SET state = 0, lock_txid = NULL, locked_at = NULL WHERE state = 1 AND lock_txid = ANY(?::bytea[])")) {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE utxo SET state = " + UtxoState.UNSPENT.code + ", lock_txid = NULL, locked_at = NULL WHERE state = " + UtxoState.LOCKED.code + " AND lock_txid = ANY(?::bytea[])")) {
             ps.setArray(1, bytea(c, ids));
             ps.executeUpdate();
         }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET status = 4, reason = 'CONFLICT_FINALIZED', updated_at = now() "
-                + "WHERE txid = ANY(?::bytea[]) AND status = 1")) {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET status = " + TxState.REJECTED.code + ", reason = 'CONFLICT_FINALIZED', updated_at = now() "
+                + "WHERE txid = ANY(?::bytea[]) AND status = " + TxState.PENDING.code)) {
             ps.setArray(1, bytea(c, ids));
             ps.executeUpdate();
         }
@@ -793,16 +782,16 @@ public class LedgerStore {
                 verdicts.add(v);
             }
             if (!lockIdxs.isEmpty()) {
-                int locked = updateEach(c, "UPDATE utxo u SET state = 1, lock_txid = x.l, locked_at = now() FROM unnest(?::bytea[], ?::int4[], ?::bytea[]) "
-                        + "AS x(t, i, l) WHERE u.txid = x.t AND u.idx = x.i AND u.state = 0", bytea(c, lockPrevTxids), ints(c, lockIdxs), bytea(c, lockTxids));
+                int locked = updateEach(c, "UPDATE utxo u SET state = " + UtxoState.LOCKED.code + ", lock_txid = x.l, locked_at = now() FROM unnest(?::bytea[], ?::int4[], ?::bytea[]) "
+                        + "AS x(t, i, l) WHERE u.txid = x.t AND u.idx = x.i AND u.state = " + UtxoState.UNSPENT.code, bytea(c, lockPrevTxids), ints(c, lockIdxs), bytea(c, lockTxids));
                 if (locked != lockIdxs.size()) throw new IllegalStateException("inputs changed under their row locks");
             }
             if (!rowTxids.isEmpty()) { // an activation locks no input, yet is pending
                 // a transaction released earlier (its lock expired, or consensus gave up on it) and seen again is pending again
                 updateEach(c, "INSERT INTO tx (txid, body, status, fee, mn_node_key, mn_collateral) SELECT t, b, 1, f, k, l "
                         + "FROM unnest(?::bytea[], ?::bytea[], ?::int8[], ?::bytea[], ?::bytea[]) AS x(t, b, f, k, l) "
-                        + "ON CONFLICT (txid) DO UPDATE SET status = 1, body = EXCLUDED.body, fee = EXCLUDED.fee, reason = NULL, updated_at = now(), "
-                        + "mn_node_key = EXCLUDED.mn_node_key, mn_collateral = EXCLUDED.mn_collateral WHERE tx.status IN (4, 5)",
+                        + "ON CONFLICT (txid) DO UPDATE SET status = " + TxState.PENDING.code + ", body = EXCLUDED.body, fee = EXCLUDED.fee, reason = NULL, updated_at = now(), "
+                        + "mn_node_key = EXCLUDED.mn_node_key, mn_collateral = EXCLUDED.mn_collateral WHERE tx.status IN (" + TxState.REJECTED.code + ", " + TxState.RELEASED.code + ")",
                         bytea(c, rowTxids), bytea(c, rowBodies), longs(c, rowFees), bytea(c, rowNodeKeys), bytea(c, rowCollaterals));
             }
             return verdicts;
@@ -814,8 +803,8 @@ public class LedgerStore {
      * partial index ({@code tx_pending}, {@code tx_final_unconfirmed}): PostgreSQL uses neither for {@code status IN
      * (1, 2)}, which scanned the whole transaction history each time a gateway asked (every 500 ms under submissions).
      */
-    static final String PENDING_COUNT_SQL = "SELECT count(*) FROM tx WHERE status = 1";
-    static final String MEMPOOL_SQL = "SELECT (" + PENDING_COUNT_SQL + "), (SELECT count(*) FROM tx WHERE status = 2)";
+    static final String PENDING_COUNT_SQL = "SELECT count(*) FROM tx WHERE status = " + TxState.PENDING.code;
+    static final String MEMPOOL_SQL = "SELECT (" + PENDING_COUNT_SQL + "), (SELECT count(*) FROM tx WHERE status = " + TxState.FINAL.code + ")";
 
     private static long pendingCount(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(PENDING_COUNT_SQL); ResultSet rs = ps.executeQuery()) {
@@ -861,7 +850,7 @@ public class LedgerStore {
      */
     private static Map<Hash, Verdict> knownVerdicts(Connection c, List<Transaction> txs, Set<Hash> bodyless) throws SQLException {
         Map<Hash, Verdict> known = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT txid, fee, body IS NULL FROM tx WHERE txid = ANY(?::bytea[]) AND status IN (1, 2, 3) FOR UPDATE")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT txid, fee, body IS NULL FROM tx WHERE txid = ANY(?::bytea[]) AND status IN (" + TxState.PENDING.code + ", " + TxState.FINAL.code + ", " + TxState.CONFIRMED.code + ") FOR UPDATE")) {
             ps.setArray(1, bytea(c, txs.stream().map(tx -> tx.txid().toByteArray()).toList()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -920,9 +909,9 @@ public class LedgerStore {
             // the collateral of a registration on its way: spent now, the registration could never go in a block
             if (claims.claimedCollaterals.contains(in.previous())) return Checked.reject(RejectReason.COLLATERAL_IN_USE);
             if (lockedHere.containsKey(in.previous())) return Checked.reject(RejectReason.INPUT_LOCKED);
-            if (s.state() == LOCKED && tx.txid().equals(s.lockTxid())) lockedByItself++;
-            else if (s.state() == LOCKED) return Checked.reject(RejectReason.INPUT_LOCKED);
-            else if (s.state() != UNSPENT) return Checked.reject(RejectReason.INPUT_SPENT);
+            if (s.state() == UtxoState.LOCKED && tx.txid().equals(s.lockTxid())) lockedByItself++;
+            else if (s.state() == UtxoState.LOCKED) return Checked.reject(RejectReason.INPUT_LOCKED);
+            else if (s.state() != UtxoState.UNSPENT) return Checked.reject(RejectReason.INPUT_SPENT);
             spent.add(s.output());
         }
         TxOutput collateral = null;
@@ -931,7 +920,7 @@ public class LedgerStore {
             if (!r.collateral().equals(OutPoint.NULL)) {
                 Stored s = resolved.get(r.collateral());
                 if (s == null) return Checked.reject(RejectReason.INVALID_REGISTRATION);
-                if (s.state() != UNSPENT || lockedHere.containsKey(r.collateral()) || claims.backing.contains(r.collateral())
+                if (s.state() != UtxoState.UNSPENT || lockedHere.containsKey(r.collateral()) || claims.backing.contains(r.collateral())
                         || claims.claimedCollaterals.contains(r.collateral())) {
                     return Checked.reject(RejectReason.COLLATERAL_IN_USE);
                 }
@@ -1030,7 +1019,7 @@ public class LedgerStore {
                     }
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("SELECT mn_node_key FROM tx WHERE status IN (1, 2) AND mn_node_key = ANY(?::bytea[])")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT mn_node_key FROM tx WHERE status IN (" + TxState.PENDING.code + ", " + TxState.FINAL.code + ") AND mn_node_key = ANY(?::bytea[])")) {
                 ps.setArray(1, bytea(c, keys));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) claims.claimedNodeKeys.add(new PublicKey(rs.getBytes(1)));
@@ -1060,7 +1049,7 @@ public class LedgerStore {
             }
         }
         if (!points.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT mn_collateral FROM tx WHERE status IN (1, 2) AND mn_collateral = ANY(?::bytea[])")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT mn_collateral FROM tx WHERE status IN (" + TxState.PENDING.code + ", " + TxState.FINAL.code + ") AND mn_collateral = ANY(?::bytea[])")) {
                 ps.setArray(1, bytea(c, points));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) claims.claimedCollaterals.add(collateralFromKey(rs.getBytes(1)));
@@ -1073,11 +1062,11 @@ public class LedgerStore {
     /** Frees the inputs a transaction locked (approval impossible or timed out). Idempotent. */
     public boolean release(Hash txid, String reason) {
         return inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE utxo SET state = 0, lock_txid = NULL, locked_at = NULL WHERE state = 1 AND lock_txid = ?")) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE utxo SET state = " + UtxoState.UNSPENT.code + ", lock_txid = NULL, locked_at = NULL WHERE state = " + UtxoState.LOCKED.code + " AND lock_txid = ?")) {
                 ps.setBytes(1, txid.toByteArray());
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET status = 5, reason = ?, updated_at = now() WHERE txid = ? AND status = 1")) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET status = " + TxState.RELEASED.code + ", reason = ?, updated_at = now() WHERE txid = ? AND status = " + TxState.PENDING.code)) {
                 ps.setString(1, reason);
                 ps.setBytes(2, txid.toByteArray());
                 return ps.executeUpdate() > 0;
@@ -1089,7 +1078,7 @@ public class LedgerStore {
     public List<Hash> expiredLocks(long seconds) {
         return inTransaction(c -> {
             List<Hash> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT lock_txid FROM utxo WHERE state = 1 AND locked_at < now() - make_interval(secs => ?)")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT lock_txid FROM utxo WHERE state = " + UtxoState.LOCKED.code + " AND locked_at < now() - make_interval(secs => ?)")) {
                 ps.setLong(1, seconds);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) out.add(new Hash(rs.getBytes(1)));
@@ -1097,7 +1086,7 @@ public class LedgerStore {
             }
             // an activation locks no input, yet its pending row claims its node key: without this a proof whose votes
             // never came would refuse every later proof of that node here (NODE_KEY_IN_USE), and the node would expire
-            try (PreparedStatement ps = c.prepareStatement("SELECT txid FROM tx WHERE status = 1 AND mn_node_key IS NOT NULL AND mn_collateral IS NULL "
+            try (PreparedStatement ps = c.prepareStatement("SELECT txid FROM tx WHERE status = " + TxState.PENDING.code + " AND mn_node_key IS NOT NULL AND mn_collateral IS NULL "
                     + "AND updated_at < now() - make_interval(secs => ?)")) {
                 ps.setLong(1, seconds);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -1139,8 +1128,8 @@ public class LedgerStore {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         Hash txid = new Hash(rs.getBytes(1));
-                        int status = rs.getInt(3);
-                        if (status == TX_FINAL || status == TX_CONFIRMED) alreadyFinal.add(txid);
+                        TxState status = TxState.of(rs.getInt(3));
+                        if (status == TxState.FINAL || status == TxState.CONFIRMED) alreadyFinal.add(txid);
                         else if (rs.getBytes(2) != null) bodies.put(txid, rs.getBytes(2));
                     }
                 }
@@ -1161,7 +1150,7 @@ public class LedgerStore {
             // Never over a final or confirmed row: a block applied since the read above (it takes no txid lock: a block
             // may hold 100,000) may have confirmed it, and "final" would undo that (FaultIT saw it after a ledger restart)
             updateEach(c, "INSERT INTO tx (txid, status, certificate) SELECT t, 2, f FROM unnest(?::bytea[], ?::bytea[]) AS x(t, f) "
-                    + "ON CONFLICT (txid) DO UPDATE SET status = 2, certificate = EXCLUDED.certificate, reason = NULL, updated_at = now() "
+                    + "ON CONFLICT (txid) DO UPDATE SET status = " + TxState.FINAL.code + ", certificate = EXCLUDED.certificate, reason = NULL, updated_at = now() "
                     + "WHERE tx.status NOT IN (2, 3)", bytea(c, certifiedIds), bytea(c, certified));
             return new Finalities(known);
         });
@@ -1185,7 +1174,7 @@ public class LedgerStore {
         for (Transaction tx : txs) {
             for (TxInput in : tx.inputs()) {
                 Stored s = resolved.get(in.previous());
-                if (s != null && s.state() == LOCKED && !finalHere.contains(s.lockTxid())) conflicting.add(s.lockTxid());
+                if (s != null && s.state() == UtxoState.LOCKED && !finalHere.contains(s.lockTxid())) conflicting.add(s.lockTxid());
                 sTxid.add(in.previous().txid().toByteArray());
                 sIdx.add(in.previous().index());
                 sBy.add(tx.txid().toByteArray());
@@ -1199,8 +1188,8 @@ public class LedgerStore {
         }
         updateEach(c, "INSERT INTO utxo (txid, idx, amount, key_hash, state) SELECT t, i, a, k, 0 FROM unnest(?::bytea[], ?::int4[], ?::int8[], ?::bytea[]) "
                 + "AS x(t, i, a, k) ON CONFLICT DO NOTHING", bytea(c, oTxid), ints(c, oIdx), longs(c, oAmount), bytea(c, oKey));
-        updateEach(c, "UPDATE utxo u SET state = 3, spent_by = x.b, lock_txid = NULL, locked_at = NULL FROM unnest(?::bytea[], ?::int4[], ?::bytea[]) "
-                + "AS x(t, i, b) WHERE u.txid = x.t AND u.idx = x.i AND u.state < 3", bytea(c, sTxid), ints(c, sIdx), bytea(c, sBy));
+        updateEach(c, "UPDATE utxo u SET state = " + UtxoState.SPENT_FINAL.code + ", spent_by = x.b, lock_txid = NULL, locked_at = NULL FROM unnest(?::bytea[], ?::int4[], ?::bytea[]) "
+                + "AS x(t, i, b) WHERE u.txid = x.t AND u.idx = x.i AND u.state IN (" + UtxoState.UNSPENT.code + ", " + UtxoState.LOCKED.code + ")", bytea(c, sTxid), ints(c, sIdx), bytea(c, sBy));
         releaseConflicting(c, conflicting);
     }
 
@@ -1217,7 +1206,7 @@ public class LedgerStore {
     public List<Candidate> proposalCandidates(int limit) {
         return inTransaction(c -> {
             List<Candidate> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT body, fee, certificate FROM tx WHERE status = 2 AND body IS NOT NULL "
+            try (PreparedStatement ps = c.prepareStatement("SELECT body, fee, certificate FROM tx WHERE status = " + TxState.FINAL.code + " AND body IS NOT NULL "
                     + "AND fee IS NOT NULL AND certificate IS NOT NULL ORDER BY updated_at, txid LIMIT ?")) {
                 ps.setInt(1, limit);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -1263,7 +1252,7 @@ public class LedgerStore {
 
     // ---- reads ----
 
-    public record UtxoView(OutPoint outPoint, TxOutput output, int state, Long createdHeight) {
+    public record UtxoView(OutPoint outPoint, TxOutput output, UtxoState state, Long createdHeight) {
     }
 
     public Optional<UtxoView> utxo(OutPoint p) {
@@ -1275,7 +1264,7 @@ public class LedgerStore {
                     if (!rs.next()) return Optional.empty();
                     long created = rs.getLong(4);
                     Long createdHeight = rs.wasNull() ? null : created; // wasNull speaks of the last column read
-                    return Optional.of(new UtxoView(p, new TxOutput(Amount.sat(rs.getLong(1)), new KeyHash(rs.getBytes(2))), rs.getInt(3), createdHeight));
+                    return Optional.of(new UtxoView(p, new TxOutput(Amount.sat(rs.getLong(1)), new KeyHash(rs.getBytes(2))), UtxoState.of(rs.getInt(3)), createdHeight));
                 }
             }
         });
@@ -1285,7 +1274,7 @@ public class LedgerStore {
     public List<UtxoView> utxosOf(KeyHash key, OutPoint after, int limit) {
         return inTransaction(c -> {
             List<UtxoView> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT txid, idx, amount, state, created_height FROM utxo WHERE key_hash = ? AND state IN (0, 1) "
+            try (PreparedStatement ps = c.prepareStatement("SELECT txid, idx, amount, state, created_height FROM utxo WHERE key_hash = ? AND state IN (" + UtxoState.UNSPENT.code + ", " + UtxoState.LOCKED.code + ") "
                     + "AND (txid, idx) > (?, ?) ORDER BY txid, idx LIMIT ?")) {
                 ps.setBytes(1, key.toByteArray());
                 ps.setBytes(2, after == null ? new byte[0] : after.txid().toByteArray());
@@ -1296,7 +1285,7 @@ public class LedgerStore {
                         long created = rs.getLong(5);
                         Long createdHeight = rs.wasNull() ? null : created;
                         out.add(new UtxoView(new OutPoint(new Hash(rs.getBytes(1)), rs.getInt(2)), new TxOutput(Amount.sat(rs.getLong(3)), key),
-                                rs.getInt(4), createdHeight));
+                                UtxoState.of(rs.getInt(4)), createdHeight));
                     }
                 }
             }
@@ -1385,7 +1374,7 @@ public class LedgerStore {
     public Balance balanceOf(KeyHash key) {
         return inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(amount) FILTER (WHERE created_height IS NOT NULL), 0), "
-                    + "COALESCE(SUM(amount) FILTER (WHERE created_height IS NULL), 0), COUNT(*) FROM utxo WHERE key_hash = ? AND state IN (0, 1)")) {
+                    + "COALESCE(SUM(amount) FILTER (WHERE created_height IS NULL), 0), COUNT(*) FROM utxo WHERE key_hash = ? AND state IN (" + UtxoState.UNSPENT.code + ", " + UtxoState.LOCKED.code + ")")) {
                 ps.setBytes(1, key.toByteArray());
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -1437,7 +1426,7 @@ public class LedgerStore {
         });
     }
 
-    public record TxView(Hash txid, int status, String reason, Long fee, Long blockHeight, byte[] certificate, byte[] body) {
+    public record TxView(Hash txid, TxState status, String reason, Long fee, Long blockHeight, byte[] certificate, byte[] body) {
     }
 
     public Optional<TxView> transaction(Hash txid) {
@@ -1450,7 +1439,7 @@ public class LedgerStore {
                     boolean noFee = rs.wasNull();
                     long height = rs.getLong(4);
                     boolean noHeight = rs.wasNull();
-                    return Optional.of(new TxView(txid, rs.getInt(1), rs.getString(2), noFee ? null : fee, noHeight ? null : height, rs.getBytes(5), rs.getBytes(6)));
+                    return Optional.of(new TxView(txid, TxState.of(rs.getInt(1)), rs.getString(2), noFee ? null : fee, noHeight ? null : height, rs.getBytes(5), rs.getBytes(6)));
                 }
             }
         });
@@ -1495,7 +1484,7 @@ public class LedgerStore {
      */
     private static void voidUnarchivableActivations(Connection c, long height) throws SQLException {
         List<byte[]> dead = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT txid, body FROM tx WHERE status = 2 AND mn_node_key IS NOT NULL AND mn_collateral IS NULL "
+        try (PreparedStatement ps = c.prepareStatement("SELECT txid, body FROM tx WHERE status = " + TxState.FINAL.code + " AND mn_node_key IS NOT NULL AND mn_collateral IS NULL "
                 + "AND body IS NOT NULL")) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -1506,7 +1495,7 @@ public class LedgerStore {
             }
         }
         if (dead.isEmpty()) return;
-        try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET status = 4, reason = 'STALE_ACTIVATION', updated_at = now() WHERE txid = ANY(?::bytea[]) AND status = 2")) {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE tx SET status = " + TxState.REJECTED.code + ", reason = 'STALE_ACTIVATION', updated_at = now() WHERE txid = ANY(?::bytea[]) AND status = " + TxState.FINAL.code)) {
             ps.setArray(1, bytea(c, dead));
             ps.executeUpdate();
         }
@@ -1592,7 +1581,7 @@ public class LedgerStore {
     }
 
     /** The confirmed supply summed from the UTXO table: every row, spent history included. */
-    private static final String COUNTED_SUPPLY_SQL = "(SELECT COALESCE(SUM(amount), 0) FROM utxo WHERE created_height IS NOT NULL AND state <> 4)";
+    private static final String COUNTED_SUPPLY_SQL = "(SELECT COALESCE(SUM(amount), 0) FROM utxo WHERE created_height IS NOT NULL AND state <> " + UtxoState.SPENT_CONFIRMED.code + ")";
     /** The supply kept per block, or null where it was not kept at the tip's height. */
     private static final String TRACKED_SUPPLY_SQL = "CASE WHEN supply_height = applied_height THEN confirmed_supply END";
 

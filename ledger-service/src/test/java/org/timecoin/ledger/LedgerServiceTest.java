@@ -236,11 +236,11 @@ class LedgerServiceTest {
             pool.shutdownNow();
         }
         // (the store directly, not the REST read: the service's cache is invalidated by the service's own paths)
-        assertThat(store.utxo(fundedOutput(7)).orElseThrow().state()).isEqualTo(1); // locked
+        assertThat(store.utxo(fundedOutput(7)).orElseThrow().state()).isEqualTo(UtxoState.LOCKED);
         assertThat(store.release(t.txid(), "LOCK_EXPIRED")).isTrue();
-        assertThat(store.utxo(fundedOutput(7)).orElseThrow().state()).isEqualTo(0); // unspent
+        assertThat(store.utxo(fundedOutput(7)).orElseThrow().state()).isEqualTo(UtxoState.UNSPENT);
         assertThat(store.validateAndLock(t).approved()).isTrue();
-        assertThat(store.utxo(fundedOutput(7)).orElseThrow().state()).isEqualTo(1);
+        assertThat(store.utxo(fundedOutput(7)).orElseThrow().state()).isEqualTo(UtxoState.LOCKED);
         given().get("/v1/ledger/transactions/" + t.txid().hex()).then().statusCode(200).body("status", equalTo("PENDING"));
     }
 
@@ -265,18 +265,18 @@ class LedgerServiceTest {
         assertThat(verdicts.get(1).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.INPUT_LOCKED);
         assertThat(verdicts.get(4).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.UNKNOWN_INPUT);
         assertThat(verdicts.get(2).fee()).isEqualTo(verdicts.get(0).fee());
-        assertThat(store.utxo(fundedOutput(8)).orElseThrow().state()).isEqualTo(1);
-        assertThat(store.utxo(fundedOutput(9)).orElseThrow().state()).isEqualTo(1);
+        assertThat(store.utxo(fundedOutput(8)).orElseThrow().state()).isEqualTo(UtxoState.LOCKED);
+        assertThat(store.utxo(fundedOutput(9)).orElseThrow().state()).isEqualTo(UtxoState.LOCKED);
         given().get("/v1/ledger/transactions/" + first.txid().hex()).then().statusCode(200).body("status", equalTo("PENDING"));
         given().get("/v1/ledger/transactions/" + conflicting.txid().hex()).then().statusCode(404);
         given().get("/v1/ledger/transactions/" + unknownInput.txid().hex()).then().statusCode(404);
         // each lock belongs to the transaction that won it: releasing the loser frees nothing
         assertThat(store.release(conflicting.txid(), "TEST")).isFalse();
-        assertThat(store.utxo(fundedOutput(8)).orElseThrow().state()).isEqualTo(1);
+        assertThat(store.utxo(fundedOutput(8)).orElseThrow().state()).isEqualTo(UtxoState.LOCKED);
         assertThat(store.release(first.txid(), "TEST")).isTrue();
         assertThat(store.release(other.txid(), "TEST")).isTrue();
-        assertThat(store.utxo(fundedOutput(8)).orElseThrow().state()).isZero();
-        assertThat(store.utxo(fundedOutput(9)).orElseThrow().state()).isZero();
+        assertThat(store.utxo(fundedOutput(8)).orElseThrow().state()).isEqualTo(UtxoState.UNSPENT);
+        assertThat(store.utxo(fundedOutput(9)).orElseThrow().state()).isEqualTo(UtxoState.UNSPENT);
     }
 
     @Test
@@ -480,7 +480,7 @@ class LedgerServiceTest {
         List<LedgerStore.Verdict> verdicts = own.validateAndLockAll(List.of(a, b, unknownInput, c, a), 2);
         assertThat(verdicts).extracting(v -> v.approved() ? "APPROVE" : v.reason().name())
                 .containsExactly("APPROVE", "APPROVE", "UNKNOWN_INPUT", "MEMPOOL_FULL", "APPROVE");
-        assertThat(own.utxo(fundedOutput(2)).orElseThrow().state()).as("nothing locked for the refused one").isZero();
+        assertThat(own.utxo(fundedOutput(2)).orElseThrow().state()).as("nothing locked for the refused one").isEqualTo(UtxoState.UNSPENT);
         assertThat(own.transaction(c.txid())).as("no row for the refused one").isEmpty();
         assertThat(own.mempool().pending()).isEqualTo(2);
         assertThat(own.validateAndLockAll(List.of(b), 2).get(0).approved()).as("already pending: approved again").isTrue();
