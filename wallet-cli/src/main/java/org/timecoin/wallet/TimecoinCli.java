@@ -58,16 +58,16 @@ public final class TimecoinCli {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--keystore", description = "keystore file (default: $TIMECOIN_KEYSTORE or ~/.timecoin/keystore.json)")
+    @Option(names = "--keystore", scope = CommandLine.ScopeType.INHERIT, description = "keystore file (default: $TIMECOIN_KEYSTORE or ~/.timecoin/keystore.json)")
     Path keystore;
 
-    @Option(names = "--gateway", description = "gateway URL (default: $TIMECOIN_GATEWAY or http://127.0.0.1:24210)")
+    @Option(names = "--gateway", scope = CommandLine.ScopeType.INHERIT, description = "gateway URL (default: $TIMECOIN_GATEWAY or http://127.0.0.1:24210)")
     String gateway;
 
-    @Option(names = "--passphrase-file", description = "read the keystore passphrase from this file (else $TIMECOIN_PASSPHRASE, else a prompt)")
+    @Option(names = "--passphrase-file", scope = CommandLine.ScopeType.INHERIT, description = "read the keystore passphrase from this file (else $TIMECOIN_PASSPHRASE, else a prompt)")
     Path passphraseFile;
 
-    @Option(names = "--json", description = "machine-readable output")
+    @Option(names = "--json", scope = CommandLine.ScopeType.INHERIT, description = "machine-readable output")
     boolean json;
 
     PrintWriter out = new PrintWriter(System.out, true);

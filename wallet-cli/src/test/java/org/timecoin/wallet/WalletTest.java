@@ -98,5 +98,15 @@ class WalletTest {
         assertThat(new picocli.CommandLine(new TimecoinCli()).execute("--keystore", ks.toString(), "--gateway", "http://127.0.0.1:1",
                 "balance", "--name", "f0")).isEqualTo(TimecoinCli.GATEWAY);
         assertThat(new picocli.CommandLine(new TimecoinCli()).execute("send")).isEqualTo(2); // usage
+
+        // the global options work after a subcommand too, and its help lists them
+        Files.writeString(pass, "pw\n");
+        var after = new java.io.StringWriter();
+        var cli2 = new picocli.CommandLine(new TimecoinCli());
+        ((TimecoinCli) cli2.getCommand()).out = new java.io.PrintWriter(after, true);
+        assertThat(cli2.execute("keys", "list", "--keystore", ks.toString(), "--passphrase-file", pass.toString(), "--json")).isZero();
+        assertThat(new ObjectMapper().readTree(after.toString()).path("keys").get(0).path("name").asText()).isEqualTo("f0");
+        String help = new picocli.CommandLine(new TimecoinCli()).getSubcommands().get("send").getUsageMessage();
+        assertThat(help).contains("--json", "--gateway", "--keystore", "--passphrase-file");
     }
 }
