@@ -323,6 +323,11 @@ public final class ConsensusCore {
         return future.size();
     }
 
+    /** The encoded bytes of the messages held for later heights, all senders. */
+    public long bufferedFutureBytes() {
+        return futureBytes.values().stream().mapToLong(Long::longValue).sum();
+    }
+
     /** Stores the message; false (and, the first time, evidence) if its signer already signed something else for that key. */
     private boolean recordOrReport(SignedConsensusMessage m, List<Action> out) {
         SignedConsensusMessage earlier = store.add(m);

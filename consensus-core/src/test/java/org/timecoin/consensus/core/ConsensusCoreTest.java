@@ -518,6 +518,26 @@ class ConsensusCoreTest {
         assertThat(core.bufferedFutureMessages()).isEqualTo(4);
     }
 
+    /** A Byzantine validator floods messages for the next heights: what the core holds of it stays within its per-sender bounds. Prints the figure. */
+    @Test
+    void aFloodOfOneValidatorsMessagesForLaterHeightsHoldsAtMostItsBound() {
+        CoreConfig config = CoreConfig.devnet();
+        ConsensusCore core = new ConsensusCore(CHAIN, keys.get(0), config);
+        core.handle(new Event.BlockApplied(0, GENESIS, 1_000, set));
+        List<SignedConsensusMessage> flood = new ArrayList<>();
+        for (long h = 2; h <= 1 + config.maxFutureHeights(); h++) {
+            for (int r = 0; r < 5_000; r++) flood.add(SignedConsensusMessage.sign(new ConsensusMessage.Prepare(CHAIN, h, r, keys.get(3).publicKey(), GENESIS), keys.get(3)));
+        }
+        int sent = flood.size();
+        long t0 = System.nanoTime();
+        for (SignedConsensusMessage m : flood) core.handle(new Event.MessageVerified(m));
+        long micros = (System.nanoTime() - t0) / 1_000;
+        assertThat(core.bufferedFutureMessages()).isEqualTo(config.maxBufferedPerSender());
+        assertThat(core.bufferedFutureBytes()).isPositive().isLessThanOrEqualTo(config.maxBufferedBytesPerSender());
+        System.out.printf("CORE future-height flood: %,d Prepares from one validator, %d held (%,d bytes; bounds %d messages, %,d bytes), %.2f µs each%n", sent, core.bufferedFutureMessages(), core.bufferedFutureBytes(), config.maxBufferedPerSender(),
+                config.maxBufferedBytesPerSender(), micros / (double) sent);
+    }
+
     // ---- catch-up ----
 
     /** The same four validators, each with a collateral output (spending one deregisters that validator). */
