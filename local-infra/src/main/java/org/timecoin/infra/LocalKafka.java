@@ -103,11 +103,7 @@ public final class LocalKafka implements AutoCloseable {
             new SecureRandom().nextBytes(b);
             String password = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
             Files.writeString(file, password + "\n");
-            try {
-                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system: left as created
-            }
+            LocalSecrets.ownerOnly(file);
             return password;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -144,8 +140,7 @@ public final class LocalKafka implements AutoCloseable {
     /** The login of {@code user}; its password derives from the admin's, so it is the same after a restart. */
     public Login login(String user) {
         if (user.equals(ADMIN)) return new Login(ADMIN, adminPassword);
-        byte[] h = org.timecoin.protocol.crypto.Hashes.sha256((adminPassword + "/" + user + "/timecoin-local-kafka-user").getBytes(StandardCharsets.UTF_8));
-        return new Login(user, Base64.getUrlEncoder().withoutPadding().encodeToString(h));
+        return new Login(user, LocalSecrets.derivedPassword(adminPassword, user, "timecoin-local-kafka-user"));
     }
 
     /** A Kafka client's settings to reach this broker as {@code login}. */
@@ -266,11 +261,7 @@ public final class LocalKafka implements AutoCloseable {
             Path props = dir.resolve("server.properties");
             Path log4j = dir.resolve("log4j2.properties");
             Files.writeString(props, serverProperties(data));
-            try {
-                Files.setPosixFilePermissions(props, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")); // it holds the admin's password
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system
-            }
+            LocalSecrets.ownerOnly(props); // it holds the admin's password
             Files.writeString(log4j, """
                     status = error
                     appender.file.type = File

@@ -176,8 +176,7 @@ public final class LocalPostgres implements AutoCloseable {
 
     /** The login of the role that owns database {@code name} (its password derives from the admin's, so it is stable). */
     public Login login(String name) {
-        byte[] h = org.timecoin.protocol.crypto.Hashes.sha256((password + "/" + name + "/timecoin-local-role").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        return new Login(name, org.timecoin.protocol.codec.Hex.encode(h).substring(0, 32));
+        return new Login(name, LocalSecrets.derivedPassword(password, name, "timecoin-local-role"));
     }
 
     /** Drops the database if it exists (closing its connections first). */

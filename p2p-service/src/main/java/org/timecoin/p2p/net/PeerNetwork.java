@@ -544,7 +544,7 @@ public final class PeerNetwork extends AbstractVerticle {
                     count("timecoin_p2p_sync_requests_dropped_total", "reason", "BYTE_BUDGET");
                     send(c, new WireMessage.Blocks(List.of()));
                 } else {
-                    sendRaw(c, 11, blocks);
+                    sendRaw(c, WireMessage.BLOCKS, blocks);
                 }
             }));
         } else if (m instanceof WireMessage.Blocks b) {
