@@ -12,7 +12,6 @@ import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
 import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.crypto.PublicKey;
 import org.timecoin.protocol.model.Block;
-import org.timecoin.protocol.model.BlockHeader;
 import org.timecoin.protocol.model.CommitCertificate;
 import org.timecoin.protocol.model.ConsensusMessage;
 import org.timecoin.protocol.model.ConsensusMessage.Commit;
@@ -31,15 +30,17 @@ import org.timecoin.protocol.rules.ValidatorSet;
  * highest prepared block, as in PBFT/QBFT) and the transaction vote tally. Deterministic and single-threaded: it takes
  * one {@link Event} at a time and returns the {@link Action}s to perform, in order. It reads no clock (timers are
  * actions; their expiry is an event), does no I/O and verifies no signatures (its callers verify them — in parallel
- * — with {@link MessageVerifier} before the events reach it). It signs its own messages.
+ * — with {@link MessageVerifier} before the events reach it). It signs its own messages through {@link SigningGuard}.
+ *
+ * <p>Its parts: this class holds one height's rounds (proposal, prepare, commit, round change), whose transitions share
+ * its state and read best in one place — hence its ~450 lines; {@link ProposalValidator} says what a proposal must be,
+ * {@link HeightCatchUp} how far behind this validator is, {@link FutureMessages} what waits for later heights,
+ * {@link SigningGuard} what it already signed, and {@link TxFinality} tallies transaction votes.
  */
 public final class ConsensusCore {
 
     /** Where this height stands, for operators. */
     public enum Phase { WAITING_FOR_CHAIN, WAITING_FOR_INTERVAL, WAITING_FOR_PROPOSAL, PRE_PREPARED, PREPARED, FINALIZED }
-
-    private record SignKey(long height, int round, int type) {
-    }
 
     private record Proposal(Block block, List<FinalityCertificate> certificates) {
     }
@@ -48,10 +49,9 @@ public final class ConsensusCore {
     private final KeyPair self;
     private final CoreConfig config;
     private final TxFinality txFinality;
-
-    // What this validator has signed (restored after a restart): it never signs two different messages for one key.
-    private final Map<SignKey, SignedConsensusMessage> signed = new HashMap<>();
-    private final Map<Long, Prepared> restoredPrepared = new HashMap<>();
+    private final SigningGuard signer;
+    private final HeightCatchUp catchUp = new HeightCatchUp();
+    private final FutureMessages future;
     private final ArrayDeque<Evidence> evidence = new ArrayDeque<>();
 
     // The height being decided
@@ -59,6 +59,7 @@ public final class ConsensusCore {
     private Hash previousHash;
     private long previousTimestamp;
     private ValidatorSet set;
+    private ProposalValidator validator; // this height's rules for proposals and round changes
     private int round;
     private boolean started;
     private int startExponent; // of this height's round timeouts, from the heights before it
@@ -74,36 +75,18 @@ public final class ConsensusCore {
     private Proposal built;
     private Prepared prepared;
 
-    // Sync: the highest height any validator's message or synced block named, and what we last asked peers for
-    private long highestSeen = -1;
-    private long syncAskedAt = -1;
-    private long syncAskedSeen = -1;
-    private final java.util.TreeMap<Long, Event.BlockSynced> syncedAhead = new java.util.TreeMap<>();
-    private static final int MAX_SYNCED_AHEAD = 256;
-
-    // Messages for later heights, bounded per sender
-    private final List<Held> future = new ArrayList<>();
-    private final Map<PublicKey, Integer> futureCount = new HashMap<>();
-    private final Map<PublicKey, Long> futureBytes = new HashMap<>(); // encoded bytes held per sender: a PrePrepare carries a block
-
-    /** A message held for a later height with its encoded size (measured once: a PrePrepare's is its block's). */
-    private record Held(SignedConsensusMessage message, long size) {
-    }
-
     public ConsensusCore(int chainId, KeyPair self, CoreConfig config) {
         this.chainId = chainId;
         this.self = self;
         this.config = config;
         this.txFinality = new TxFinality(chainId, self, config);
+        this.signer = new SigningGuard(self);
+        this.future = new FutureMessages(config.maxBufferedPerSender(), config.maxBufferedBytesPerSender());
     }
 
     /** Gives back what this validator signed before a restart (from {@link Action.PersistSigned} records). */
     public void restore(List<Action.PersistSigned> records) {
-        for (Action.PersistSigned r : records) {
-            ConsensusMessage m = r.message().message();
-            signed.put(new SignKey(m.height(), m.round(), m.type()), r.message());
-            if (r.prepared() != null) restoredPrepared.merge(m.height(), r.prepared(), (a, b) -> a.round() >= b.round() ? a : b);
-        }
+        signer.restore(records);
     }
 
     public List<Action> handle(Event event) {
@@ -174,6 +157,7 @@ public final class ConsensusCore {
         previousHash = previous;
         previousTimestamp = previousTimestampMillis;
         set = nextSet;
+        validator = new ProposalValidator(chainId, newHeight, previous, previousTimestampMillis, nextSet);
         round = 0;
         started = false;
         lateRoundSeen = false;
@@ -186,62 +170,39 @@ public final class ConsensusCore {
         buildsRequested.clear();
         builtRound = -1;
         built = null;
-        prepared = restoredPrepared.remove(height);
-        restoredPrepared.keySet().removeIf(h -> h < height);
-        signed.keySet().removeIf(k -> k.height() < height);
+        prepared = signer.startHeight(height);
         txFinality.onValidatorSet(set, out);
         out.add(new Action.ScheduleTimer(Timer.proposalDue(height), config.blockIntervalMillis()));
     }
 
     /** Takes the synced blocks buffered for the new height (and the ones after, while it may run ahead), then live messages. */
     private void afterHeightStarted(List<Action> out) {
-        syncedAhead.headMap(height).clear();
+        catchUp.dropBelow(height);
         Event.BlockSynced next;
-        while ((next = syncedAhead.remove(height)) != null && acceptSynced(next, out) && runAhead(next.block(), out)) {
+        while ((next = catchUp.take(height)) != null && acceptSynced(next, out) && runAhead(next.block(), out)) {
             // each pass finalized one synced block and started the height after it
         }
         if (!finalized()) replayFuture(out);
         maybeSync(out);
     }
 
-    /**
-     * Asks peers for finalized blocks when validators are at a later height than ours: once per height, and again each
-     * time a still later height shows up (a request may have reached only peers that were behind as well).
-     */
+    /** Asks peers for finalized blocks when validators are at a later height than ours (see {@link HeightCatchUp}). */
     private void maybeSync(List<Action> out) {
-        if (height < 0 || highestSeen <= height || finalized()) return;
-        if (syncAskedAt == height && highestSeen <= syncAskedSeen) return;
-        syncAskedAt = height;
-        syncAskedSeen = highestSeen;
-        out.add(new Action.SyncNeeded(height));
+        if (!finalized()) catchUp.maybeAsk(height, out);
     }
 
     private void replayFuture(List<Action> out) {
-        List<SignedConsensusMessage> replay = new ArrayList<>();
-        List<Held> keep = new ArrayList<>();
-        for (Held held : future) {
-            long h = held.message().message().height();
-            if (h == height) replay.add(held.message());
-            else if (h > height) keep.add(held);
-        }
-        future.clear();
-        futureCount.clear();
-        futureBytes.clear();
-        for (Held held : keep) hold(held);
-        for (SignedConsensusMessage m : replay) onMessage(m, out);
+        for (SignedConsensusMessage m : future.takeFor(height)) onMessage(m, out);
     }
 
     private void onBlockSynced(Event.BlockSynced e, List<Action> out) {
         Block b = e.block();
         // peers have this height: if its block is lost (buffer full, restart) we ask again once we run out
-        highestSeen = Math.max(highestSeen, b.height());
+        catchUp.seen(b.height());
         // checked when we get there (its validator set is not known yet) — before the first applied event too: p2p may
         // deliver a restarted node's sync before its ledger has announced the tip, and would not send those blocks again
         if (b.height() > height || set == null) {
-            if (syncedAhead.size() < MAX_SYNCED_AHEAD || b.height() < syncedAhead.lastKey()) {
-                syncedAhead.put(b.height(), e);
-                if (syncedAhead.size() > MAX_SYNCED_AHEAD) syncedAhead.pollLastEntry();
-            }
+            catchUp.keep(e);
             // the block after the one just finalized: go on without the ledger if that one left the set as it was
             if (set != null && finalized() && b.height() == height + 1 && runAhead(finalizedBlock, out)) afterHeightStarted(out);
             else if (set != null) maybeSync(out); // a later block while this height's is missing: it was lost, ask again
@@ -268,7 +229,7 @@ public final class ConsensusCore {
      * height its ledger has not reached. False: wait for blocks.applied.
      */
     private boolean runAhead(Block b, List<Action> out) {
-        if (!syncedAhead.containsKey(b.height() + 1) || !set.unchangedBy(b)) return false;
+        if (!catchUp.holds(b.height() + 1) || !set.unchangedBy(b)) return false;
         startHeight(b.height() + 1, b.hash(), b.header().timestampMillis(), set.atHeight(b.height() + 1), out);
         return true;
     }
@@ -299,23 +260,9 @@ public final class ConsensusCore {
     private void bufferFuture(SignedConsensusMessage m, List<Action> out) {
         long h = m.message().height();
         if (set != null && !set.isVoter(m.message().signer())) return;
-        if (set != null && h > highestSeen) {
-            highestSeen = h;
-            maybeSync(out); // validators are past us: fetch the blocks we miss
-        }
+        if (set != null && catchUp.seen(h)) maybeSync(out); // validators are past us: fetch the blocks we miss
         if (height >= 0 && h > height + config.maxFutureHeights()) return;
-        int n = futureCount.getOrDefault(m.message().signer(), 0);
-        if (n >= config.maxBufferedPerSender()) return;
-        long size = m.toBytes().length;
-        if (futureBytes.getOrDefault(m.message().signer(), 0L) + size > config.maxBufferedBytesPerSender()) return;
-        hold(new Held(m, size));
-    }
-
-    private void hold(Held held) {
-        future.add(held);
-        PublicKey signer = held.message().message().signer();
-        futureCount.merge(signer, 1, Integer::sum);
-        futureBytes.merge(signer, held.size(), Long::sum);
+        future.offer(m);
     }
 
     /** Messages held for later heights (bounded per sender in count and in bytes). */
@@ -325,7 +272,7 @@ public final class ConsensusCore {
 
     /** The encoded bytes of the messages held for later heights, all senders. */
     public long bufferedFutureBytes() {
-        return futureBytes.values().stream().mapToLong(Long::longValue).sum();
+        return future.bytes();
     }
 
     /** Stores the message; false (and, the first time, evidence) if its signer already signed something else for that key. */
@@ -346,7 +293,7 @@ public final class ConsensusCore {
             // Its round was left before it came (a sign of load). Its block is kept all the same: other validators may
             // have prepared it, and then a later leader must propose exactly it again; a leader without it cannot lead,
             // and its round times out too.
-            if (!proposalByRound.containsKey(p.round()) && recordOrReport(m, out) && structurallyValid(p)) {
+            if (!proposalByRound.containsKey(p.round()) && recordOrReport(m, out) && validator.structurallyValid(p)) {
                 lateRoundSeen = true;
                 proposalByHash.putIfAbsent(p.block().hash(), new Proposal(p.block(), p.certificates()));
             }
@@ -354,7 +301,7 @@ public final class ConsensusCore {
         }
         if (!recordOrReport(m, out)) return;
         if (proposalByRound.containsKey(p.round())) return; // seen already
-        if (!structurallyValid(p) || !justified(p)) return;
+        if (!validator.structurallyValid(p) || !validator.justified(p)) return;
         if (p.round() > round) moveToRound(p.round(), false, out);
         Proposal proposal = new Proposal(p.block(), p.certificates());
         Hash hash = p.block().hash();
@@ -364,53 +311,6 @@ public final class ConsensusCore {
         else out.add(new Action.CheckProposal(height, p.round(), p.block(), p.certificates()));
         // Commits may have arrived before the block: the block may now be final.
         for (SignedConsensusMessage c : store.messages(p.round(), ConsensusMessage.TYPE_COMMIT)) tryFinalize(p.round(), ((Commit) c.message()).blockHash(), out);
-    }
-
-    private boolean structurallyValid(PrePrepare p) {
-        BlockHeader h = p.block().header();
-        List<Transaction> txs = p.block().transactions();
-        return h.chainId() == chainId && h.height() == height && h.previousHash().equals(previousHash) && h.round() <= p.round()
-                && h.timestampMillis() > previousTimestamp && set.isVoter(h.proposer()) && !txs.isEmpty() && txs.get(0).isReward()
-                && p.certificates().size() == txs.size() - 1 && p.block().merkleRootMatches();
-    }
-
-    /** Round 0 needs no justification; a later round needs a quorum of RoundChanges and must carry the highest prepared block. */
-    private boolean justified(PrePrepare p) {
-        if (p.round() == 0) return p.justification().isEmpty();
-        Set<PublicKey> signers = new HashSet<>();
-        long weight = 0;
-        for (SignedConsensusMessage j : p.justification()) {
-            if (!(j.message() instanceof RoundChange rc) || rc.height() != height || rc.round() != p.round() || rc.chainId() != chainId) return false;
-            if (!validPrepared(rc) || !signers.add(rc.signer())) return false;
-            weight += set.votingWeight(rc.signer());
-        }
-        if (!set.isQuorum(weight)) return false;
-        Prepared highest = highestPrepared(p.justification());
-        return highest == null || highest.blockHash().equals(p.block().hash());
-    }
-
-    private static Prepared highestPrepared(List<SignedConsensusMessage> roundChanges) {
-        Prepared best = null;
-        for (SignedConsensusMessage j : roundChanges) {
-            Prepared pr = ((RoundChange) j.message()).prepared();
-            if (pr != null && (best == null || pr.round() > best.round())) best = pr;
-        }
-        return best;
-    }
-
-    /** A RoundChange's prepared certificate: a quorum of distinct Prepares for (height, prepared round, hash). */
-    private boolean validPrepared(RoundChange rc) {
-        Prepared pr = rc.prepared();
-        if (pr == null) return true;
-        if (pr.round() >= rc.round()) return false;
-        Set<PublicKey> signers = new HashSet<>();
-        long weight = 0;
-        for (SignedConsensusMessage s : pr.prepares()) {
-            if (!(s.message() instanceof Prepare p) || p.height() != height || p.round() != pr.round() || !p.blockHash().equals(pr.blockHash())
-                    || p.chainId() != chainId || !signers.add(p.signer())) return false;
-            weight += set.votingWeight(p.signer());
-        }
-        return set.isQuorum(weight);
     }
 
     private void onProposalChecked(Event.ProposalChecked e, List<Action> out) {
@@ -423,7 +323,7 @@ public final class ConsensusCore {
 
     private void sendPrepare(int r, Hash hash, List<Action> out) {
         if (!set.isVoter(self.publicKey())) return;
-        SignedConsensusMessage m = sign(new Prepare(chainId, height, r, self.publicKey(), hash), null, out);
+        SignedConsensusMessage m = signer.sign(new Prepare(chainId, height, r, self.publicKey(), hash), null, out);
         if (m != null && store.add(m) == null) tryPrepared(r, out);
     }
 
@@ -436,7 +336,7 @@ public final class ConsensusCore {
         if (!set.isQuorum(MessageStore.weight(prepares, set))) return;
         if (prepared == null || prepared.round() < r) prepared = new Prepared(r, hash, prepares);
         if (!set.isVoter(self.publicKey())) return;
-        SignedConsensusMessage commit = sign(new Commit(chainId, height, r, self.publicKey(), hash), prepared, out);
+        SignedConsensusMessage commit = signer.sign(new Commit(chainId, height, r, self.publicKey(), hash), prepared, out);
         if (commit != null && store.add(commit) == null) tryFinalize(r, hash, out);
     }
 
@@ -446,11 +346,7 @@ public final class ConsensusCore {
         if (!set.isQuorum(MessageStore.weight(commits, set))) return;
         Proposal p = proposalByHash.get(hash);
         if (p == null) { // final, but we never saw the block: fetch it
-            if (syncAskedAt != height) {
-                syncAskedAt = height;
-                syncAskedSeen = highestSeen;
-                out.add(new Action.SyncNeeded(height));
-            }
+            catchUp.askOnce(height, out);
             return;
         }
         List<CommitCertificate.Seal> seals = new ArrayList<>();
@@ -506,7 +402,7 @@ public final class ConsensusCore {
         // validator prepared a block itself: that block (or a higher prepared one) must be proposed again.
         if (prepared == null && leader(r).equals(self.publicKey())) requestBuild(r, out);
         if (sendRoundChange && set.isVoter(self.publicKey())) {
-            SignedConsensusMessage rc = sign(new RoundChange(chainId, height, r, self.publicKey(), prepared), null, out);
+            SignedConsensusMessage rc = signer.sign(new RoundChange(chainId, height, r, self.publicKey(), prepared), null, out);
             if (rc != null) store.add(rc);
         }
         afterRoundChanges(out);
@@ -514,7 +410,7 @@ public final class ConsensusCore {
     }
 
     private void onRoundChange(SignedConsensusMessage m, RoundChange rc, List<Action> out) {
-        if (rc.round() == 0 || !validPrepared(rc) || !recordOrReport(m, out)) return;
+        if (rc.round() == 0 || !validator.validPrepared(rc) || !recordOrReport(m, out)) return;
         // More than the faulty weight wants a later round: at least one honest validator timed out; follow it.
         Map<PublicKey, Integer> above = store.roundChangesAbove(round);
         long weight = 0;
@@ -540,7 +436,7 @@ public final class ConsensusCore {
      */
     private void propose(int r, List<Action> out) {
         if (proposedRounds.contains(r)) return;
-        Prepared highest = r == 0 ? null : highestPrepared(store.messages(r, ConsensusMessage.TYPE_ROUND_CHANGE));
+        Prepared highest = r == 0 ? null : ProposalValidator.highestPrepared(store.messages(r, ConsensusMessage.TYPE_ROUND_CHANGE));
         if (highest != null) {
             proposedRounds.add(r);
             Proposal p = proposalByHash.get(highest.blockHash());
@@ -568,27 +464,8 @@ public final class ConsensusCore {
 
     private void signProposal(int r, Block block, List<FinalityCertificate> certs, List<Action> out) {
         List<SignedConsensusMessage> justification = r == 0 ? List.of() : store.messages(r, ConsensusMessage.TYPE_ROUND_CHANGE);
-        SignedConsensusMessage pp = sign(new PrePrepare(chainId, height, r, self.publicKey(), block, certs, justification), null, out);
+        SignedConsensusMessage pp = signer.sign(new PrePrepare(chainId, height, r, self.publicKey(), block, certs, justification), null, out);
         if (pp != null) onPrePrepare(pp, (PrePrepare) pp.message(), out);
     }
 
-    /**
-     * Signs, records, persists and broadcasts one of our messages — unless we already signed a different message for the
-     * same (height, round, type), in which case nothing is signed (re-sending the earlier one is harmless and keeps
-     * a restarted validator from equivocating).
-     */
-    private SignedConsensusMessage sign(ConsensusMessage m, Prepared preparedForCommit, List<Action> out) {
-        SignKey key = new SignKey(m.height(), m.round(), m.type());
-        SignedConsensusMessage earlier = signed.get(key);
-        if (earlier != null) {
-            if (!earlier.message().equals(m) && !(m instanceof RoundChange)) return null;
-            out.add(new Action.Broadcast(earlier));
-            return earlier;
-        }
-        SignedConsensusMessage s = SignedConsensusMessage.sign(m, self);
-        signed.put(key, s);
-        out.add(new Action.PersistSigned(s, preparedForCommit));
-        out.add(new Action.Broadcast(s));
-        return s;
-    }
 }
