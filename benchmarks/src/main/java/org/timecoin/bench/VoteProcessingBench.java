@@ -84,7 +84,7 @@ public class VoteProcessingBench {
 
     @Setup(Level.Invocation)
     public void freshCore() {
-        core = new ConsensusCore(CHAIN, keys.get(0), CoreConfig.devnet());
+        core = new ConsensusCore(CHAIN, keys.get(0), CoreConfig.defaults());
         core.handle(new Event.BlockApplied(0, Hash.ZERO, 0, set));
     }
 

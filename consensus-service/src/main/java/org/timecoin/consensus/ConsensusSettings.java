@@ -5,38 +5,37 @@ import org.timecoin.consensus.core.CoreConfig;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** Consensus timing and bounds (see CoreConfig); defaults are devnet's, mainnet overrides them. */
+/** Consensus timing and bounds; each default is {@link CoreConfig}'s constant of the same name (the one source). */
 @ConfigMapping(prefix = "timecoin.consensus")
 public interface ConsensusSettings {
-    @WithDefault("2000")
+    @WithDefault("" + CoreConfig.BLOCK_INTERVAL_MILLIS)
     long blockIntervalMillis();
 
-    @WithDefault("1000")
+    @WithDefault("" + CoreConfig.BASE_ROUND_TIMEOUT_MILLIS)
     long baseRoundTimeoutMillis();
 
-    @WithDefault("6")
+    @WithDefault("" + CoreConfig.MAX_BACKOFF_EXPONENT)
     int maxBackoffExponent();
 
-    @WithDefault("30000")
+    @WithDefault("" + CoreConfig.TX_LOCK_TIMEOUT_MILLIS)
     long txLockTimeoutMillis();
 
-    @WithDefault("2")
+    @WithDefault("" + CoreConfig.MAX_FUTURE_HEIGHTS)
     int maxFutureHeights();
 
-    @WithDefault("10")
+    @WithDefault("" + CoreConfig.MAX_FUTURE_ROUNDS)
     int maxFutureRounds();
 
-    @WithDefault("64")
+    @WithDefault("" + CoreConfig.MAX_BUFFERED_PER_SENDER)
     int maxBufferedPerSender();
 
-    /** Encoded bytes of one validator's messages held for later heights (a PrePrepare carries a block). */
-    @WithDefault("16777216")
+    @WithDefault("" + CoreConfig.MAX_BUFFERED_BYTES_PER_SENDER)
     long maxBufferedBytesPerSender();
 
-    @WithDefault("200000")
+    @WithDefault("" + CoreConfig.MAX_TRACKED_TRANSACTIONS)
     int maxTrackedTransactions();
 
-    @WithDefault("1000")
+    @WithDefault("" + CoreConfig.MAX_EVIDENCE)
     int maxEvidence();
 
     default CoreConfig coreConfig() {

@@ -31,6 +31,10 @@ import org.timecoin.protocol.rules.ValidatorSet;
 /** Transitions of the core, one at a time, with four equal validators. */
 class ConsensusCoreTest {
     static final int CHAIN = 3;
+    /** The defaults with a 1 s base round timeout, the figure the timing assertions below are written in. */
+    static final CoreConfig CONFIG = new CoreConfig(CoreConfig.BLOCK_INTERVAL_MILLIS, 1_000, CoreConfig.MAX_BACKOFF_EXPONENT, CoreConfig.TX_LOCK_TIMEOUT_MILLIS,
+            CoreConfig.MAX_FUTURE_HEIGHTS, CoreConfig.MAX_FUTURE_ROUNDS, CoreConfig.MAX_BUFFERED_PER_SENDER, CoreConfig.MAX_BUFFERED_BYTES_PER_SENDER,
+            CoreConfig.MAX_TRACKED_TRANSACTIONS, CoreConfig.MAX_EVIDENCE);
     static final Hash GENESIS = Hashes.tagged(HashTag.BLOCK, new byte[] {42});
     final List<KeyPair> keys = new ArrayList<>();
     final ValidatorSet set;
@@ -64,7 +68,7 @@ class ConsensusCoreTest {
 
     /** A validator's core at height 1, after the ledger announced GENESIS with validator set {@code s}. */
     static ConsensusCore started(KeyPair self, ValidatorSet s) {
-        ConsensusCore core = new ConsensusCore(CHAIN, self, CoreConfig.devnet());
+        ConsensusCore core = new ConsensusCore(CHAIN, self, CONFIG);
         core.handle(new Event.BlockApplied(0, GENESIS, 1_000, s));
         return core;
     }
@@ -104,7 +108,7 @@ class ConsensusCoreTest {
 
     @Test
     void onlyTheRoundZeroLeaderBuildsAProposalWhenTheIntervalIsOver() {
-        ConsensusCore leader = new ConsensusCore(CHAIN, leader(0), CoreConfig.devnet());
+        ConsensusCore leader = new ConsensusCore(CHAIN, leader(0), CONFIG);
         List<Action> applied = leader.handle(new Event.BlockApplied(0, GENESIS, 1_000, set));
         assertThat(only(applied, Action.ScheduleTimer.class)).containsExactly(new Action.ScheduleTimer(Timer.proposalDue(1), 2_000));
         assertThat(only(applied, Action.BuildProposal.class)).isEmpty();
@@ -324,7 +328,7 @@ class ConsensusCoreTest {
         List<Action.PersistSigned> persisted = only(before.handle(new Event.ProposalChecked(1, 0, a.hash(), true)), Action.PersistSigned.class);
         assertThat(persisted).hasSize(1);
 
-        ConsensusCore after = new ConsensusCore(CHAIN, self, CoreConfig.devnet());
+        ConsensusCore after = new ConsensusCore(CHAIN, self, CONFIG);
         after.restore(persisted);
         after.handle(new Event.BlockApplied(0, GENESIS, 1_000, set));
         Block b = block(leader(0), 2_001); // an equivocating leader's second proposal
@@ -487,7 +491,7 @@ class ConsensusCoreTest {
     @Test
     void oneValidatorCannotCrowdOutOtherTalliesWithMadeUpTransactions() {
         // room for 8 open tallies among 4 voters: each voter may start at most 2
-        CoreConfig small = new CoreConfig(2_000, 1_000, 6, 30_000, 2, 10, 64, CoreConfig.DEFAULT_BUFFERED_BYTES_PER_SENDER, 8, 100);
+        CoreConfig small = new CoreConfig(2_000, 1_000, 6, 30_000, 2, 10, 64, CoreConfig.MAX_BUFFERED_BYTES_PER_SENDER, 8, 100);
         ConsensusCore core = new ConsensusCore(CHAIN, keys.get(0), small);
         core.handle(new Event.BlockApplied(0, GENESIS, 1_000, set));
         for (int i = 0; i < 50; i++) {
@@ -521,7 +525,7 @@ class ConsensusCoreTest {
     /** A Byzantine validator floods messages for the next heights: what the core holds of it stays within its per-sender bounds. Prints the figure. */
     @Test
     void aFloodOfOneValidatorsMessagesForLaterHeightsHoldsAtMostItsBound() {
-        CoreConfig config = CoreConfig.devnet();
+        CoreConfig config = CONFIG;
         ConsensusCore core = new ConsensusCore(CHAIN, keys.get(0), config);
         core.handle(new Event.BlockApplied(0, GENESIS, 1_000, set));
         List<SignedConsensusMessage> flood = new ArrayList<>();
@@ -659,7 +663,7 @@ class ConsensusCoreTest {
     void blocksSyncedBeforeTheLedgerAnnouncedItsTipAreKeptForWhenItDoes() {
         // a restarted node: p2p delivers the sync before the ledger's first applied event, and does not send it again
         ValidatorSet s = withCollateral();
-        ConsensusCore core = new ConsensusCore(CHAIN, keys.get(3), CoreConfig.devnet());
+        ConsensusCore core = new ConsensusCore(CHAIN, keys.get(3), CONFIG);
         for (Event.BlockSynced b : syncedChain(s, 3, 0, null)) assertThat(core.handle(b)).isEmpty();
         assertThat(finalizedHeights(core.handle(new Event.BlockApplied(0, GENESIS, 1_000, s)))).containsExactly(1L, 2L, 3L);
     }

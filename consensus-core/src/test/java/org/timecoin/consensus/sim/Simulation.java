@@ -50,7 +50,7 @@ import org.timecoin.protocol.rules.ValidatorSet;
  */
 final class Simulation {
     static final int CHAIN = Network.DEVNET.chainId();
-    static final CoreConfig CORE = new CoreConfig(1_000, 1_000, 6, 30_000, 2, 10, 256, CoreConfig.DEFAULT_BUFFERED_BYTES_PER_SENDER, 100_000, 1_000);
+    static final CoreConfig CORE = new CoreConfig(1_000, 1_000, 6, 30_000, 2, 10, 256, CoreConfig.MAX_BUFFERED_BYTES_PER_SENDER, 100_000, 1_000);
 
     private record Scheduled(long time, long seq, Runnable task) {
     }
