@@ -87,15 +87,17 @@ public class P2pService implements PeerNetwork.Stack {
     }
 
     void start(@Observes StartupEvent ev, Vertx vertx) {
-        P2pConfig config = new P2pConfig(network, settings.listenHost(), settings.port(), settings.advertisedHost(), settings.seeds().orElse(List.of()),
-                settings.targetOutbound(), settings.maxInbound(), settings.maxConnectionsPerIp(), settings.handshakesPerIpPerSecond(),
-                new Frames.SizeLimits(settings.maxSmallFrameBytes(), settings.maxLargeFrameBytes()), settings.handshakeTimeoutMillis(),
-                settings.pingIntervalMillis(), settings.deadAfterMillis(),
-                Map.of(Kind.TRANSACTION, settings.txPerSecond(), Kind.VOTE, settings.votesPerSecond(), Kind.BLOCK, settings.blocksPerSecond(),
-                        Kind.CONTROL, settings.controlPerSecond()),
-                settings.banThreshold(), settings.banMillis(), settings.reconnectBaseMillis(), settings.reconnectMaxMillis(),
-                settings.discoveryIntervalMillis(), settings.syncBatch(), settings.syncWindow(), settings.syncTimeoutMillis(), settings.syncServeBytesPerSecond(), settings.seenCapacity(),
-                settings.addressBookCapacity(), settings.ipBanExempt());
+        P2pConfig config = P2pConfig.builder(network).listenHost(settings.listenHost()).listenPort(settings.port()).advertisedHost(settings.advertisedHost())
+                .seeds(settings.seeds().orElse(List.of())).targetOutbound(settings.targetOutbound()).maxInbound(settings.maxInbound())
+                .maxPerIp(settings.maxConnectionsPerIp()).handshakesPerIpPerSecond(settings.handshakesPerIpPerSecond())
+                .frameLimits(new Frames.SizeLimits(settings.maxSmallFrameBytes(), settings.maxLargeFrameBytes()))
+                .handshakeTimeoutMillis(settings.handshakeTimeoutMillis()).pingIntervalMillis(settings.pingIntervalMillis()).deadAfterMillis(settings.deadAfterMillis())
+                .ratesPerSecond(Map.of(Kind.TRANSACTION, settings.txPerSecond(), Kind.VOTE, settings.votesPerSecond(), Kind.BLOCK, settings.blocksPerSecond(),
+                        Kind.CONTROL, settings.controlPerSecond()))
+                .banThreshold(settings.banThreshold()).banMillis(settings.banMillis()).backoffBaseMillis(settings.reconnectBaseMillis())
+                .backoffMaxMillis(settings.reconnectMaxMillis()).discoveryIntervalMillis(settings.discoveryIntervalMillis()).syncBatch(settings.syncBatch())
+                .syncWindow(settings.syncWindow()).syncTimeoutMillis(settings.syncTimeoutMillis()).syncServeBytesPerSecond(settings.syncServeBytesPerSecond())
+                .seenCapacity(settings.seenCapacity()).addressBookCapacity(settings.addressBookCapacity()).ipBanExempt(settings.ipBanExempt()).build();
         PeerNetwork net = new PeerNetwork(config, NodeKeys.resolve(network, privateKey, seed, index), this, registry, store.addresses());
         vertx.deployVerticle(net).toCompletionStage().toCompletableFuture().join();
         // a record the consumer delivers later with a higher height wins (blockApplied keeps the highest)

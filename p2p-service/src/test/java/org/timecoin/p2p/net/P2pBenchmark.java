@@ -36,7 +36,7 @@ class P2pBenchmark {
 
     Started start(int index, List<String> seeds, Map<Kind, Double> rates) {
         RecordingStack stack = new RecordingStack();
-        PeerNetwork net = new PeerNetwork(P2pConfig.devnet(0, seeds).withRates(rates), TestChain.nodeKey(index), stack, new SimpleMeterRegistry(), List.of());
+        PeerNetwork net = new PeerNetwork(TestChain.fastConfig(0, seeds).ratesPerSecond(rates).build(), TestChain.nodeKey(index), stack, new SimpleMeterRegistry(), List.of());
         vertx.deployVerticle(net).toCompletionStage().toCompletableFuture().join();
         net.blockApplied(0, TestChain.GENESIS.validatorSet());
         return new Started(net, stack);

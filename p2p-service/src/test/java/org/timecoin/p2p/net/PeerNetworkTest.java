@@ -48,6 +48,10 @@ class PeerNetworkTest {
         }
     }
 
+    Node start(P2pConfig.Builder config, KeyPair key) {
+        return start(config.build(), key);
+    }
+
     Node start(P2pConfig config, KeyPair key) {
         RecordingStack stack = new RecordingStack();
         MeterRegistry metrics = new SimpleMeterRegistry();
@@ -60,7 +64,7 @@ class PeerNetworkTest {
     }
 
     Node start(int index, List<String> seeds) {
-        return start(P2pConfig.devnet(0, seeds), TestChain.nodeKey(index));
+        return start(TestChain.fastConfig(0, seeds), TestChain.nodeKey(index));
     }
 
     void stop(Node n) {
@@ -213,8 +217,8 @@ class PeerNetworkTest {
         KeyPair k1 = TestChain.nodeKey(1);
         KeyPair larger = k0.publicKey().hex().compareTo(k1.publicKey().hex()) > 0 ? k0 : k1;
         KeyPair smaller = larger == k0 ? k1 : k0;
-        Node b = start(P2pConfig.devnet(0, List.of()), smaller);
-        Node a = start(P2pConfig.devnet(0, List.of(seed(b))), larger);
+        Node b = start(TestChain.fastConfig(0, List.of()), smaller);
+        Node a = start(TestChain.fastConfig(0, List.of(seed(b))), larger);
         await().atMost(WAIT).until(() -> a.authenticated() == 1 && b.authenticated() == 1);
         try (RawPeer claim = RawPeer.passive(a.port())) {
             claim.sendRaw(frame(new WireMessage.Hello(WireMessage.PROTOCOL_VERSION, TestChain.CHAIN, smaller.publicKey(), new byte[32], 0, 0,
@@ -250,7 +254,7 @@ class PeerNetworkTest {
      */
     @Test
     void oneBadHandshakeDoesNotBanAnAddressAStreamOfThemDoes() throws Exception {
-        Node node = start(P2pConfig.devnet(0, List.of()).withIpBanExempt(List.of()), TestChain.nodeKey(0));
+        Node node = start(TestChain.fastConfig(0, List.of()).ipBanExempt(List.of()), TestChain.nodeKey(0));
         byte[] wrongChain = frame(new WireMessage.Hello(WireMessage.PROTOCOL_VERSION, Network.TESTNET.chainId(), TestChain.nodeKey(1).publicKey(),
                 new byte[32], 0, 0, new byte[32]));
         try (RawPeer altered = RawPeer.passive(node.port())) {
@@ -278,7 +282,7 @@ class PeerNetworkTest {
         TestChain chain = new TestChain(20);
         int answer = chain.body(1, 20).length;
         // room for three answers a second (the budget must hold one largest frame)
-        Node node = start(P2pConfig.devnet(0, List.of()).withSync(new Frames.SizeLimits(1 << 20, 3 * answer), 3L * answer), TestChain.nodeKey(0));
+        Node node = start(TestChain.fastConfig(0, List.of()).frameLimits(new Frames.SizeLimits(1 << 20, 3 * answer)).syncServeBytesPerSecond(3L * answer), TestChain.nodeKey(0));
         node.stack().blocks = chain::body;
         try (RawPeer peer = RawPeer.handshaken(node.port(), TestChain.nodeKey(1))) {
             await().atMost(WAIT).until(peer::ready);
@@ -347,7 +351,7 @@ class PeerNetworkTest {
     /** Handshakes cost the node an X25519 and a signature each: one address gets only so many new connections a second. */
     @Test
     void oneAddressGetsOnlySoManyNewConnectionsASecond() throws Exception {
-        Node node = start(P2pConfig.devnet(0, List.of()).withHandshakesPerIpPerSecond(0.5), TestChain.nodeKey(0));
+        Node node = start(TestChain.fastConfig(0, List.of()).handshakesPerIpPerSecond(0.5), TestChain.nodeKey(0));
         int refused = 0;
         for (int i = 0; i < 8; i++) {
             try (RawPeer p = RawPeer.passive(node.port())) {
@@ -372,9 +376,9 @@ class PeerNetworkTest {
     @Test
     void aRelayOnThePathThatAltersOrInjectsARecordGetsNothingAcceptedAndNobodyBanned() throws Exception {
         for (boolean inject : List.of(false, true)) {
-            Node b = start(P2pConfig.devnet(0, List.of()).withHeartbeat(200, 800), TestChain.nodeKey(1));
+            Node b = start(TestChain.fastConfig(0, List.of()).pingIntervalMillis(200).deadAfterMillis(800), TestChain.nodeKey(1));
             try (TamperingRelay relay = new TamperingRelay(b.port())) {
-                Node a = start(P2pConfig.devnet(0, List.of("127.0.0.1:" + relay.port())).withHeartbeat(200, 800), TestChain.nodeKey(0));
+                Node a = start(TestChain.fastConfig(0, List.of("127.0.0.1:" + relay.port())).pingIntervalMillis(200).deadAfterMillis(800), TestChain.nodeKey(0));
                 await().atMost(WAIT).until(() -> a.authenticated() == 1 && b.authenticated() == 1); // an honest relay is only a path
                 if (inject) {
                     byte[] forged = new byte[4 + 60];
@@ -403,7 +407,7 @@ class PeerNetworkTest {
 
     @Test
     void aFloodIsDroppedThenTheKeyIsBanned() throws Exception {
-        Node node = start(P2pConfig.devnet(0, List.of()).withRates(Map.of(Kind.TRANSACTION, 20.0, Kind.VOTE, 20.0, Kind.BLOCK, 20.0, Kind.CONTROL, 20.0)),
+        Node node = start(TestChain.fastConfig(0, List.of()).ratesPerSecond(Map.of(Kind.TRANSACTION, 20.0, Kind.VOTE, 20.0, Kind.BLOCK, 20.0, Kind.CONTROL, 20.0)),
                 TestChain.nodeKey(0));
         KeyPair flooder = TestChain.nodeKey(1);
         try (RawPeer p = RawPeer.handshaken(node.port(), flooder)) {
@@ -424,7 +428,7 @@ class PeerNetworkTest {
 
     @Test
     void aSilentPeerIsDroppedByHeartbeatAndARestartedPeerIsRedialed() throws Exception {
-        P2pConfig fast = P2pConfig.devnet(0, List.of()).withHeartbeat(200, 800);
+        P2pConfig fast = TestChain.fastConfig(0, List.of()).pingIntervalMillis(200).deadAfterMillis(800).build();
         Node a = start(fast, TestChain.nodeKey(0));
         try (RawPeer silent = RawPeer.handshaken(a.port(), TestChain.nodeKey(3))) {
             await().atMost(WAIT).until(silent::ready);
@@ -435,13 +439,12 @@ class PeerNetworkTest {
         }
         Node b = start(fast, TestChain.nodeKey(1));
         int bPort = b.port();
-        Node c = start(P2pConfig.devnet(0, List.of("127.0.0.1:" + bPort)).withHeartbeat(200, 800), TestChain.nodeKey(2));
+        Node c = start(TestChain.fastConfig(0, List.of("127.0.0.1:" + bPort)).pingIntervalMillis(200).deadAfterMillis(800), TestChain.nodeKey(2));
         await().atMost(WAIT).until(() -> c.authenticated() == 1 && c.net().peers().get(0).rttMillis() >= 0); // heartbeat measures RTT
         stop(b);
         await().atMost(WAIT).until(() -> c.authenticated() == 0);
         // b comes back on the same port: c redials by itself (backoff with jitter)
-        start(new P2pConfig(Network.DEVNET, "127.0.0.1", bPort, "127.0.0.1", List.of(), 8, 64, 32, 20.0, fast.frameLimits(), 5_000, 200, 800,
-                fast.ratesPerSecond(), 100, 60_000, 200, 2_000, 2_000, 100, 200, 10_000, 64L << 20, 1000, 100, fast.ipBanExempt()), TestChain.nodeKey(1));
+        start(fast.toBuilder().listenPort(bPort).backoffMaxMillis(2_000).seenCapacity(1_000).addressBookCapacity(100), TestChain.nodeKey(1));
         await().atMost(WAIT).until(() -> c.authenticated() == 1);
         assertThat(c.net().peers().get(0).key()).isEqualTo(TestChain.nodeKey(1).publicKey().hex());
     }

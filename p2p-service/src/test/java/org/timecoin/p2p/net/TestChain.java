@@ -21,6 +21,13 @@ import org.timecoin.protocol.wire.WireMessage;
 
 /** A devnet genesis and a chain of real blocks on it, each with a commit certificate signed by 3 of its 4 validators. */
 public final class TestChain {
+    /** The tests' configuration: the defaults on loopback with fast timers (seconds, not minutes) and room for many loopback peers. */
+    static P2pConfig.Builder fastConfig(int listenPort, List<String> seeds) {
+        return P2pConfig.builder(org.timecoin.protocol.model.Network.DEVNET).listenHost("127.0.0.1").listenPort(listenPort).seeds(seeds).maxPerIp(32)
+                .handshakeTimeoutMillis(5_000).pingIntervalMillis(2_000).deadAfterMillis(6_000).banMillis(60_000).backoffBaseMillis(200)
+                .backoffMaxMillis(10_000).discoveryIntervalMillis(2_000);
+    }
+
     public static final DevnetGenesis GENESIS = DevnetGenesis.create("p2p-test", 4);
     static final int CHAIN = GENESIS.chainId();
 
