@@ -1,5 +1,7 @@
 package org.timecoin.consensus;
 
+import org.timecoin.service.NodeIdentity;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.reactive.messaging.Channel;

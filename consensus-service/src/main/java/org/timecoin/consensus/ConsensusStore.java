@@ -13,6 +13,8 @@ import java.util.Optional;
 
 import javax.sql.DataSource;
 
+import org.timecoin.service.AppliedTip;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.timecoin.consensus.core.Action;
@@ -34,9 +36,11 @@ import org.timecoin.protocol.model.SignedConsensusMessage;
 @ApplicationScoped
 public class ConsensusStore {
     private final DataSource dataSource;
+    private final AppliedTip appliedTip;
 
     public ConsensusStore(DataSource dataSource) {
         this.dataSource = dataSource;
+        this.appliedTip = new AppliedTip(dataSource);
     }
 
     public void save(Action.PersistSigned record) {
@@ -116,29 +120,13 @@ public class ConsensusStore {
         }
     }
 
-    /**
-     * Keeps the highest blocks.applied record (records may arrive twice), before its offset is committed: a consensus
-     * restarted while its ledger runs on gets no announcement until the next block, which it must help to finalize.
-     */
+    /** Keeps the highest blocks.applied record, before its offset is committed (see {@link AppliedTip}). */
     public void saveApplied(long height, byte[] record) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO applied_tip (id, height, record) VALUES (1, ?, ?) "
-                        + "ON CONFLICT (id) DO UPDATE SET height = excluded.height, record = excluded.record WHERE applied_tip.height <= excluded.height")) {
-            ps.setLong(1, height);
-            ps.setBytes(2, record);
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot keep the applied block", e);
-        }
+        appliedTip.save(height, record);
     }
 
     public Optional<byte[]> lastApplied() {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT record FROM applied_tip WHERE id = 1");
-             ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read the applied block", e);
-        }
+        return appliedTip.last();
     }
 
     /** One offence as kept: both signed records in their canonical encoding. */

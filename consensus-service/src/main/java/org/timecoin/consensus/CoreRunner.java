@@ -1,5 +1,8 @@
 package org.timecoin.consensus;
 
+import org.timecoin.service.KeyedRecords;
+import org.timecoin.service.NodeIdentity;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -35,9 +38,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.Startup;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
-import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
  * Owns the consensus core on one thread ("consensus-core"): every event is enqueued here and handled in its lane's order, and
@@ -265,9 +266,9 @@ public class CoreRunner {
         }
     }
 
+    /** Keyed by height: one height's records stay in order. */
     private static void send(Emitter<byte[]> emitter, long height, byte[] value) {
-        emitter.send(Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder()
-                .withKey(StackRecords.heightKey(height)).build()));
+        KeyedRecords.send(emitter, StackRecords.heightKey(height), value);
     }
 
     @PreDestroy

@@ -1,5 +1,7 @@
 package org.timecoin.consensus;
 
+import org.timecoin.service.NodeIdentity;
+
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package org.timecoin.consensus;
 
+import org.timecoin.service.NodeIdentity;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package org.timecoin.consensus;
 
+import org.timecoin.service.NodeIdentity;
+
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

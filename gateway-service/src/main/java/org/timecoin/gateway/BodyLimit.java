@@ -21,7 +21,7 @@ public class BodyLimit {
     void install(@Observes Router router, @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K") MemorySize max,
                  ObjectMapper json) throws JsonProcessingException {
         long limit = max.asLongValue();
-        String body = json.writeValueAsString(ProblemMapper.problemOf(413, "BODY_TOO_LARGE", "the body is larger than " + limit + " bytes"));
+        String body = json.writeValueAsString(org.timecoin.service.Problems.of(413, "BODY_TOO_LARGE", "the body is larger than " + limit + " bytes"));
         router.route().order(Integer.MIN_VALUE).handler(ctx -> {
             String length = ctx.request().getHeader("Content-Length");
             long announced;
@@ -31,7 +31,7 @@ public class BodyLimit {
                 announced = -1; // the server refuses a malformed length itself
             }
             if (announced > limit) {
-                ctx.response().setStatusCode(413).putHeader("Content-Type", "application/problem+json").putHeader("Connection", "close").end(body);
+                ctx.response().setStatusCode(413).putHeader("Content-Type", org.timecoin.service.Problems.MEDIA_TYPE).putHeader("Connection", "close").end(body);
             } else {
                 ctx.next();
             }

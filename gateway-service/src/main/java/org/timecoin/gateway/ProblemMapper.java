@@ -9,24 +9,18 @@ import jakarta.ws.rs.ext.Provider;
 
 import org.jboss.logging.Logger;
 import org.timecoin.protocol.codec.ProtocolException;
+import org.timecoin.service.Problems;
 
 /** Every error leaves as application/problem+json (RFC 9457) with a stable type URI per code. */
 @Provider
 public class ProblemMapper implements ExceptionMapper<Throwable> {
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
 
-    public record Problem(String type, String title, int status, String detail) {
-    }
-
     public static Response problem(int status, String code, String detail) {
-        Response.ResponseBuilder r = Response.status(status).type("application/problem+json").entity(problemOf(status, code, detail));
+        Response.ResponseBuilder r = Problems.response(status, code, detail);
         // a client over its rate, or a full mempool (it empties within seconds: finality takes under one), may retry soon
         if (status == 429 || code.equals(org.timecoin.protocol.rules.RejectReason.MEMPOOL_FULL.name())) r.header("Retry-After", "1");
         return r.build();
-    }
-
-    public static Problem problemOf(int status, String code, String detail) {
-        return new Problem("https://timecoin.org/problems/" + code.toLowerCase().replace('_', '-'), code, status, detail);
     }
 
     public static ApiException toApi(Throwable t) {

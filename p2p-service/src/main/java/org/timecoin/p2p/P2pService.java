@@ -19,7 +19,6 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -28,9 +27,9 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 import org.timecoin.p2p.core.AddressBook;
 import org.timecoin.p2p.net.P2pConfig;
+import org.timecoin.service.NodeIdentity;
 import org.timecoin.p2p.net.PeerNetwork;
 import org.timecoin.protocol.codec.ProtocolException;
-import org.timecoin.protocol.genesis.NodeKeys;
 import org.timecoin.protocol.model.Block;
 import org.timecoin.protocol.model.CommitCertificate;
 import org.timecoin.protocol.model.Network;
@@ -62,28 +61,21 @@ public class P2pService implements PeerNetwork.Stack {
     private final MeterRegistry registry;
     private final P2pSettings settings;
     private final Network network;
-    private final String privateKey;
-    private final String seed;
-    private final int index;
+    private final NodeIdentity identity;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ExecutorService persistence = Executors.newSingleThreadExecutor(r -> new Thread(r, "p2p-persistence"));
     private final CompletableFuture<PeerNetwork> started = new CompletableFuture<>();
     private volatile PeerNetwork network0;
 
     public P2pService(P2pStore store, @Channel("consensus-in") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 100_000) Emitter<byte[]> consensusIn, @Channel("tx-submitted-out") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 100_000) Emitter<byte[]> txSubmitted,
-                      MeterRegistry registry, P2pSettings settings, @ConfigProperty(name = "timecoin.network") String network,
-                      @ConfigProperty(name = "timecoin.node.private-key") Optional<String> privateKey,
-                      @ConfigProperty(name = "timecoin.genesis.seed", defaultValue = "devnet") String seed,
-                      @ConfigProperty(name = "timecoin.node.index", defaultValue = "0") int index) {
+                      MeterRegistry registry, P2pSettings settings, NodeIdentity identity) {
         this.store = store;
         this.consensusIn = consensusIn;
         this.txSubmitted = txSubmitted;
         this.registry = registry;
         this.settings = settings;
-        this.network = Network.byName(network);
-        this.privateKey = privateKey.orElse(null);
-        this.seed = seed;
-        this.index = index;
+        this.network = identity.network();
+        this.identity = identity;
     }
 
     void start(@Observes StartupEvent ev, Vertx vertx) {
@@ -98,7 +90,7 @@ public class P2pService implements PeerNetwork.Stack {
                 .backoffMaxMillis(settings.reconnectMaxMillis()).discoveryIntervalMillis(settings.discoveryIntervalMillis()).syncBatch(settings.syncBatch())
                 .syncWindow(settings.syncWindow()).syncTimeoutMillis(settings.syncTimeoutMillis()).syncServeBytesPerSecond(settings.syncServeBytesPerSecond())
                 .seenCapacity(settings.seenCapacity()).addressBookCapacity(settings.addressBookCapacity()).ipBanExempt(settings.ipBanExempt()).build();
-        PeerNetwork net = new PeerNetwork(config, NodeKeys.resolve(network, privateKey, seed, index), this, registry, store.addresses());
+        PeerNetwork net = new PeerNetwork(config, identity.key(), this, registry, store.addresses());
         vertx.deployVerticle(net).toCompletionStage().toCompletableFuture().join();
         // a record the consumer delivers later with a higher height wins (blockApplied keeps the highest)
         store.lastApplied().ifPresent(bytes -> {

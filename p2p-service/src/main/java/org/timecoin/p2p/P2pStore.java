@@ -16,14 +16,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.timecoin.p2p.core.AddressBook;
 import org.timecoin.protocol.codec.ProtocolException;
 import org.timecoin.protocol.model.PeerAddress;
+import org.timecoin.service.AppliedTip;
 
 /** The p2p service's PostgreSQL state: the address book and the last applied-block record. JDBC, worker threads only. */
 @ApplicationScoped
 public class P2pStore {
     private final DataSource dataSource;
+    private final AppliedTip appliedTip;
 
     public P2pStore(DataSource dataSource) {
         this.dataSource = dataSource;
+        this.appliedTip = new AppliedTip(dataSource);
     }
 
     public List<PeerAddress> addresses() {
@@ -68,25 +71,12 @@ public class P2pStore {
         }
     }
 
-    public Optional<byte[]> lastApplied() {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT applied FROM chain_view WHERE id = 1");
-             ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+    /** Keeps the highest blocks.applied record, before its offset is committed (see {@link AppliedTip}). */
+    public void saveApplied(long height, byte[] record) {
+        appliedTip.save(height, record);
     }
 
-    /** Keeps the highest applied record (records may arrive twice). */
-    public void saveApplied(long height, byte[] record) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO chain_view (id, height, applied) VALUES (1, ?, ?) "
-                        + "ON CONFLICT (id) DO UPDATE SET height = excluded.height, applied = excluded.applied WHERE chain_view.height <= excluded.height")) {
-            ps.setLong(1, height);
-            ps.setBytes(2, record);
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+    public Optional<byte[]> lastApplied() {
+        return appliedTip.last();
     }
 }

@@ -1,4 +1,4 @@
-package org.timecoin.consensus;
+package org.timecoin.service;
 
 import java.util.Optional;
 
@@ -12,7 +12,7 @@ import org.timecoin.protocol.model.Network;
 /**
  * This validator's network and signing key. The key comes from {@code timecoin.node.private-key} (hex; from a Secret in
  * Kubernetes), or — on devnet only — is derived from the devnet genesis seed and the node index, exactly as the
- * genesis registered it. The key is never logged.
+ * genesis registered it. The key is never logged. Consensus signs with it; p2p authenticates its connections with it.
  */
 @ApplicationScoped
 public class NodeIdentity {
