@@ -30,11 +30,11 @@ import io.smallrye.common.annotation.Blocking;
 public class LedgerResource {
     static final int MAX_PAGE = 1_000;
 
-    private final LedgerStore store;
+    private final LedgerReads store;
     private final UtxoCache cache;
     private final char addressDigit;
 
-    public LedgerResource(LedgerStore store, UtxoCache cache, @org.eclipse.microprofile.config.inject.ConfigProperty(name = "timecoin.network") String network) {
+    public LedgerResource(LedgerReads store, UtxoCache cache, @org.eclipse.microprofile.config.inject.ConfigProperty(name = "timecoin.network") String network) {
         this.store = store;
         this.cache = cache;
         this.addressDigit = org.timecoin.protocol.model.Network.byName(network).addressDigit();
@@ -61,8 +61,8 @@ public class LedgerResource {
     @GET
     @Path("/chain")
     public Chain chain() {
-        LedgerStore.ChainSummary s = store.chainSummary().orElseThrow(() -> new IllegalStateException("no chain yet"));
-        LedgerStore.Tip t = s.tip();
+        LedgerReads.ChainSummary s = store.chainSummary().orElseThrow(() -> new IllegalStateException("no chain yet"));
+        ChainStore.Tip t = s.tip();
         return new Chain(t.height(), t.hash().hex(), t.timestampMillis(), t.epoch(), t.utxoCommitment().hex(), s.confirmedSupplySat());
     }
 
@@ -77,11 +77,11 @@ public class LedgerResource {
     @GET
     @Path("/supply-audit")
     public SupplyAudit supplyAudit() {
-        LedgerStore.SupplyAudit a = store.supplyAudit().orElseThrow(() -> new IllegalStateException("no chain yet"));
+        LedgerReads.SupplyAudit a = store.supplyAudit().orElseThrow(() -> new IllegalStateException("no chain yet"));
         return new SupplyAudit(a.height(), a.trackedSat(), a.countedSat(), a.consistent());
     }
 
-    private Utxo view(LedgerStore.UtxoView u, char digit) {
+    private Utxo view(LedgerReads.UtxoView u, char digit) {
         return new Utxo(u.outPoint().txid().hex(), u.outPoint().index(), u.output().amount().sat(), new Address(digit, u.output().keyHash()).toString(),
                 u.state().name(), u.createdHeight());
     }
@@ -139,20 +139,20 @@ public class LedgerResource {
 
     static final int MAX_HISTORY_PAGE = 200;
 
-    private static LedgerStore.HistoryPosition historyCursor(String after) {
+    private static LedgerReads.HistoryPosition historyCursor(String after) {
         if (after == null || after.isBlank()) return null;
         String[] parts = after.split(":");
         if (parts.length != 2 || !(parts[0].equals("final") || parts[0].matches("\\d{1,18}")) || !parts[1].matches("[0-9a-f]{64}")) {
             throw new ProtocolException(ProtocolException.Reason.INVALID_VALUE, "after must be <height>:<txid> or final:<txid>, as a page's next gave it");
         }
-        return new LedgerStore.HistoryPosition(parts[0].equals("final") ? null : Long.valueOf(parts[0]), Hash.fromHex(parts[1]));
+        return new LedgerReads.HistoryPosition(parts[0].equals("final") ? null : Long.valueOf(parts[0]), Hash.fromHex(parts[1]));
     }
 
     @GET
     @Path("/addresses/{address}/balance")
     public Balance balance(@PathParam("address") String address) {
         Address a = Address.parse(address);
-        LedgerStore.Balance b = store.balanceOf(a.keyHash());
+        LedgerReads.Balance b = store.balanceOf(a.keyHash());
         return new Balance(address, b.confirmedSat(), b.pendingSat(), b.utxoCount());
     }
 
@@ -201,13 +201,13 @@ public class LedgerResource {
     }
 
     @jakarta.inject.Inject
-    LedgerService service;
+    ValidationService validation;
 
     @GET
     @Path("/mempool")
     public Mempool mempool() {
-        LedgerStore.Mempool m = store.mempool();
-        return new Mempool(m.pending(), m.finalNotInBlock(), service.maxPending());
+        LedgerReads.Mempool m = store.mempool();
+        return new Mempool(m.pending(), m.finalNotInBlock(), validation.maxPending());
     }
 
     /**
@@ -232,7 +232,7 @@ public class LedgerResource {
         return txStatus(txid, store.transaction(Hash.fromHex(txid)));
     }
 
-    private static Response txStatus(String txid, Optional<LedgerStore.TxView> t) {
+    private static Response txStatus(String txid, Optional<LedgerReads.TxView> t) {
         return t.map(r -> Response.ok(new TxStatus(r.txid().hex(), r.status().name(), r.reason(), r.fee(),
                         r.blockHeight(), r.certificate() == null ? null : Hex.encode(r.certificate()), r.body() == null ? null : Hex.encode(r.body()))).build())
                 .orElseGet(() -> ProblemMapper.problem(404, "UNKNOWN_TRANSACTION", "no transaction " + txid));

@@ -5,16 +5,13 @@ import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 
 import org.timecoin.protocol.codec.ProtocolException;
+import org.timecoin.service.Problems;
 
 /** Bad input at the REST edge becomes RFC 9457 problem+json with a stable type per reason. */
 @Provider
 public class ProblemMapper implements ExceptionMapper<ProtocolException> {
-    public record Problem(String type, String title, int status, String detail) {
-    }
-
     public static Response problem(int status, String code, String detail) {
-        return Response.status(status).type("application/problem+json")
-                .entity(new Problem("https://timecoin.org/problems/" + code.toLowerCase().replace('_', '-'), code, status, detail)).build();
+        return Problems.response(status, code, detail).build();
     }
 
     @Override

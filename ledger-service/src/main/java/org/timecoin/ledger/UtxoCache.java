@@ -1,12 +1,14 @@
 package org.timecoin.ledger;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.timecoin.protocol.model.OutPoint;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxInput;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -25,25 +27,38 @@ import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
  */
 @ApplicationScoped
 public class UtxoCache {
-    private final LedgerStore store;
-    private final Cache<OutPoint, LedgerStore.UtxoView> cache;
+    private final LedgerReads reads;
+    private final Cache<OutPoint, LedgerReads.UtxoView> cache;
 
-    public UtxoCache(LedgerStore store, MeterRegistry registry, @ConfigProperty(name = "timecoin.ledger.utxo-cache-size", defaultValue = "100000") long size) {
-        this.store = store;
+    @jakarta.inject.Inject
+    public UtxoCache(LedgerReads reads, MeterRegistry registry, LedgerSettings settings) {
+        this(reads, registry, settings.utxoCacheSize());
+    }
+
+    public UtxoCache(LedgerReads reads, MeterRegistry registry, long size) {
+        this.reads = reads;
         this.cache = Caffeine.newBuilder().maximumSize(size).recordStats().build();
         CaffeineCacheMetrics.monitor(registry, cache, "utxo");
     }
 
-    public Optional<LedgerStore.UtxoView> get(OutPoint p) {
-        LedgerStore.UtxoView hit = cache.getIfPresent(p);
+    public Optional<LedgerReads.UtxoView> get(OutPoint p) {
+        LedgerReads.UtxoView hit = cache.getIfPresent(p);
         if (hit != null) return Optional.of(hit);
-        Optional<LedgerStore.UtxoView> loaded = store.utxo(p);
+        Optional<LedgerReads.UtxoView> loaded = reads.utxo(p);
         loaded.ifPresent(v -> cache.put(p, v));
         return loaded;
     }
 
     public void invalidate(List<OutPoint> points) {
         cache.invalidateAll(points);
+    }
+
+    /** Inputs and outputs of a transaction: the entries its lock, finality or block changes. */
+    public static List<OutPoint> touched(Transaction tx) {
+        List<OutPoint> out = new ArrayList<>();
+        for (TxInput in : tx.inputs()) out.add(in.previous());
+        for (int i = 0; i < tx.outputs().size(); i++) out.add(new OutPoint(tx.txid(), i));
+        return out;
     }
 
     public long size() {

@@ -248,9 +248,9 @@ class LedgerReplicasIT {
         clean.setUser(infra.postgres().user());
         clean.setPassword(infra.postgres().password());
         org.flywaydb.core.Flyway.configure().dataSource(clean).locations("classpath:db/migration").load().migrate();
-        LedgerStore reference = new LedgerStore(clean);
+        ChainStore reference = new ChainStore(clean);
         reference.applyBlock(CHAIN, G.block(), null);
-        LedgerStore.Applied referenceApplied = reference.applyBlock(CHAIN, block, cert);
+        ChainStore.Applied referenceApplied = reference.applyBlock(CHAIN, block, cert);
         try (Connection c = DriverManager.getConnection(infra.postgres().jdbcUrl("replicas"), infra.postgres().user(), infra.postgres().password());
              var s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("SELECT count(*) FROM block WHERE height = 1")) {

@@ -68,7 +68,17 @@ class LedgerServiceTest {
     @ConfigProperty(name = "timecoin.topic.prefix")
     String prefix;
     @Inject
-    LedgerStore store;
+    ChainStore chain;
+    @Inject
+    ValidatorSetStore sets;
+    @Inject
+    LockStore locks;
+    @Inject
+    FinalityStore finality;
+    @Inject
+    ProposalStore proposals;
+    @Inject
+    LedgerReads reads;
 
     TopicProbe topics;
 
@@ -208,11 +218,11 @@ class LedgerServiceTest {
         Transaction b = pay(2, PAYEE, Amount.time(11).sat());
         var pool = Executors.newFixedThreadPool(2);
         try {
-            var fa = pool.submit((Callable<LedgerStore.Verdict>) () -> store.validateAndLock(a));
-            var fb = pool.submit((Callable<LedgerStore.Verdict>) () -> store.validateAndLock(b));
-            List<LedgerStore.Verdict> verdicts = List.of(fa.get(30, TimeUnit.SECONDS), fb.get(30, TimeUnit.SECONDS));
-            assertThat(verdicts.stream().filter(LedgerStore.Verdict::approved)).hasSize(1);
-            assertThat(verdicts.stream().filter(v -> !v.approved()).map(LedgerStore.Verdict::reason)).containsExactly(
+            var fa = pool.submit((Callable<LockStore.Verdict>) () -> locks.validateAndLock(a));
+            var fb = pool.submit((Callable<LockStore.Verdict>) () -> locks.validateAndLock(b));
+            List<LockStore.Verdict> verdicts = List.of(fa.get(30, TimeUnit.SECONDS), fb.get(30, TimeUnit.SECONDS));
+            assertThat(verdicts.stream().filter(LockStore.Verdict::approved)).hasSize(1);
+            assertThat(verdicts.stream().filter(v -> !v.approved()).map(LockStore.Verdict::reason)).containsExactly(
                     org.timecoin.protocol.rules.RejectReason.INPUT_LOCKED);
         } finally {
             pool.shutdownNow();
@@ -229,18 +239,18 @@ class LedgerServiceTest {
         Transaction t = pay(7, PAYEE, Amount.time(5).sat());
         var pool = Executors.newFixedThreadPool(2);
         try {
-            var first = pool.submit((Callable<LedgerStore.Verdict>) () -> store.validateAndLock(t));
-            var second = pool.submit((Callable<LedgerStore.Verdict>) () -> store.validateAndLock(t));
-            assertThat(List.of(first.get(30, TimeUnit.SECONDS), second.get(30, TimeUnit.SECONDS))).allMatch(LedgerStore.Verdict::approved);
+            var first = pool.submit((Callable<LockStore.Verdict>) () -> locks.validateAndLock(t));
+            var second = pool.submit((Callable<LockStore.Verdict>) () -> locks.validateAndLock(t));
+            assertThat(List.of(first.get(30, TimeUnit.SECONDS), second.get(30, TimeUnit.SECONDS))).allMatch(LockStore.Verdict::approved);
         } finally {
             pool.shutdownNow();
         }
         // (the store directly, not the REST read: the service's cache is invalidated by the service's own paths)
-        assertThat(store.utxo(fundedOutput(7)).orElseThrow().state()).isEqualTo(UtxoState.LOCKED);
-        assertThat(store.release(t.txid(), "LOCK_EXPIRED")).isTrue();
-        assertThat(store.utxo(fundedOutput(7)).orElseThrow().state()).isEqualTo(UtxoState.UNSPENT);
-        assertThat(store.validateAndLock(t).approved()).isTrue();
-        assertThat(store.utxo(fundedOutput(7)).orElseThrow().state()).isEqualTo(UtxoState.LOCKED);
+        assertThat(reads.utxo(fundedOutput(7)).orElseThrow().state()).isEqualTo(UtxoState.LOCKED);
+        assertThat(locks.release(t.txid(), "LOCK_EXPIRED")).isTrue();
+        assertThat(reads.utxo(fundedOutput(7)).orElseThrow().state()).isEqualTo(UtxoState.UNSPENT);
+        assertThat(locks.validateAndLock(t).approved()).isTrue();
+        assertThat(reads.utxo(fundedOutput(7)).orElseThrow().state()).isEqualTo(UtxoState.LOCKED);
         given().get("/v1/ledger/transactions/" + t.txid().hex()).then().statusCode(200).body("status", equalTo("PENDING"));
     }
 
@@ -259,24 +269,24 @@ class LedgerServiceTest {
         Transaction unknownInput = Transaction.transfer(List.of(new OutPoint(new Hash(new byte[32]), 0)),
                 List.of(new TxOutput(Amount.time(1), PAYEE.keyHash()))).signed(CHAIN, List.of(from));
 
-        List<LedgerStore.Verdict> verdicts = store.validateAndLockAll(List.of(first, conflicting, first, payment, unknownInput, other));
+        List<LockStore.Verdict> verdicts = locks.validateAndLockAll(List.of(first, conflicting, first, payment, unknownInput, other));
 
-        assertThat(verdicts).extracting(LedgerStore.Verdict::approved).containsExactly(true, false, true, true, false, true);
+        assertThat(verdicts).extracting(LockStore.Verdict::approved).containsExactly(true, false, true, true, false, true);
         assertThat(verdicts.get(1).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.INPUT_LOCKED);
         assertThat(verdicts.get(4).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.UNKNOWN_INPUT);
         assertThat(verdicts.get(2).fee()).isEqualTo(verdicts.get(0).fee());
-        assertThat(store.utxo(fundedOutput(8)).orElseThrow().state()).isEqualTo(UtxoState.LOCKED);
-        assertThat(store.utxo(fundedOutput(9)).orElseThrow().state()).isEqualTo(UtxoState.LOCKED);
+        assertThat(reads.utxo(fundedOutput(8)).orElseThrow().state()).isEqualTo(UtxoState.LOCKED);
+        assertThat(reads.utxo(fundedOutput(9)).orElseThrow().state()).isEqualTo(UtxoState.LOCKED);
         given().get("/v1/ledger/transactions/" + first.txid().hex()).then().statusCode(200).body("status", equalTo("PENDING"));
         given().get("/v1/ledger/transactions/" + conflicting.txid().hex()).then().statusCode(404);
         given().get("/v1/ledger/transactions/" + unknownInput.txid().hex()).then().statusCode(404);
         // each lock belongs to the transaction that won it: releasing the loser frees nothing
-        assertThat(store.release(conflicting.txid(), "TEST")).isFalse();
-        assertThat(store.utxo(fundedOutput(8)).orElseThrow().state()).isEqualTo(UtxoState.LOCKED);
-        assertThat(store.release(first.txid(), "TEST")).isTrue();
-        assertThat(store.release(other.txid(), "TEST")).isTrue();
-        assertThat(store.utxo(fundedOutput(8)).orElseThrow().state()).isEqualTo(UtxoState.UNSPENT);
-        assertThat(store.utxo(fundedOutput(9)).orElseThrow().state()).isEqualTo(UtxoState.UNSPENT);
+        assertThat(locks.release(conflicting.txid(), "TEST")).isFalse();
+        assertThat(reads.utxo(fundedOutput(8)).orElseThrow().state()).isEqualTo(UtxoState.LOCKED);
+        assertThat(locks.release(first.txid(), "TEST")).isTrue();
+        assertThat(locks.release(other.txid(), "TEST")).isTrue();
+        assertThat(reads.utxo(fundedOutput(8)).orElseThrow().state()).isEqualTo(UtxoState.UNSPENT);
+        assertThat(reads.utxo(fundedOutput(9)).orElseThrow().state()).isEqualTo(UtxoState.UNSPENT);
     }
 
     @Test
@@ -306,7 +316,7 @@ class LedgerServiceTest {
         Block block = built.block();
         assertThat(block.transactions()).extracting(Transaction::txid).contains(payment.txid());
         assertThat(built.certificates()).hasSize(block.transactions().size() - 1);
-        long fee = store.transaction(payment.txid()).orElseThrow().fee();
+        long fee = reads.transaction(payment.txid()).orElseThrow().fee();
         assertThat(block.transactions().get(0).outputs()).isEqualTo(RewardSplit.split(RewardSplit.blockReward(Amount.sat(fee)),
                 GENESIS.validatorSet(), proposer.publicKey()));
 
@@ -371,7 +381,7 @@ class LedgerServiceTest {
     @Test
     @Order(6)
     void aBlockWithoutAValidCommitCertificateIsNotApplied() {
-        Block next = rewardOnly(store.block(1).orElseThrow().block());
+        Block next = rewardOnly(reads.block(1).orElseThrow().block());
         CommitCertificate good = commit(next);
         CommitCertificate tooFew = new CommitCertificate(CHAIN, 2, 0, next.hash(), good.seals().subList(0, 2));
         publish("blocks.finalized", StackRecords.encode(new StackRecords.FinalizedBlock(next, tooFew)));
@@ -437,16 +447,23 @@ class LedgerServiceTest {
     @ConfigProperty(name = "quarkus.datasource.jdbc.url")
     String jdbcUrl;
 
-    /** A store over a database of its own (same server, migrated, devnet genesis applied): nothing else writes to it. */
-    LedgerStore storeOfItsOwn(String database) throws Exception {
+    /** The ledger's stores over one database, by role, as the tests of a database of their own use them. */
+    record Stores(ChainStore chain, ValidatorSetStore sets, LockStore locks, FinalityStore finality, ProposalStore proposals, LedgerReads reads) {
+        Stores(javax.sql.DataSource ds) {
+            this(new ChainStore(ds), new ValidatorSetStore(ds), new LockStore(ds), new FinalityStore(ds), new ProposalStore(ds), new LedgerReads(ds));
+        }
+    }
+
+    /** Stores over a database of their own (same server, migrated, devnet genesis applied): nothing else writes to it. */
+    Stores storeOfItsOwn(String database) throws Exception {
         return storeOver(newDatabase(database));
     }
 
-    /** A store over {@code ds}, migrated, devnet genesis applied. */
-    static LedgerStore storeOver(javax.sql.DataSource ds) {
+    /** Stores over {@code ds}, migrated, devnet genesis applied. */
+    static Stores storeOver(javax.sql.DataSource ds) {
         org.flywaydb.core.Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
-        LedgerStore own = new LedgerStore(ds);
-        own.applyBlock(CHAIN, GENESIS.block(), null);
+        Stores own = new Stores(ds);
+        own.chain().applyBlock(CHAIN, GENESIS.block(), null);
         return own;
     }
 
@@ -471,23 +488,23 @@ class LedgerServiceTest {
     @Test
     @Order(9)
     void pastTheMempoolBoundAValidTransactionIsRefusedWithMempoolFullAndLocksNothing() throws Exception {
-        LedgerStore own = storeOfItsOwn("mempool_bound");
+        Stores own = storeOfItsOwn("mempool_bound");
         Transaction a = pay(0, PAYEE, Amount.time(1).sat());
         Transaction b = pay(1, PAYEE, Amount.time(2).sat());
         Transaction c = pay(2, PAYEE, Amount.time(3).sat());
         Transaction unknownInput = Transaction.transfer(List.of(new OutPoint(Hashes.tagged(HashTag.TX, new byte[] {9}), 0)),
                 List.of(new TxOutput(Amount.time(1), PAYEE.keyHash()))).signed(CHAIN, List.of(GENESIS.fundedKeys().get(3)));
-        List<LedgerStore.Verdict> verdicts = own.validateAndLockAll(List.of(a, b, unknownInput, c, a), 2);
+        List<LockStore.Verdict> verdicts = own.locks().validateAndLockAll(List.of(a, b, unknownInput, c, a), 2);
         assertThat(verdicts).extracting(v -> v.approved() ? "APPROVE" : v.reason().name())
                 .containsExactly("APPROVE", "APPROVE", "UNKNOWN_INPUT", "MEMPOOL_FULL", "APPROVE");
-        assertThat(own.utxo(fundedOutput(2)).orElseThrow().state()).as("nothing locked for the refused one").isEqualTo(UtxoState.UNSPENT);
-        assertThat(own.transaction(c.txid())).as("no row for the refused one").isEmpty();
-        assertThat(own.mempool().pending()).isEqualTo(2);
-        assertThat(own.validateAndLockAll(List.of(b), 2).get(0).approved()).as("already pending: approved again").isTrue();
-        assertThat(own.validateAndLockAll(List.of(c), 2).get(0).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.MEMPOOL_FULL);
-        assertThat(own.release(a.txid(), "TEST")).isTrue();
-        assertThat(own.validateAndLockAll(List.of(c), 2).get(0).approved()).as("room again").isTrue();
-        assertThat(own.mempool().pending()).isEqualTo(2);
+        assertThat(own.reads().utxo(fundedOutput(2)).orElseThrow().state()).as("nothing locked for the refused one").isEqualTo(UtxoState.UNSPENT);
+        assertThat(own.reads().transaction(c.txid())).as("no row for the refused one").isEmpty();
+        assertThat(own.reads().mempool().pending()).isEqualTo(2);
+        assertThat(own.locks().validateAndLockAll(List.of(b), 2).get(0).approved()).as("already pending: approved again").isTrue();
+        assertThat(own.locks().validateAndLockAll(List.of(c), 2).get(0).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.MEMPOOL_FULL);
+        assertThat(own.locks().release(a.txid(), "TEST")).isTrue();
+        assertThat(own.locks().validateAndLockAll(List.of(c), 2).get(0).approved()).as("room again").isTrue();
+        assertThat(own.reads().mempool().pending()).isEqualTo(2);
         // the service's bound, as the gateway reads it
         given().get("/v1/ledger/mempool").then().statusCode(200).body("maxPending", is(10_000));
     }
@@ -502,7 +519,7 @@ class LedgerServiceTest {
         try (var c = dataSource.getConnection(); var s = c.createStatement()) {
             c.setAutoCommit(false);
             s.execute("SET LOCAL enable_seqscan = off"); // a sequential scan is then chosen only where no index serves
-            for (String sql : List.of(LedgerStore.PENDING_COUNT_SQL, LedgerStore.MEMPOOL_SQL)) {
+            for (String sql : List.of(LockStore.PENDING_COUNT_SQL, LockStore.MEMPOOL_SQL)) {
                 StringBuilder plan = new StringBuilder();
                 try (var rs = s.executeQuery("EXPLAIN " + sql)) {
                     while (rs.next()) plan.append(rs.getString(1)).append('\n');
@@ -624,7 +641,7 @@ class LedgerServiceTest {
     @Test
     @Order(22)
     void aProposalPutsAParentBeforeItsChildAndABlockSpendingAnOutputOnlyFinalityMadeIsRefused() {
-        Block tip = store.block(1).orElseThrow().block(); // the parent (order 20) is final here, its outputs not yet confirmed
+        Block tip = reads.block(1).orElseThrow().block(); // the parent (order 20) is final here, its outputs not yet confirmed
         KeyPair payee = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "payee", 6);
         Transaction parent = pay(6, payee, Amount.time(50).sat());
         Transaction child = spendFirstOutput(parent, payee, Amount.time(49));
@@ -637,7 +654,7 @@ class LedgerServiceTest {
         List<Hash> order = built.block().transactions().stream().map(Transaction::txid).toList();
         assertThat(order).contains(parent.txid(), child.txid());
         assertThat(order.indexOf(parent.txid())).isLessThan(order.indexOf(child.txid()));
-        assertThat(store.checkBlock(CHAIN, built.block(), built.certificates())).isNull();
+        assertThat(proposals.checkBlock(CHAIN, built.block(), built.certificates())).isNull();
 
         List<Transaction> childFirst = new ArrayList<>(built.block().transactions());
         Transaction builtParent = childFirst.remove(order.indexOf(parent.txid()));
@@ -645,7 +662,7 @@ class LedgerServiceTest {
         var h = built.block().header();
         Block reordered = new Block(new org.timecoin.protocol.model.BlockHeader(CHAIN, 2, h.previousHash(), Block.merkleRoot(childFirst), h.timestampMillis(),
                 h.round(), h.proposer()), childFirst);
-        assertThat(store.checkBlock(CHAIN, reordered, null)).isEqualTo("UNCONFIRMED_INPUT");
+        assertThat(proposals.checkBlock(CHAIN, reordered, null)).isEqualTo("UNCONFIRMED_INPUT");
     }
 
     /**
@@ -692,13 +709,13 @@ class LedgerServiceTest {
         java.util.concurrent.CompletableFuture<?> applying;
         try (java.sql.Connection holder = dataSource.getConnection()) {
             holder.setAutoCommit(false);
-            LedgerStore.lockTransactions(holder, List.of(tx.txid())); // as a validation of it in progress would
-            validating = java.util.concurrent.CompletableFuture.runAsync(() -> store.validateAndLockAll(List.of(tx)));
-            applying = java.util.concurrent.CompletableFuture.runAsync(() -> store.applyFinalities(List.of(certify(tx))));
-            long key = LedgerStore.txLockKey(tx.txid()) & 0xffffffffL;
+            LedgerDb.lockTransactions(holder, List.of(tx.txid())); // as a validation of it in progress would
+            validating = java.util.concurrent.CompletableFuture.runAsync(() -> locks.validateAndLockAll(List.of(tx)));
+            applying = java.util.concurrent.CompletableFuture.runAsync(() -> finality.applyFinalities(List.of(certify(tx))));
+            long key = LedgerDb.txLockKey(tx.txid()) & 0xffffffffL;
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> count(holder,
                     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = ? AND objid::text = ?",
-                    LedgerStore.TX_LOCK_CLASS, Long.toString(key)) == 2);
+                    LedgerDb.TX_LOCK_CLASS, Long.toString(key)) == 2);
             assertThat(validating).isNotDone();
             assertThat(applying).isNotDone();
             holder.commit();
@@ -757,7 +774,7 @@ class LedgerServiceTest {
                 ps.setBytes(2, tx.toBytes());
                 ps.executeUpdate(); // the block's write, not committed yet: the certificate's read does not see it
             }
-            applying = java.util.concurrent.CompletableFuture.runAsync(() -> store.applyFinalities(List.of(certify(tx))));
+            applying = java.util.concurrent.CompletableFuture.runAsync(() -> finality.applyFinalities(List.of(certify(tx))));
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> count(block, WAITING_ON_A_ROW) >= 1);
             block.commit();
         }
@@ -816,7 +833,7 @@ class LedgerServiceTest {
                     + "('\\x01', 0, 5, '\\x00', 0, 3), ('\\x02', 0, 13, '\\x00', 3, 4), ('\\x03', 0, 7, '\\x00', 4, 2), ('\\x04', 0, 11, '\\x00', 0, NULL)");
         }
         org.flywaydb.core.Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
-        assertThat(new LedgerStore(ds).supplyAudit().orElseThrow()).isEqualTo(new LedgerStore.SupplyAudit(7, 18L, 18));
+        assertThat(new LedgerReads(ds).supplyAudit().orElseThrow()).isEqualTo(new LedgerReads.SupplyAudit(7, 18L, 18));
     }
 
     /**
@@ -826,21 +843,21 @@ class LedgerServiceTest {
     @Test
     @Order(13)
     void aBlockTakesTheTransactionsFinalLongest() throws Exception {
-        LedgerStore own = storeOfItsOwn("archive_order");
+        Stores own = storeOfItsOwn("archive_order");
         List<Transaction> latestTxidFirst = java.util.stream.IntStream.range(0, 10).mapToObj(k -> pay(k, PAYEE, Amount.time(1).sat()))
                 .sorted(java.util.Comparator.comparing((Transaction t) -> t.txid().hex()).reversed()).toList();
-        assertThat(own.validateAndLockAll(latestTxidFirst)).allMatch(LedgerStore.Verdict::approved);
-        for (Transaction t : latestTxidFirst) own.applyFinalities(List.of(certify(t))); // one after the other
-        assertThat(own.proposalCandidates(3)).extracting(c -> c.tx().txid())
+        assertThat(own.locks().validateAndLockAll(latestTxidFirst)).allMatch(LockStore.Verdict::approved);
+        for (Transaction t : latestTxidFirst) own.finality().applyFinalities(List.of(certify(t))); // one after the other
+        assertThat(own.proposals().proposalCandidates(3)).extracting(c -> c.tx().txid())
                 .containsExactlyInAnyOrderElementsOf(latestTxidFirst.subList(0, 3).stream().map(Transaction::txid).toList());
     }
 
     /** Every entry of a key's history, walked {@code pageSize} at a time through the store's keyset positions. */
-    static List<LedgerStore.HistoryEntry> walkHistory(LedgerStore store, KeyPair key, int pageSize) {
-        List<LedgerStore.HistoryEntry> all = new ArrayList<>();
-        LedgerStore.HistoryPosition after = null;
+    static List<LedgerReads.HistoryEntry> walkHistory(LedgerReads reads, KeyPair key, int pageSize) {
+        List<LedgerReads.HistoryEntry> all = new ArrayList<>();
+        LedgerReads.HistoryPosition after = null;
         while (true) {
-            List<LedgerStore.HistoryEntry> page = store.historyOf(key.keyHash(), after, pageSize);
+            List<LedgerReads.HistoryEntry> page = reads.historyOf(key.keyHash(), after, pageSize);
             all.addAll(page);
             if (page.size() < pageSize) return all;
             after = page.get(page.size() - 1).position();
@@ -855,63 +872,63 @@ class LedgerServiceTest {
     @Test
     @Order(14)
     void anAddressHistoryShowsWhatEachFinalTransactionPaidAndSpentNewestFirst() throws Exception {
-        LedgerStore own = storeOfItsOwn("address_history");
+        Stores own = storeOfItsOwn("address_history");
         KeyPair sender = GENESIS.fundedKeys().get(2);
         KeyPair payee = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "history", 0);
         Transaction funding = GENESIS.block().transactions().get(0);
         long funded = DevnetGenesis.FUNDED_AMOUNT.sat();
-        LedgerStore.HistoryEntry genesisEntry = new LedgerStore.HistoryEntry(new LedgerStore.HistoryPosition(0L, funding.txid()), funded, 0);
-        assertThat(own.historyOf(sender.keyHash(), null, 10)).containsExactly(genesisEntry);
+        LedgerReads.HistoryEntry genesisEntry = new LedgerReads.HistoryEntry(new LedgerReads.HistoryPosition(0L, funding.txid()), funded, 0);
+        assertThat(own.reads().historyOf(sender.keyHash(), null, 10)).containsExactly(genesisEntry);
 
         Transaction first = pay(2, payee, Amount.time(100).sat());
         long change = first.outputs().get(1).amount().sat();
-        assertThat(own.validateAndLockAll(List.of(first))).allMatch(LedgerStore.Verdict::approved);
-        assertThat(own.historyOf(sender.keyHash(), null, 10)).as("locked, not final").containsExactly(genesisEntry);
-        assertThat(own.historyOf(payee.keyHash(), null, 10)).isEmpty();
+        assertThat(own.locks().validateAndLockAll(List.of(first))).allMatch(LockStore.Verdict::approved);
+        assertThat(own.reads().historyOf(sender.keyHash(), null, 10)).as("locked, not final").containsExactly(genesisEntry);
+        assertThat(own.reads().historyOf(payee.keyHash(), null, 10)).isEmpty();
 
-        own.applyFinalities(List.of(certify(first)));
-        assertThat(own.historyOf(sender.keyHash(), null, 10)).containsExactly(
-                new LedgerStore.HistoryEntry(new LedgerStore.HistoryPosition(null, first.txid()), change, funded), genesisEntry);
-        assertThat(own.historyOf(payee.keyHash(), null, 10)).containsExactly(
-                new LedgerStore.HistoryEntry(new LedgerStore.HistoryPosition(null, first.txid()), Amount.time(100).sat(), 0));
+        own.finality().applyFinalities(List.of(certify(first)));
+        assertThat(own.reads().historyOf(sender.keyHash(), null, 10)).containsExactly(
+                new LedgerReads.HistoryEntry(new LedgerReads.HistoryPosition(null, first.txid()), change, funded), genesisEntry);
+        assertThat(own.reads().historyOf(payee.keyHash(), null, 10)).containsExactly(
+                new LedgerReads.HistoryEntry(new LedgerReads.HistoryPosition(null, first.txid()), Amount.time(100).sat(), 0));
 
         var proposer = GENESIS.masternodes().get(0).nodeKey();
-        long fee = own.transaction(first.txid()).orElseThrow().fee();
+        long fee = own.reads().transaction(first.txid()).orElseThrow().fee();
         List<Transaction> txs = List.of(Transaction.reward(1, RewardSplit.split(RewardSplit.blockReward(Amount.sat(fee)), GENESIS.validatorSet(),
                 proposer.publicKey())), first);
         Block block = new Block(new org.timecoin.protocol.model.BlockHeader(CHAIN, 1, GENESIS.hash(), Block.merkleRoot(txs),
                 GENESIS.block().header().timestampMillis() + 1, 0, proposer.publicKey()), txs);
-        own.applyBlock(CHAIN, block, commit(block));
-        assertThat(own.historyOf(sender.keyHash(), null, 10)).containsExactly(
-                new LedgerStore.HistoryEntry(new LedgerStore.HistoryPosition(1L, first.txid()), change, funded), genesisEntry);
+        own.chain().applyBlock(CHAIN, block, commit(block));
+        assertThat(own.reads().historyOf(sender.keyHash(), null, 10)).containsExactly(
+                new LedgerReads.HistoryEntry(new LedgerReads.HistoryPosition(1L, first.txid()), change, funded), genesisEntry);
         // a reward has no transaction row: its outputs are its history
         TxOutput reward = txs.get(0).outputs().get(0);
         long rewarded = txs.get(0).outputs().stream().filter(o -> o.keyHash().equals(reward.keyHash())).mapToLong(o -> o.amount().sat()).sum();
-        assertThat(own.historyOf(reward.keyHash(), null, 10)).contains(
-                new LedgerStore.HistoryEntry(new LedgerStore.HistoryPosition(1L, txs.get(0).txid()), rewarded, 0));
+        assertThat(own.reads().historyOf(reward.keyHash(), null, 10)).contains(
+                new LedgerReads.HistoryEntry(new LedgerReads.HistoryPosition(1L, txs.get(0).txid()), rewarded, 0));
 
         // two more payments to the payee, final in no block yet: before block 1's, by txid down; pages of one agree
         List<Transaction> later = List.of(pay(3, payee, Amount.time(5).sat()), pay(4, payee, Amount.time(6).sat()));
-        assertThat(own.validateAndLockAll(later)).allMatch(LedgerStore.Verdict::approved);
-        own.applyFinalities(later.stream().map(LedgerServiceTest::certify).toList());
+        assertThat(own.locks().validateAndLockAll(later)).allMatch(LockStore.Verdict::approved);
+        own.finality().applyFinalities(later.stream().map(LedgerServiceTest::certify).toList());
         List<Hash> laterNewestFirst = later.stream().map(Transaction::txid).sorted(java.util.Comparator.comparing(Hash::hex).reversed()).toList();
-        List<LedgerStore.HistoryEntry> onePage = own.historyOf(payee.keyHash(), null, 10);
+        List<LedgerReads.HistoryEntry> onePage = own.reads().historyOf(payee.keyHash(), null, 10);
         assertThat(onePage).extracting(e -> e.position().txid()).containsExactly(laterNewestFirst.get(0), laterNewestFirst.get(1), first.txid());
         assertThat(onePage).extracting(e -> e.position().blockHeight()).containsExactly(null, null, 1L);
-        assertThat(walkHistory(own, payee, 1)).isEqualTo(onePage);
-        assertThat(walkHistory(own, payee, 2)).isEqualTo(onePage);
+        assertThat(walkHistory(own.reads(), payee, 1)).isEqualTo(onePage);
+        assertThat(walkHistory(own.reads(), payee, 2)).isEqualTo(onePage);
 
         // the sender spends all its change, keeping nothing: an entry that only spent
         long fee2 = TransactionRules.minimumFee(TransactionRules.transferSize(1, 1)).sat();
         Transaction all = Transaction.transfer(List.of(new OutPoint(first.txid(), 1)), List.of(new TxOutput(Amount.sat(change - fee2), payee.keyHash())))
                 .signed(CHAIN, List.of(sender));
-        assertThat(own.validateAndLockAll(List.of(all))).allMatch(LedgerStore.Verdict::approved);
-        own.applyFinalities(List.of(certify(all)));
-        List<LedgerStore.HistoryEntry> senderHistory = own.historyOf(sender.keyHash(), null, 10);
-        assertThat(senderHistory).containsExactly(new LedgerStore.HistoryEntry(new LedgerStore.HistoryPosition(null, all.txid()), 0, change),
-                new LedgerStore.HistoryEntry(new LedgerStore.HistoryPosition(1L, first.txid()), change, funded), genesisEntry);
-        assertThat(walkHistory(own, sender, 1)).isEqualTo(senderHistory);
-        assertThat(own.historyOf(sender.keyHash(), senderHistory.get(0).position(), 1)).containsExactly(senderHistory.get(1));
+        assertThat(own.locks().validateAndLockAll(List.of(all))).allMatch(LockStore.Verdict::approved);
+        own.finality().applyFinalities(List.of(certify(all)));
+        List<LedgerReads.HistoryEntry> senderHistory = own.reads().historyOf(sender.keyHash(), null, 10);
+        assertThat(senderHistory).containsExactly(new LedgerReads.HistoryEntry(new LedgerReads.HistoryPosition(null, all.txid()), 0, change),
+                new LedgerReads.HistoryEntry(new LedgerReads.HistoryPosition(1L, first.txid()), change, funded), genesisEntry);
+        assertThat(walkHistory(own.reads(), sender, 1)).isEqualTo(senderHistory);
+        assertThat(own.reads().historyOf(sender.keyHash(), senderHistory.get(0).position(), 1)).containsExactly(senderHistory.get(1));
     }
 
     /**
@@ -922,22 +939,22 @@ class LedgerServiceTest {
     @Order(12)
     void aBlockAppliedByAnOlderLedgerDuringARolloutLeavesTheSupplyRight() throws Exception {
         javax.sql.DataSource ds = newDatabase("supply_rollout");
-        LedgerStore own = storeOver(ds);
+        Stores own = storeOver(ds);
         long genesisSupply = GENESIS.initialSupply().sat();
         long subsidy = RewardSplit.BLOCK_SUBSIDY.sat();
         Block first = rewardOnly(GENESIS.block());
-        own.applyBlock(CHAIN, first, commit(first));
-        assertThat(own.supplyAudit().orElseThrow()).isEqualTo(new LedgerStore.SupplyAudit(1, genesisSupply + subsidy, genesisSupply + subsidy));
+        own.chain().applyBlock(CHAIN, first, commit(first));
+        assertThat(own.reads().supplyAudit().orElseThrow()).isEqualTo(new LedgerReads.SupplyAudit(1, genesisSupply + subsidy, genesisSupply + subsidy));
         // as an older ledger would have applied the first block: everything written but the supply
         try (var c = ds.getConnection(); var s = c.createStatement()) {
             s.execute("UPDATE chain_state SET confirmed_supply = " + genesisSupply + ", supply_height = 0");
         }
-        assertThat(own.chainSummary().orElseThrow().confirmedSupplySat()).as("summed").isEqualTo(genesisSupply + subsidy);
-        assertThat(own.supplyAudit().orElseThrow().consistent()).isFalse();
+        assertThat(own.reads().chainSummary().orElseThrow().confirmedSupplySat()).as("summed").isEqualTo(genesisSupply + subsidy);
+        assertThat(own.reads().supplyAudit().orElseThrow().consistent()).isFalse();
         Block second = rewardOnly(first);
-        own.applyBlock(CHAIN, second, commit(second));
-        assertThat(own.supplyAudit().orElseThrow()).isEqualTo(new LedgerStore.SupplyAudit(2, genesisSupply + 2 * subsidy, genesisSupply + 2 * subsidy));
-        assertThat(own.chainSummary().orElseThrow().confirmedSupplySat()).isEqualTo(genesisSupply + 2 * subsidy);
+        own.chain().applyBlock(CHAIN, second, commit(second));
+        assertThat(own.reads().supplyAudit().orElseThrow()).isEqualTo(new LedgerReads.SupplyAudit(2, genesisSupply + 2 * subsidy, genesisSupply + 2 * subsidy));
+        assertThat(own.reads().chainSummary().orElseThrow().confirmedSupplySat()).isEqualTo(genesisSupply + 2 * subsidy);
     }
 
     /**
@@ -1005,12 +1022,12 @@ class LedgerServiceTest {
     @Order(30)
     void aRunOfFinalizedBlocksIsAppliedAllOrNothingAndARefusedOneDoesNotHoldUpTheOthers() {
         long height = given().get("/v1/ledger/chain").then().extract().jsonPath().getLong("height");
-        Block b1 = rewardOnly(store.block(height).orElseThrow().block());
+        Block b1 = rewardOnly(reads.block(height).orElseThrow().block());
         Block b2 = rewardOnly(b1);
         Block b3 = rewardOnly(b2);
         CommitCertificate tooFew = new CommitCertificate(CHAIN, b2.height(), 0, b2.hash(), commit(b2).seals().subList(0, 2));
-        assertThatThrownBy(() -> store.applyBlocks(CHAIN, List.of(new StackRecords.FinalizedBlock(b1, commit(b1)), new StackRecords.FinalizedBlock(b2, tooFew))))
-                .isInstanceOf(LedgerStore.InvalidBlockException.class).hasMessage("BAD_COMMIT_CERTIFICATE");
+        assertThatThrownBy(() -> chain.applyBlocks(CHAIN, List.of(new StackRecords.FinalizedBlock(b1, commit(b1)), new StackRecords.FinalizedBlock(b2, tooFew))))
+                .isInstanceOf(ChainStore.InvalidBlockException.class).hasMessage("BAD_COMMIT_CERTIFICATE");
         given().get("/v1/ledger/chain").then().body("height", is((int) height)); // the first one was undone with it
 
         double refusedBefore = refused("BAD_COMMIT_CERTIFICATE");
@@ -1054,12 +1071,12 @@ class LedgerServiceTest {
 
     /** {@code alsoSealing}: signers of the commit beyond the first three genesis masternodes (once the set has grown). */
     Block buildAndApplyNextBlock(List<KeyPair> alsoSealing) {
-        LedgerStore.Tip tip = store.tip().orElseThrow();
+        ChainStore.Tip tip = chain.tip().orElseThrow();
         var proposer = GENESIS.masternodes().get(0).nodeKey();
         publish("proposals.requests", StackRecords.encode(new StackRecords.BuildRequest(tip.height() + 1, 0, tip.hash(), tip.timestampMillis(), proposer.publicKey())));
         StackRecords.Built built = await("proposals.responses", r -> StackRecords.decodeProposalResponse(r) instanceof StackRecords.Built b
                 && b.height() == tip.height() + 1 ? b : null);
-        assertThat(store.checkBlock(CHAIN, built.block(), built.certificates())).isNull();
+        assertThat(proposals.checkBlock(CHAIN, built.block(), built.certificates())).isNull();
         CommitCertificate seals = commit(built.block());
         List<CommitCertificate.Seal> all = new ArrayList<>(seals.seals());
         for (KeyPair k : alsoSealing) {
@@ -1096,8 +1113,8 @@ class LedgerServiceTest {
                 new TxOutput(Amount.time(1_000), owner.keyHash()), new TxOutput(Amount.sat(tenTime), owner.keyHash()),
                 new TxOutput(Amount.sat(tenTime), owner.keyHash()), new TxOutput(Amount.sat(tenTime), node1.keyHash()),
                 new TxOutput(Amount.sat(tenTime), owner.keyHash()), new TxOutput(Amount.sat(change), funder.keyHash()))).signed(CHAIN, List.of(funder));
-        assertThat(store.validateAndLock(funding).approved()).isTrue();
-        store.applyFinalities(List.of(certify(funding)));
+        assertThat(locks.validateAndLock(funding).approved()).isTrue();
+        finality.applyFinalities(List.of(certify(funding)));
         buildAndApplyNextBlock();
         OutPoint collateral = new OutPoint(funding.txid(), 0);
         OutPoint feeA = new OutPoint(funding.txid(), 1);
@@ -1110,76 +1127,76 @@ class LedgerServiceTest {
         Transaction sameNodeKey = register(node1, node1, org.timecoin.protocol.model.Tier.FREE, OutPoint.NULL, nodeCoin, tenTime);
         Transaction spendsCollateral = Transaction.transfer(List.of(collateral), List.of(new TxOutput(Amount.time(999), owner.keyHash()))).signed(CHAIN, List.of(owner));
         // in one poll and one by one: the first registration wins, the others name what it claims and lock nothing
-        List<LedgerStore.Verdict> verdicts = store.validateAndLockAll(List.of(first, sameCollateral));
+        List<LockStore.Verdict> verdicts = locks.validateAndLockAll(List.of(first, sameCollateral));
         assertThat(verdicts.get(0).approved()).isTrue();
         assertThat(verdicts.get(1).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.COLLATERAL_IN_USE);
-        assertThat(store.validateAndLock(sameNodeKey).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.NODE_KEY_IN_USE);
-        assertThat(store.validateAndLock(spendsCollateral).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.COLLATERAL_IN_USE);
+        assertThat(locks.validateAndLock(sameNodeKey).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.NODE_KEY_IN_USE);
+        assertThat(locks.validateAndLock(spendsCollateral).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.COLLATERAL_IN_USE);
         for (OutPoint untouched : List.of(feeB, nodeCoin, collateral)) {
             given().get("/v1/ledger/utxos/" + untouched.txid().hex() + "/" + untouched.index()).then().body("state", equalTo("UNSPENT"));
         }
 
         // a Byzantine quorum certifies the second registration too: no block may hold both, or it beside a spend of the collateral
-        store.applyFinalities(List.of(certify(first), certify(sameCollateral)));
-        assertThat(store.validateAndLock(sameCollateral).approved()).isTrue(); // its body completes its finality here
-        Block tipBlock = store.block(store.tip().orElseThrow().height()).orElseThrow().block();
+        finality.applyFinalities(List.of(certify(first), certify(sameCollateral)));
+        assertThat(locks.validateAndLock(sameCollateral).approved()).isTrue(); // its body completes its finality here
+        Block tipBlock = reads.block(chain.tip().orElseThrow().height()).orElseThrow().block();
         Block both = blockAfter(tipBlock, List.of(first, sameCollateral));
-        LedgerStore.Refusal refusal = store.refusal(CHAIN, both, List.of(certify(first), certify(sameCollateral)));
+        ProposalStore.Refusal refusal = proposals.refusal(CHAIN, both, List.of(certify(first), certify(sameCollateral)));
         assertThat(refusal.reason()).isEqualTo("COLLATERAL_IN_USE");
         assertThat(refusal.txid()).isEqualTo(sameCollateral.txid());
         Block withSpend = blockAfter(tipBlock, List.of(first, spendsCollateral));
-        assertThat(store.refusal(CHAIN, withSpend, List.of(certify(first), certify(spendsCollateral))).reason()).isEqualTo("COLLATERAL_IN_USE");
+        assertThat(proposals.refusal(CHAIN, withSpend, List.of(certify(first), certify(spendsCollateral))).reason()).isEqualTo("COLLATERAL_IN_USE");
 
         // the leader's builder leaves the loser out instead of proposing a block every node refuses
         Block block = buildAndApplyNextBlock();
         assertThat(block.transactions()).extracting(Transaction::txid).contains(first.txid()).doesNotContain(sameCollateral.txid());
         // registered, not active: a registration alone counts for nothing until its node proves it runs
-        long epochBefore = store.tip().orElseThrow().epoch();
-        assertThat(store.validatorSet().member(node1.publicKey())).isNull();
-        LedgerStore.Tip tip = store.tip().orElseThrow();
-        assertThat(store.validateAndLock(MasternodeActivation.sign(CHAIN, node1, tip.height(), Hash.ZERO).transaction()).reason())
+        long epochBefore = chain.tip().orElseThrow().epoch();
+        assertThat(sets.validatorSet().member(node1.publicKey())).isNull();
+        ChainStore.Tip tip = chain.tip().orElseThrow();
+        assertThat(locks.validateAndLock(MasternodeActivation.sign(CHAIN, node1, tip.height(), Hash.ZERO).transaction()).reason())
                 .as("a block this chain does not have").isEqualTo(org.timecoin.protocol.rules.RejectReason.STALE_ACTIVATION);
-        assertThat(store.validateAndLock(MasternodeActivation.sign(CHAIN, node2, tip.height(), tip.hash()).transaction()).reason())
+        assertThat(locks.validateAndLock(MasternodeActivation.sign(CHAIN, node2, tip.height(), tip.hash()).transaction()).reason())
                 .isEqualTo(org.timecoin.protocol.rules.RejectReason.NOT_REGISTERED);
-        assertThat(store.validateAndLock(MasternodeActivation.sign(CHAIN, GENESIS.masternodes().get(0).nodeKey(), ServiceProof.MIN_GAP_BLOCKS - 1, tip.hash())
+        assertThat(locks.validateAndLock(MasternodeActivation.sign(CHAIN, GENESIS.masternodes().get(0).nodeKey(), ServiceProof.MIN_GAP_BLOCKS - 1, tip.hash())
                 .transaction()).reason()).as("a member's proof too close to its latest (genesis: 0)").isEqualTo(org.timecoin.protocol.rules.RejectReason.ALREADY_ACTIVE);
         Transaction activation = MasternodeActivation.sign(CHAIN, node1, tip.height(), tip.hash()).transaction();
-        assertThat(store.validateAndLock(activation).approved()).isTrue();
-        Block previous = store.block(tip.height() - 1).orElseThrow().block();
-        assertThat(store.validateAndLock(MasternodeActivation.sign(CHAIN, node1, previous.height(), previous.hash()).transaction()).reason())
+        assertThat(locks.validateAndLock(activation).approved()).isTrue();
+        Block previous = reads.block(tip.height() - 1).orElseThrow().block();
+        assertThat(locks.validateAndLock(MasternodeActivation.sign(CHAIN, node1, previous.height(), previous.hash()).transaction()).reason())
                 .as("one activation at a time").isEqualTo(org.timecoin.protocol.rules.RejectReason.NODE_KEY_IN_USE);
-        store.applyFinalities(List.of(certify(activation)));
+        finality.applyFinalities(List.of(certify(activation)));
         block = buildAndApplyNextBlock();
         assertThat(block.transactions()).extracting(Transaction::txid).contains(activation.txid());
         // in the set from the boundary after its activation's block
-        while (store.validatorSet().voters().size() == 4) block = buildAndApplyNextBlock();
-        assertThat(store.validatorSet().voters()).hasSize(5);
-        assertThat(ValidatorSet.isBoundary(store.tip().orElseThrow().height() + 1)).isTrue();
-        assertThat(store.validatorSet().epoch()).isEqualTo(store.tip().orElseThrow().height() + 1).isGreaterThan(epochBefore);
-        assertThat(store.validatorSet().jointWith().voters()).hasSize(4); // joint with the set before the change
+        while (sets.validatorSet().voters().size() == 4) block = buildAndApplyNextBlock();
+        assertThat(sets.validatorSet().voters()).hasSize(5);
+        assertThat(ValidatorSet.isBoundary(chain.tip().orElseThrow().height() + 1)).isTrue();
+        assertThat(sets.validatorSet().epoch()).isEqualTo(chain.tip().orElseThrow().height() + 1).isGreaterThan(epochBefore);
+        assertThat(sets.validatorSet().jointWith().voters()).hasSize(4); // joint with the set before the change
         // a payment final under the old epoch, not archived before the change: its certificate is checked against the old
         // epoch's set, which the ledger keeps (before, every proposal was refused from here on)
         Transaction inFlight = Transaction.transfer(List.of(spare), List.of(new TxOutput(Amount.time(9), owner.keyHash()))).signed(CHAIN, List.of(owner));
-        assertThat(store.validateAndLock(inFlight).approved()).isTrue();
-        store.applyFinalities(List.of(certify(inFlight)));
+        assertThat(locks.validateAndLock(inFlight).approved()).isTrue();
+        finality.applyFinalities(List.of(certify(inFlight)));
         block = buildAndApplyNextBlock(List.of(node1));
         assertThat(block.transactions()).extracting(Transaction::txid).contains(inFlight.txid());
         Transaction afterChange = Transaction.transfer(List.of(nodeCoin), List.of(new TxOutput(Amount.time(9), node1.keyHash()))).signed(CHAIN, List.of(node1));
-        assertThat(store.validateAndLock(afterChange).approved()).isTrue();
-        ValidatorSet joint = store.validatorSet();
+        assertThat(locks.validateAndLock(afterChange).approved()).isTrue();
+        ValidatorSet joint = sets.validatorSet();
         FinalityCertificate oldVotersOnly = certifyUnder(afterChange, joint.epoch(), List.of(GENESIS.masternodes().get(0).nodeKey(),
                 GENESIS.masternodes().get(1).nodeKey(), GENESIS.masternodes().get(2).nodeKey(), GENESIS.masternodes().get(3).nodeKey()));
         assertThat(oldVotersOnly.verify(CHAIN, joint)).as("4 of 5 new voters, all of the old").isNull();
         FinalityCertificate newHeavy = certifyUnder(afterChange, joint.epoch(), List.of(node1, GENESIS.masternodes().get(0).nodeKey(),
                 GENESIS.masternodes().get(1).nodeKey(), GENESIS.masternodes().get(2).nodeKey()));
         assertThat(newHeavy.verify(CHAIN, joint)).as("4 of 5 new voters, 3 of 4 old: a quorum of both").isNull();
-        assertThat(store.certificateSet(epochBefore)).as("the old epoch's set is kept").isNotNull();
-        assertThat(store.certificateSet(joint.epoch() + 1)).as("an epoch that never began").isNull();
-        assertThat(store.validatorSet().member(node1.publicKey()).collateral()).isEqualTo(collateral);
-        assertThat(store.validatorSet().member(node2.publicKey())).isNull();
+        assertThat(sets.certificateSet(epochBefore)).as("the old epoch's set is kept").isNotNull();
+        assertThat(sets.certificateSet(joint.epoch() + 1)).as("an epoch that never began").isNull();
+        assertThat(sets.validatorSet().member(node1.publicKey()).collateral()).isEqualTo(collateral);
+        assertThat(sets.validatorSet().member(node2.publicKey())).isNull();
         // registered now: the collateral and the key stay taken
         Transaction again = register(owner, node2, org.timecoin.protocol.model.Tier.BRONZE, collateral, feeB, tenTime);
-        assertThat(store.refusal(CHAIN, blockAfter(block, List.of(again)), null).reason()).isEqualTo("COLLATERAL_IN_USE");
+        assertThat(proposals.refusal(CHAIN, blockAfter(block, List.of(again)), null).reason()).isEqualTo("COLLATERAL_IN_USE");
         // and the schema refuses a second masternode on one collateral, whatever wrote it
         try (var c = dataSource.getConnection(); var ps = c.prepareStatement("INSERT INTO masternode (node_key, tier, host, port, reward_key_hash, "
                 + "collateral_txid, collateral_idx, registered_height, active_from) VALUES (?, 1, 'x', 1, ?, ?, ?, 0, 1)")) {
@@ -1195,7 +1212,7 @@ class LedgerServiceTest {
     @Order(32)
     void tenThousandMasternodesMostlyFreeStillMakeASmallBlockThatBuildsChecksAndApplies() throws Exception {
         // 9,995 Free nodes beside the 5 voters, in force from the next height (as registrations at a boundary would be)
-        long next = store.tip().orElseThrow().height() + 1;
+        long next = chain.tip().orElseThrow().height() + 1;
         try (var c = dataSource.getConnection(); var ps = c.prepareStatement("INSERT INTO masternode (node_key, tier, host, port, reward_key_hash, "
                 + "collateral_txid, collateral_idx, registered_height, active_from) SELECT decode(lpad(to_hex(g), 64, '0'), 'hex'), 0, 'h', 1, "
                 + "substring(decode(lpad(to_hex(g), 64, '0'), 'hex') from 13 for 20), ?, 0, ?, ? FROM generate_series(1, 9995) AS g")) {
@@ -1204,7 +1221,7 @@ class LedgerServiceTest {
             ps.setLong(3, next);
             assertThat(ps.executeUpdate()).isEqualTo(9_995);
         }
-        ValidatorSet set = store.validatorSet();
+        ValidatorSet set = sets.validatorSet();
         assertThat(set.members()).hasSize(10_000);
         assertThat(set.voters()).hasSize(5);
         long t0 = System.nanoTime();
@@ -1229,48 +1246,48 @@ class LedgerServiceTest {
         List<KeyPair> genesis = GENESIS.masternodes().stream().map(m -> m.nodeKey()).toList();
         int limit = ServiceProof.EXPIRY_BLOCKS + 3 * ValidatorSet.EPOCH_BLOCKS;
         // the 9,995 Free nodes of the test before never proved service: they are out at the first boundary past the expiry
-        for (int i = 0; i < limit && store.validatorSet().members().size() > 5; i++) buildAndApplyNextBlock(List.of(node1));
-        assertThat(store.validatorSet().members()).as("a Free node earns only while it proves service").hasSize(5);
-        assertThat(store.validatorSet().voters()).as("voters that did not prove either: too many to remove at once").hasSize(5);
+        for (int i = 0; i < limit && sets.validatorSet().members().size() > 5; i++) buildAndApplyNextBlock(List.of(node1));
+        assertThat(sets.validatorSet().members()).as("a Free node earns only while it proves service").hasSize(5);
+        assertThat(sets.validatorSet().voters()).as("voters that did not prove either: too many to remove at once").hasSize(5);
 
         // the genesis nodes prove service (renewals); node 1 does not
         for (int i = 0; i < ServiceProof.MIN_GAP_BLOCKS; i++) buildAndApplyNextBlock(List.of(node1));
-        LedgerStore.Tip tip = store.tip().orElseThrow();
+        ChainStore.Tip tip = chain.tip().orElseThrow();
         List<Transaction> renewals = new ArrayList<>();
         for (KeyPair k : genesis) renewals.add(MasternodeActivation.sign(CHAIN, k, tip.height(), tip.hash()).transaction());
-        for (Transaction r : renewals) assertThat(store.validateAndLock(r).approved()).as("a renewal").isTrue();
-        assertThat(store.validateAndLock(MasternodeActivation.sign(CHAIN, genesis.get(0), tip.height() - 1, store.block(tip.height() - 1).orElseThrow().block().hash())
+        for (Transaction r : renewals) assertThat(locks.validateAndLock(r).approved()).as("a renewal").isTrue();
+        assertThat(locks.validateAndLock(MasternodeActivation.sign(CHAIN, genesis.get(0), tip.height() - 1, reads.block(tip.height() - 1).orElseThrow().block().hash())
                 .transaction()).reason()).as("one proof pending at a time").isEqualTo(org.timecoin.protocol.rules.RejectReason.NODE_KEY_IN_USE);
-        store.applyFinalities(renewals.stream().map(LedgerServiceTest::certify).toList());
+        finality.applyFinalities(renewals.stream().map(LedgerServiceTest::certify).toList());
         Block block = buildAndApplyNextBlock(List.of(node1));
         assertThat(block.transactions()).extracting(Transaction::txid).containsAll(renewals.stream().map(Transaction::txid).toList());
         given().get("/v1/ledger/masternodes").then().statusCode(200)
                 .body("find { it.nodeKey == '" + genesis.get(0).publicKey().hex() + "' }.provenHeight", is((int) tip.height()));
         // too soon after its proof: refused in validation and as a block rule (a Byzantine quorum certified it)
         Transaction tooSoon = MasternodeActivation.sign(CHAIN, genesis.get(1), block.height(), block.hash()).transaction();
-        assertThat(store.validateAndLock(tooSoon).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.ALREADY_ACTIVE);
-        assertThat(store.refusal(CHAIN, blockAfter(block, List.of(tooSoon)), List.of(certify(tooSoon))).reason()).isEqualTo("ALREADY_ACTIVE");
+        assertThat(locks.validateAndLock(tooSoon).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.ALREADY_ACTIVE);
+        assertThat(proposals.refusal(CHAIN, blockAfter(block, List.of(tooSoon)), List.of(certify(tooSoon))).reason()).isEqualTo("ALREADY_ACTIVE");
 
         // node 1 misses its proofs: it leaves at the first boundary past the expiry, the joint epoch ends, blocks go on
-        long epochBefore = store.validatorSet().epoch();
-        for (int i = 0; i < limit && store.validatorSet().isVoter(node1.publicKey()); i++) buildAndApplyNextBlock(List.of(node1));
-        ValidatorSet after = store.validatorSet();
+        long epochBefore = sets.validatorSet().epoch();
+        for (int i = 0; i < limit && sets.validatorSet().isVoter(node1.publicKey()); i++) buildAndApplyNextBlock(List.of(node1));
+        ValidatorSet after = sets.validatorSet();
         assertThat(after.isVoter(node1.publicKey())).isFalse();
         assertThat(after.voters()).hasSize(4);
-        assertThat(after.epoch()).isEqualTo(store.tip().orElseThrow().height() + 1).isGreaterThan(epochBefore);
+        assertThat(after.epoch()).isEqualTo(chain.tip().orElseThrow().height() + 1).isGreaterThan(epochBefore);
         assertThat(after.jointWith().isVoter(node1.publicKey())).as("joint with the set it left").isTrue();
         given().get("/v1/ledger/masternodes").then().statusCode(200)
                 .body("find { it.nodeKey == '" + node1.publicKey().hex() + "' }.expiredFromHeight", is((int) after.epoch()));
         for (int i = 0; i < ValidatorSet.EPOCH_BLOCKS; i++) block = buildAndApplyNextBlock();
 
         // it runs again: an activation brings it back from the next boundary
-        tip = store.tip().orElseThrow();
+        tip = chain.tip().orElseThrow();
         Transaction back = MasternodeActivation.sign(CHAIN, node1, tip.height(), tip.hash()).transaction();
-        assertThat(store.validateAndLock(back).approved()).isTrue();
-        store.applyFinalities(List.of(certify(back)));
-        for (int i = 0; i < 2 * ValidatorSet.EPOCH_BLOCKS && !store.validatorSet().isVoter(node1.publicKey()); i++) buildAndApplyNextBlock();
-        assertThat(store.validatorSet().voters()).hasSize(5);
-        assertThat(store.validatorSet().isVoter(node1.publicKey())).isTrue();
+        assertThat(locks.validateAndLock(back).approved()).isTrue();
+        finality.applyFinalities(List.of(certify(back)));
+        for (int i = 0; i < 2 * ValidatorSet.EPOCH_BLOCKS && !sets.validatorSet().isVoter(node1.publicKey()); i++) buildAndApplyNextBlock();
+        assertThat(sets.validatorSet().voters()).hasSize(5);
+        assertThat(sets.validatorSet().isVoter(node1.publicKey())).isTrue();
         given().get("/v1/ledger/masternodes").then().statusCode(200)
                 .body("find { it.nodeKey == '" + node1.publicKey().hex() + "' }.expiredFromHeight", nullValue());
     }
@@ -1290,20 +1307,20 @@ class LedgerServiceTest {
     void aProofThatNeverGetsItsVotesOrItsBlockDoesNotBlockTheNodesNextOne() throws Exception {
         KeyPair node1 = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("ledger-test", "mn-node", 1);
         for (int i = 0; i < ServiceProof.MIN_GAP_BLOCKS; i++) buildAndApplyNextBlock(List.of(node1));
-        LedgerStore.Tip tip = store.tip().orElseThrow();
-        Block below = store.block(tip.height() - 1).orElseThrow().block();
+        ChainStore.Tip tip = chain.tip().orElseThrow();
+        Block below = reads.block(tip.height() - 1).orElseThrow().block();
         Transaction stuck = MasternodeActivation.sign(CHAIN, node1, tip.height(), tip.hash()).transaction();
         Transaction next = MasternodeActivation.sign(CHAIN, node1, below.height(), below.hash()).transaction();
-        assertThat(store.validateAndLock(stuck).approved()).isTrue();
-        assertThat(store.validateAndLock(next).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.NODE_KEY_IN_USE);
+        assertThat(locks.validateAndLock(stuck).approved()).isTrue();
+        assertThat(locks.validateAndLock(next).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.NODE_KEY_IN_USE);
         // its votes never come (no lock of an input to time out): the ledger's sweep releases it as it does expired locks
-        assertThat(store.expiredLocks(0)).contains(stuck.txid());
-        store.release(stuck.txid(), "LOCK_TIMEOUT");
-        assertThat(store.validateAndLock(next).approved()).isTrue();
-        store.release(next.txid(), "LOCK_TIMEOUT");
+        assertThat(locks.expiredLocks(0)).contains(stuck.txid());
+        locks.release(stuck.txid(), "LOCK_TIMEOUT");
+        assertThat(locks.validateAndLock(next).approved()).isTrue();
+        locks.release(next.txid(), "LOCK_TIMEOUT");
 
         // final, but no leader could archive it before the block it names fell too far below (block rule: 32): void
-        Block old = store.block(tip.height() - MasternodeActivation.MAX_AGE_IN_BLOCK - 1).orElseThrow().block();
+        Block old = reads.block(tip.height() - MasternodeActivation.MAX_AGE_IN_BLOCK - 1).orElseThrow().block();
         Transaction dead = MasternodeActivation.sign(CHAIN, node1, old.height(), old.hash()).transaction();
         try (var c = dataSource.getConnection(); var ps = c.prepareStatement("INSERT INTO tx (txid, body, status, mn_node_key) VALUES (?, ?, 2, ?)")) {
             ps.setBytes(1, dead.txid().toByteArray());
@@ -1311,12 +1328,12 @@ class LedgerServiceTest {
             ps.setBytes(3, node1.publicKey().toByteArray());
             ps.executeUpdate();
         }
-        assertThat(store.validateAndLock(next).reason()).as("claimed by the final one").isEqualTo(org.timecoin.protocol.rules.RejectReason.NODE_KEY_IN_USE);
+        assertThat(locks.validateAndLock(next).reason()).as("claimed by the final one").isEqualTo(org.timecoin.protocol.rules.RejectReason.NODE_KEY_IN_USE);
         Block block = buildAndApplyNextBlock(List.of(node1));
         assertThat(block.transactions()).extracting(Transaction::txid).doesNotContain(dead.txid());
         assertThat(txStatus(dead.txid())).isEqualTo(4);
-        Block fresh = store.block(store.tip().orElseThrow().height()).orElseThrow().block();
-        assertThat(store.validateAndLock(MasternodeActivation.sign(CHAIN, node1, fresh.height(), fresh.hash()).transaction()).approved()).isTrue();
+        Block fresh = reads.block(chain.tip().orElseThrow().height()).orElseThrow().block();
+        assertThat(locks.validateAndLock(MasternodeActivation.sign(CHAIN, node1, fresh.height(), fresh.hash()).transaction()).approved()).isTrue();
     }
 
     static FinalityCertificate certifyUnder(Transaction tx, long epoch, List<KeyPair> voters) {

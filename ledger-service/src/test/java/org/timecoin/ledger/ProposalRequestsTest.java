@@ -27,19 +27,19 @@ class ProposalRequestsTest {
         StackRecords.CheckRequest checkOfRound1 = check(5, 1);
         StackRecords.BuildRequest buildOfRound1 = build(5, 1);
         List<StackRecords.ProposalRequest> poll = List.of(build(5, 0), checkOfRound1, build(4, 3), check(5, 0), buildOfRound1);
-        assertThat(LedgerService.latestRound(poll)).containsExactly(checkOfRound1, buildOfRound1);
+        assertThat(ProposalService.latestRound(poll)).containsExactly(checkOfRound1, buildOfRound1);
     }
 
     @Test
     void aLaterHeightWinsOverAHigherRoundOfAnEarlierOne() {
         StackRecords.CheckRequest next = check(6, 0);
-        assertThat(LedgerService.latestRound(List.of(check(5, 4), next, build(5, 6)))).containsExactly(next);
+        assertThat(ProposalService.latestRound(List.of(check(5, 4), next, build(5, 6)))).containsExactly(next);
     }
 
     @Test
     void aSingleRequestOrNoneIsKeptAsItIs() {
         StackRecords.BuildRequest only = build(1, 0);
-        assertThat(LedgerService.latestRound(List.of(only))).containsExactly(only);
-        assertThat(LedgerService.latestRound(List.of())).isEmpty();
+        assertThat(ProposalService.latestRound(List.of(only))).containsExactly(only);
+        assertThat(ProposalService.latestRound(List.of())).isEmpty();
     }
 }

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.timecoin.infra.LocalPostgres;
-import org.timecoin.ledger.LedgerStore;
+import org.timecoin.ledger.ChainStore;
+import org.timecoin.ledger.LedgerReads;
+import org.timecoin.ledger.ProposalStore;
 import org.timecoin.ledger.UtxoCache;
 import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
 import org.timecoin.protocol.crypto.Hash;
@@ -50,7 +52,7 @@ class LedgerBenchmark {
     static final int CHAIN = G.chainId();
     static final int PRELOADED = 100_000;
 
-    record Db(PGSimpleDataSource ds, LedgerStore store) {
+    record Db(PGSimpleDataSource ds, ChainStore chain, ProposalStore proposals, LedgerReads reads) {
     }
 
     static Db database(LocalPostgres pg, String name) throws Exception {
@@ -61,8 +63,8 @@ class LedgerBenchmark {
         ds.setUser(pg.user());
         ds.setPassword(pg.password());
         Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
-        LedgerStore store = new LedgerStore(ds);
-        store.applyBlock(CHAIN, G.block(), null);
+        ChainStore chain = new ChainStore(ds);
+        chain.applyBlock(CHAIN, G.block(), null);
         KeyPair owner = G.fundedKeys().get(0);
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("INSERT INTO utxo (txid, idx, amount, key_hash, state, created_height) "
                 + "SELECT sha256(int4send(g)), 0, 100000000, ?, 0, 0 FROM generate_series(1, ?) g")) {
@@ -73,7 +75,7 @@ class LedgerBenchmark {
         try (Connection c = ds.getConnection(); var s = c.createStatement()) {
             s.execute("VACUUM ANALYZE utxo");
         }
-        return new Db(ds, store);
+        return new Db(ds, chain, new ProposalStore(ds), new LedgerReads(ds));
     }
 
     static OutPoint preloaded(int i) {
@@ -153,7 +155,7 @@ class LedgerBenchmark {
                 Db batched = database(pg, "bench_batched");
                 database(pg, "bench_naive");
                 long t0 = System.nanoTime();
-                batched.store().applyBlock(CHAIN, block, cert);
+                batched.chain().applyBlock(CHAIN, block, cert);
                 long b = System.nanoTime() - t0;
                 t0 = System.nanoTime();
                 AccessPathBenchmark.jdbcRowByRow(pg, "bench_naive", changes);
@@ -182,7 +184,7 @@ class LedgerBenchmark {
             try {
                 for (int run = 0; run < 4; run++) {
                     long s = System.nanoTime();
-                    String why = check.store().checkBlock(CHAIN, b1000, certificates);
+                    String why = check.proposals().checkBlock(CHAIN, b1000, certificates);
                     long checkNs = System.nanoTime() - s;
                     long sig = System.nanoTime();
                     List<java.util.concurrent.Future<Boolean>> parts = new ArrayList<>();
@@ -209,7 +211,7 @@ class LedgerBenchmark {
             Random rnd = new Random(1);
             UtxoCache cache = null;
             for (int hot : new int[] {90, 95, 99}) {
-                cache = new UtxoCache(check.store(), new SimpleMeterRegistry(), 10_000);
+                cache = new UtxoCache(check.reads(), new SimpleMeterRegistry(), 10_000);
                 long s = System.nanoTime();
                 for (int i = 0; i < reads; i++) {
                     int idx = rnd.nextInt(100) < hot ? rnd.nextInt(1_000) : rnd.nextInt(PRELOADED);

@@ -1,0 +1,118 @@
+package org.timecoin.ledger;
+
+import static org.timecoin.ledger.BlockRules.check;
+import static org.timecoin.ledger.LedgerDb.resolve;
+import static org.timecoin.ledger.LedgerDb.spentBy;
+import static org.timecoin.ledger.LedgerDb.tip;
+import static org.timecoin.ledger.ValidatorSetStore.certificateSet;
+import static org.timecoin.ledger.ValidatorSetStore.validatorSet;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import javax.sql.DataSource;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.timecoin.ledger.ChainStore.Tip;
+import org.timecoin.ledger.LedgerDb.Stored;
+import org.timecoin.ledger.core.BlockOrder;
+import org.timecoin.ledger.core.ProposalBuilder.Candidate;
+import org.timecoin.protocol.crypto.Hash;
+import org.timecoin.protocol.model.Amount;
+import org.timecoin.protocol.model.Block;
+import org.timecoin.protocol.model.FinalityCertificate;
+import org.timecoin.protocol.model.OutPoint;
+import org.timecoin.protocol.model.Transaction;
+import org.timecoin.protocol.model.TxInput;
+import org.timecoin.protocol.rules.ValidatorSet;
+
+/**
+ * Blocks and proposals, as the database sees them: which final transactions a leader may put in its block, and
+ * whether a proposed block may be applied (and if not, which transaction is at fault) — without writing anything.
+ * Assembling the block from the candidates is pure: {@link org.timecoin.ledger.core.ProposalBuilder}.
+ */
+@ApplicationScoped
+public class ProposalStore {
+    private final LedgerDb db;
+
+    public ProposalStore(DataSource dataSource) {
+        this.db = new LedgerDb(dataSource);
+    }
+
+    /**
+     * Checks a block against the chain and the UTXO set without writing anything; null when it may be applied. Used
+     * both for proposals (before preparing) and, inside {@link ChainStore#applyBlock}, for finalized blocks.
+     */
+    public String checkBlock(int chainId, Block block, List<FinalityCertificate> certificates) {
+        Refusal r = refusal(chainId, block, certificates);
+        return r == null ? null : r.reason();
+    }
+
+    /** Why a block may not be applied, and the transaction that breaks the rule (null when the block as a whole does). */
+    public record Refusal(String reason, Hash txid) {
+    }
+
+    /** {@link #checkBlock}, naming the transaction at fault: a leader leaves it out rather than propose a block no one takes. */
+    public Refusal refusal(int chainId, Block block, List<FinalityCertificate> certificates) {
+        return db.inTransaction(c -> {
+            Tip t = tip(c, false).orElseThrow(() -> new IllegalStateException("no chain yet"));
+            ValidatorSet set = validatorSet(c, t.height() + 1, t.epoch());
+            List<Transaction> txs = block.transactions().subList(1, block.transactions().size());
+            if (certificates != null) {
+                if (certificates.size() != txs.size()) return new Refusal("MISSING_CERTIFICATE", null);
+                Map<Long, ValidatorSet> byEpoch = new HashMap<>();
+                for (int i = 0; i < txs.size(); i++) {
+                    FinalityCertificate f = certificates.get(i);
+                    // checked against the set of the epoch it names (kept here), whatever changed since
+                    ValidatorSet named = byEpoch.containsKey(f.validatorSetHeight()) ? byEpoch.get(f.validatorSetHeight())
+                            : certificateSet(c, t, set, f.validatorSetHeight());
+                    byEpoch.put(f.validatorSetHeight(), named);
+                    if (!f.txid().equals(txs.get(i).txid()) || named == null || f.verify(chainId, named) != null) {
+                        return new Refusal("BAD_FINALITY_CERTIFICATE", txs.get(i).txid());
+                    }
+                }
+            }
+            Hash[] culprit = new Hash[1];
+            String why = check(c, chainId, block, t, set, resolve(c, spentBy(txs), false), culprit);
+            return why == null ? null : new Refusal(why, culprit[0]);
+        });
+    }
+
+    /**
+     * Final transactions not yet in a block, those final longest first (V4__archive_oldest_first.sql), with their fees
+     * and certificates, parents before children ({@link BlockOrder}); a transaction spending an unconfirmed output of a
+     * transaction that is not among them is left for a later block.
+     */
+    public List<Candidate> proposalCandidates(int limit) {
+        return db.inTransaction(c -> {
+            List<Candidate> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT body, fee, certificate FROM tx WHERE status = " + TxState.FINAL.code + " AND body IS NOT NULL "
+                    + "AND fee IS NOT NULL AND certificate IS NOT NULL ORDER BY updated_at, txid LIMIT ?")) {
+                ps.setInt(1, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Candidate(Transaction.decode(rs.getBytes(1)), Amount.sat(rs.getLong(2)), FinalityCertificate.decode(rs.getBytes(3))));
+                    }
+                }
+            }
+            Set<Hash> included = new HashSet<>();
+            for (Candidate cand : out) included.add(cand.tx().txid());
+            Set<OutPoint> outside = new HashSet<>();
+            for (Candidate cand : out) for (TxInput in : cand.tx().inputs()) if (!included.contains(in.previous().txid())) outside.add(in.previous());
+            Map<OutPoint, Stored> stored = resolve(c, outside, false);
+            Set<Hash> excluded = new HashSet<>();
+            for (OutPoint p : outside) {
+                Stored s = stored.get(p);
+                if (s == null || !s.confirmed()) excluded.add(p.txid());
+            }
+            return BlockOrder.arrange(out, Candidate::tx, excluded);
+        });
+    }
+}
