@@ -1,6 +1,7 @@
 package org.timecoin.consensus;
 
 import org.timecoin.service.NodeIdentity;
+import org.timecoin.service.KeyedRecords;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -17,8 +18,6 @@ import org.timecoin.protocol.rules.ServiceProof;
 import org.timecoin.protocol.stack.StackRecords;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
  * Proves that this masternode runs (PROTOCOL.md, "Proof of service"): every {@link ServiceProof#INTERVAL_BLOCKS} blocks
@@ -61,7 +60,7 @@ public class Activator {
         lastTriedHeight = a.height();
         Transaction tx = MasternodeActivation.sign(identity.chainId(), identity.key(), signed, hash).transaction();
         pending = tx.txid();
-        submissions.send(Message.of(tx.toBytes()).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(tx.txid().toByteArray()).build()));
+        KeyedRecords.send(submissions, tx.txid().toByteArray(), tx.toBytes());
         registry.counter("timecoin_consensus_activations_submitted").increment();
         LOG.debugf("proof of service %s submitted at height %d (a voter at the next: %s)", tx.txid(), a.height(), a.nextSet().isVoter(identity.key().publicKey()));
     }

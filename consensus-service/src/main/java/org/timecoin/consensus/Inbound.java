@@ -1,6 +1,9 @@
 package org.timecoin.consensus;
 
 import org.timecoin.service.NodeIdentity;
+import org.timecoin.service.RecordRejections;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +11,6 @@ import java.util.List;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.jboss.logging.Logger;
 import org.timecoin.consensus.core.Event;
 import org.timecoin.consensus.core.MessageVerifier;
 import org.timecoin.protocol.codec.ProtocolException;
@@ -19,33 +21,29 @@ import io.smallrye.reactive.messaging.annotations.Blocking;
 
 /**
  * Kafka in: decodes each record strictly and verifies signatures on worker threads, in parallel (never on the event
- * loop), then hands the event to the core. A record that does not decode or verify is counted with its reason and
- * dropped: it changes nothing and never blocks the topic.
+ * loop), then hands the event to the core. A record that does not decode is parked, one that does not verify is dropped
+ * (see {@link RecordRejections}): either changes nothing and never blocks the topic.
  */
 @ApplicationScoped
 public class Inbound {
-    private static final Logger LOG = Logger.getLogger(Inbound.class);
 
     private final CoreRunner runner;
     private final ConsensusStore store;
     private final NodeIdentity identity;
-    private final MeterRegistry registry;
+    private final RecordRejections rejections;
     private final Activator activator;
     /** How many nested messages a consensus message may carry per list before its signatures are checked (from the last set seen). */
     private volatile int nestedBound = org.timecoin.protocol.model.Limits.MAX_VALIDATORS;
 
-    public Inbound(CoreRunner runner, ConsensusStore store, NodeIdentity identity, MeterRegistry registry, Activator activator) {
+    public Inbound(CoreRunner runner, ConsensusStore store, NodeIdentity identity, MeterRegistry registry, Activator activator,
+                   @Channel("dead-letters") Emitter<byte[]> deadLetters) {
         this.runner = runner;
         this.store = store;
         this.identity = identity;
-        this.registry = registry;
+        this.rejections = new RecordRejections("consensus", registry, deadLetters);
         this.activator = activator;
     }
 
-    private void rejected(String topic, String reason) {
-        registry.counter("timecoin_consensus_records_rejected", "topic", topic, "reason", reason).increment();
-        LOG.debugf("rejected a %s record: %s", topic, reason);
-    }
 
     @Incoming("consensus-in")
     @Blocking(ordered = false)
@@ -54,21 +52,21 @@ public class Inbound {
         try {
             t = StackRecords.decodePeerTraffic(value);
         } catch (ProtocolException e) {
-            rejected("consensus.in", e.reason().name());
+            rejections.park("consensus.in", e.reason().name(), value);
             return;
         }
         if (t instanceof StackRecords.ConsensusMsg m) {
-            if (m.message().message().chainId() != identity.chainId()) rejected("consensus.in", "WRONG_CHAIN");
-            else if (!MessageVerifier.verifyDeep(m.message(), nestedBound)) rejected("consensus.in", "BAD_SIGNATURE");
+            if (m.message().message().chainId() != identity.chainId()) rejections.drop("consensus.in", "WRONG_CHAIN");
+            else if (!MessageVerifier.verifyDeep(m.message(), nestedBound)) rejections.drop("consensus.in", "BAD_SIGNATURE");
             else runner.submit(new Event.MessageVerified(m.message()));
         } else if (t instanceof StackRecords.Votes v) {
-            if (v.batch().chainId() != identity.chainId()) rejected("consensus.in", "WRONG_CHAIN");
-            else if (!v.batch().signatureValid()) rejected("consensus.in", "BAD_SIGNATURE");
+            if (v.batch().chainId() != identity.chainId()) rejections.drop("consensus.in", "WRONG_CHAIN");
+            else if (!v.batch().signatureValid()) rejections.drop("consensus.in", "BAD_SIGNATURE");
             else runner.submit(new Event.VotesVerified(v.batch()));
         } else if (t instanceof StackRecords.SyncedBlock s) {
             runner.submit(new Event.BlockSynced(s.block(), s.certificate())); // the core checks the commit certificate
         } else {
-            rejected("consensus.in", "UNEXPECTED_KIND");
+            rejections.park("consensus.in", "UNEXPECTED_KIND", value);
         }
     }
 
@@ -83,7 +81,7 @@ public class Inbound {
                 verdicts.add(new Event.LocalVerdict(d.txid(), d.verdict()));
                 activator.onVerdict(d);
             } catch (ProtocolException e) {
-                rejected("tx.verdicts", e.reason().name());
+                rejections.park("tx.verdicts", e.reason().name(), v);
             }
         }
         if (!verdicts.isEmpty()) runner.submit(new Event.LocalVerdicts(verdicts));
@@ -100,7 +98,7 @@ public class Inbound {
             nestedBound = MessageVerifier.nestedBound(voters);
             activator.onBlockApplied(a);
         } catch (ProtocolException e) {
-            rejected("blocks.applied", e.reason().name());
+            rejections.park("blocks.applied", e.reason().name(), value);
         }
     }
 
@@ -112,7 +110,7 @@ public class Inbound {
             if (r instanceof StackRecords.Built b) runner.submit(new Event.ProposalBuilt(b.height(), b.round(), b.block(), b.certificates()));
             else if (r instanceof StackRecords.Checked c) runner.submit(new Event.ProposalChecked(c.height(), c.round(), c.blockHash(), c.valid()));
         } catch (ProtocolException e) {
-            rejected("proposals.responses", e.reason().name());
+            rejections.park("proposals.responses", e.reason().name(), value);
         }
     }
 }

@@ -89,7 +89,7 @@ class ConsensusServiceTest {
             members.add(new ValidatorSet.Member(k.publicKey(), Tier.BRONZE, k.keyHash(), OutPoint.NULL));
         }
         set = new ValidatorSet(1, members);
-        topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.shared().kafka(), prefix, List.of("consensus.out", "proposals.requests", "blocks.finalized", "tx.finalized"));
+        topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.shared().kafka(), prefix, List.of("consensus.out", "proposals.requests", "blocks.finalized", "tx.finalized", "dead-letters"));
     }
 
     @AfterEach
@@ -187,7 +187,7 @@ class ConsensusServiceTest {
         assertThat(own.signatureValid()).isTrue();
         assertThat(own.voter()).isEqualTo(identity.key().publicKey());
 
-        publish("consensus.in", new byte[] {9, 9, 9}); // garbage: rejected with a reason, nothing else happens
+        publish("consensus.in", new byte[] {9, 9, 9}); // garbage: counted and parked with a reason, nothing else happens
         for (int i = 0; i < 3; i++) { // keys that are not registered masternodes
             KeyPair outsider = Ed25519Keys.deterministic("consensus-test", "outsider", i);
             publish("consensus.in", StackRecords.encode(new StackRecords.Votes(TxVoteBatch.sign(CHAIN, set.epoch(), outsider,
@@ -204,6 +204,7 @@ class ConsensusServiceTest {
                 .containsExactlyInAnyOrder(validators.get(0).publicKey(), validators.get(1).publicKey(), validators.get(2).publicKey());
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(given().get("/q/metrics").asString())
                 .contains("timecoin_consensus_records_rejected_total{reason=\"UNKNOWN_TYPE\",topic=\"consensus.in\"}"));
+        await("dead-letters", b -> java.util.Arrays.equals(b, new byte[] {9, 9, 9}) ? b : null);
     }
 
     /**

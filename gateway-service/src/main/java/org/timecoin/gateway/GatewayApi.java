@@ -1,5 +1,6 @@
 package org.timecoin.gateway;
 
+import org.timecoin.service.KeyedRecords;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,7 +16,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.timecoin.protocol.codec.Hex;
 import org.timecoin.protocol.codec.ProtocolException;
@@ -42,7 +42,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
 /**
  * What the gateway can do, shared by the REST resources and the JSON-RPC endpoint (one implementation of each
@@ -144,7 +143,7 @@ public class GatewayApi {
         Hash txid = tx.txid();
         mempool.submitted();
         events.submitted(txid);
-        submissions.send(Message.of(tx.toBytes()).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(txid.toByteArray()).build()));
+        KeyedRecords.send(submissions, txid.toByteArray(), tx.toBytes());
         return new Submitted(txid.hex(), "SUBMITTED");
     }
 

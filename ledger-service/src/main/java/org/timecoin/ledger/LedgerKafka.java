@@ -96,8 +96,8 @@ public class LedgerKafka {
      * trace.
      */
     void verdict(Transaction tx, LockStore.Verdict verdict, Context trace) {
-        Message<byte[]> m = Message.of(StackRecords.encode(new StackRecords.Verdict(tx.txid(), verdict.approved() ? TxVerdict.APPROVE : TxVerdict.REJECT,
-                verdict.approved() ? "" : verdict.reason().name()))).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(tx.txid().toByteArray()).build());
+        Message<byte[]> m = KeyedRecords.message(tx.txid().toByteArray(), StackRecords.encode(new StackRecords.Verdict(tx.txid(),
+                verdict.approved() ? TxVerdict.APPROVE : TxVerdict.REJECT, verdict.approved() ? "" : verdict.reason().name())));
         verdicts.send(trace == null ? m : m.addMetadata(TracingMetadata.withCurrent(trace)));
     }
 

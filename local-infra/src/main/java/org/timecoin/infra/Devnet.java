@@ -34,6 +34,8 @@ import org.timecoin.protocol.genesis.DevnetGenesis;
  * </pre>
  * Ports of node i (base 24200, --base-port): p2p base+i (the genesis registers 24200+i), gateway base+10+i, ledger base+20+i, consensus base+30+i,
  * p2p management HTTP base+40+i.
+ *
+ * <p>Its size (~520 lines): one launcher a developer reads top to bottom — ports, processes, readiness, status and timeline of the devnet; the broker and the database are {@code LocalKafka} and {@code LocalPostgres}.
  */
 public final class Devnet implements AutoCloseable {
     static final int DEVNET_REQUESTS_PER_SECOND = 2_000;

@@ -16,8 +16,8 @@ public enum StackTopics {
     LEDGER(List.of("tx.submitted", "tx.finalized", "blocks.finalized", "blocks.applied", "tx.applied", "proposals.requests"),
             List.of("tx.verdicts", "blocks.applied", "tx.applied", "proposals.responses", "dead-letters")),
     CONSENSUS(List.of("consensus.in", "tx.verdicts", "blocks.applied", "proposals.responses"),
-            List.of("consensus.out", "tx.finalized", "blocks.finalized", "proposals.requests", "tx.submitted")),
-    P2P(List.of("consensus.out", "tx.submitted", "blocks.applied"), List.of("consensus.in", "tx.submitted")),
+            List.of("consensus.out", "tx.finalized", "blocks.finalized", "proposals.requests", "tx.submitted", "dead-letters")),
+    P2P(List.of("consensus.out", "tx.submitted", "blocks.applied"), List.of("consensus.in", "tx.submitted", "dead-letters")),
     GATEWAY(List.of("tx.finalized", "tx.applied", "tx.verdicts", "blocks.applied"), List.of("tx.submitted"));
 
     public final List<String> reads;

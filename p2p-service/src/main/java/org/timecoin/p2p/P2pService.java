@@ -22,12 +22,13 @@ import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 import org.timecoin.p2p.core.AddressBook;
 import org.timecoin.p2p.net.P2pConfig;
+import org.timecoin.service.KeyedRecords;
 import org.timecoin.service.NodeIdentity;
+import org.timecoin.service.RecordRejections;
 import org.timecoin.p2p.net.PeerNetwork;
 import org.timecoin.protocol.codec.ProtocolException;
 import org.timecoin.protocol.model.Block;
@@ -43,7 +44,6 @@ import org.timecoin.protocol.wire.WireMessage.Kind;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Blocking;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.vertx.core.Vertx;
 
 /**
@@ -62,13 +62,14 @@ public class P2pService implements PeerNetwork.Stack {
     private final P2pSettings settings;
     private final Network network;
     private final NodeIdentity identity;
+    private final RecordRejections rejections;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ExecutorService persistence = Executors.newSingleThreadExecutor(r -> new Thread(r, "p2p-persistence"));
     private final CompletableFuture<PeerNetwork> started = new CompletableFuture<>();
     private volatile PeerNetwork network0;
 
     public P2pService(P2pStore store, @Channel("consensus-in") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 100_000) Emitter<byte[]> consensusIn, @Channel("tx-submitted-out") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 100_000) Emitter<byte[]> txSubmitted,
-                      MeterRegistry registry, P2pSettings settings, NodeIdentity identity) {
+                      MeterRegistry registry, P2pSettings settings, NodeIdentity identity, @Channel("dead-letters") Emitter<byte[]> deadLetters) {
         this.store = store;
         this.consensusIn = consensusIn;
         this.txSubmitted = txSubmitted;
@@ -76,6 +77,7 @@ public class P2pService implements PeerNetwork.Stack {
         this.settings = settings;
         this.network = identity.network();
         this.identity = identity;
+        this.rejections = new RecordRejections("p2p", registry, deadLetters);
     }
 
     void start(@Observes StartupEvent ev, Vertx vertx) {
@@ -128,14 +130,14 @@ public class P2pService implements PeerNetwork.Stack {
         try {
             t = StackRecords.decodePeerTraffic(value);
         } catch (ProtocolException e) {
-            rejected("consensus.out", e.reason().name());
+            rejections.park("consensus.out", e.reason().name(), value);
             return;
         }
         PeerNetwork n = await();
         if (t instanceof StackRecords.ConsensusMsg m) n.broadcastConsensus(m.message());
         else if (t instanceof StackRecords.Votes v) n.broadcastVotes(v.batch());
         else if (t instanceof StackRecords.SyncRequest s) n.syncRequested(s.fromHeight());
-        else rejected("consensus.out", "UNEXPECTED_KIND");
+        else rejections.park("consensus.out", "UNEXPECTED_KIND", value);
     }
 
     /** One poll of the stack's transactions (batch mode: one hop onto the network's event loop for all of them). */
@@ -147,7 +149,7 @@ public class P2pService implements PeerNetwork.Stack {
             try {
                 txs.add(Transaction.decode(value));
             } catch (ProtocolException e) {
-                rejected("tx.submitted", e.reason().name()); // the ledger rejects it with its reason too
+                rejections.drop("tx.submitted", e.reason().name()); // the ledger, which reads it too, parks it
             }
         }
         if (!txs.isEmpty()) await().relayTransactions(txs);
@@ -160,7 +162,7 @@ public class P2pService implements PeerNetwork.Stack {
         try {
             a = StackRecords.decodeBlockApplied(value);
         } catch (ProtocolException e) {
-            rejected("blocks.applied", e.reason().name());
+            rejections.park("blocks.applied", e.reason().name(), value);
             return;
         }
         store.saveApplied(a.height(), value); // before the offset is committed: a restart knows the validator set
@@ -168,30 +170,26 @@ public class P2pService implements PeerNetwork.Stack {
         applied(a);
     }
 
-    private void rejected(String topic, String reason) {
-        registry.counter("timecoin_p2p_records_rejected", "topic", topic, "reason", reason).increment();
-    }
-
     // ---- peers → topics (called on the network's event loop: nothing here blocks) ----
 
     @Override
     public void transaction(Transaction tx) {
-        sendKeyed(txSubmitted, tx.txid().toByteArray(), tx.toBytes());
+        KeyedRecords.send(txSubmitted, tx.txid().toByteArray(), tx.toBytes());
     }
 
     @Override
     public void consensus(SignedConsensusMessage message) {
-        sendKeyed(consensusIn, StackRecords.heightKey(message.message().height()), StackRecords.encode(new StackRecords.ConsensusMsg(message)));
+        KeyedRecords.send(consensusIn, StackRecords.heightKey(message.message().height()), StackRecords.encode(new StackRecords.ConsensusMsg(message)));
     }
 
     @Override
     public void votes(TxVoteBatch batch) {
-        sendKeyed(consensusIn, StackRecords.heightKey(batch.validatorSetHeight()), StackRecords.encode(new StackRecords.Votes(batch)));
+        KeyedRecords.send(consensusIn, StackRecords.heightKey(batch.validatorSetHeight()), StackRecords.encode(new StackRecords.Votes(batch)));
     }
 
     @Override
     public void syncedBlock(Block block, CommitCertificate certificate) {
-        sendKeyed(consensusIn, StackRecords.heightKey(block.height()), StackRecords.encode(new StackRecords.SyncedBlock(block, certificate)));
+        KeyedRecords.send(consensusIn, StackRecords.heightKey(block.height()), StackRecords.encode(new StackRecords.SyncedBlock(block, certificate)));
     }
 
     @Override
@@ -212,10 +210,6 @@ public class P2pService implements PeerNetwork.Stack {
                 LOG.warnf("address book not saved (kept in memory, saved on the next change): %s", e.getMessage());
             }
         });
-    }
-
-    private static void sendKeyed(Emitter<byte[]> emitter, byte[] key, byte[] value) {
-        emitter.send(Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(key).build()));
     }
 
     @PreDestroy

@@ -42,7 +42,7 @@ class P2pServiceTest {
 
     @BeforeEach
     void setUp() {
-        topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.shared().kafka(), prefix, List.of("consensus.in", "tx.submitted"));
+        topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.shared().kafka(), prefix, List.of("consensus.in", "tx.submitted", "dead-letters"));
         topics.publish("blocks.applied", StackRecords.encode(new StackRecords.BlockApplied(0, TestChain.GENESIS.hash(),
                 TestChain.GENESIS.block().header().timestampMillis(), Hash.ZERO, TestChain.GENESIS.validatorSet())));
     }
@@ -97,10 +97,15 @@ class P2pServiceTest {
     }
 
     @Test
-    void malformedRecordsAreCountedNotFatal() {
-        topics.publish("consensus.out", new byte[] {9, 9, 9});
+    void malformedRecordsAreCountedAndParkedNotFatal() {
+        byte[] garbage = {9, 9, 9};
+        topics.publish("consensus.out", garbage);
         await().atMost(WAIT).untilAsserted(() -> assertThat(given().get("/q/metrics").asString())
                 .containsPattern("timecoin_p2p_records_rejected_total\\{reason=\"UNKNOWN_TYPE\",topic=\"consensus.out\"\\} 1"));
+        topics.await("dead-letters", b -> java.util.Arrays.equals(b, garbage) ? b : null);
+        var parked = topics.seen().stream().filter(r -> r.topic().equals(prefix + "dead-letters")).findFirst().orElseThrow();
+        assertThat(new String(parked.headers().lastHeader(org.timecoin.service.RecordRejections.REASON_HEADER).value())).isEqualTo("UNKNOWN_TYPE");
+        assertThat(new String(parked.headers().lastHeader(org.timecoin.service.RecordRejections.SOURCE_TOPIC_HEADER).value())).isEqualTo("consensus.out");
         given().get("/q/health/ready").then().statusCode(200);
     }
 }

@@ -11,6 +11,11 @@ public final class KeyedRecords {
     }
 
     public static void send(Emitter<byte[]> emitter, byte[] key, byte[] value) {
-        emitter.send(Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(key).build()));
+        emitter.send(message(key, value));
+    }
+
+    /** The record as a message, for more metadata (a trace context) before it is sent. */
+    public static Message<byte[]> message(byte[] key, byte[] value) {
+        return Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(key).build());
     }
 }

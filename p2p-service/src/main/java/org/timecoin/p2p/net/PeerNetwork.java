@@ -51,6 +51,8 @@ import io.vertx.core.net.NetSocket;
  * The p2p network adapter: TCP server and client (Vert.x), one {@link PeerSession} per connection, relay with a seen
  * set, discovery, bans and block sync. All state lives on this verticle's event loop; callers from other threads
  * hop onto it. Signature checks of relayed content run on worker threads, never on the event loop.
+ *
+ * <p>Its size (~690 lines): it is the one Vert.x verticle whose event loop owns every connection's state; dialing, relay, sync serving and bans all touch that state, and the protocol logic is already in {@code core/} ({@code PeerSession}, {@code AddressBook}, {@code SyncPlanner}, {@code Reputation}).
  */
 public final class PeerNetwork extends AbstractVerticle {
     private static final Logger LOG = Logger.getLogger(PeerNetwork.class);

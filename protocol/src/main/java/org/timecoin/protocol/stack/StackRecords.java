@@ -26,6 +26,8 @@ import org.timecoin.protocol.rules.ValidatorSet;
 /**
  * Records on the Kafka topics inside one masternode stack (never on the wire between operators). Each record value is
  * u8 kind ‖ body, in the protocol's canonical encoding; decoding is as strict as for network messages.
+ *
+ * <p>Its size (~430 lines): every record format between the services is here on purpose, so a change to one is reviewed beside the others and their kind bytes stay unique.
  */
 public final class StackRecords {
     private StackRecords() {
