@@ -13,11 +13,14 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import org.timecoin.ledger.ChainStore.Tip;
 import org.timecoin.ledger.LedgerDb.Stored;
 import org.timecoin.ledger.core.BlockCheck;
+import org.timecoin.ledger.core.BlockRejectReason;
+import org.timecoin.ledger.core.BlockRejectReason.Refusal;
 import org.timecoin.ledger.core.SpendCheck;
 import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.crypto.PublicKey;
@@ -29,6 +32,7 @@ import org.timecoin.protocol.model.OutPoint;
 import org.timecoin.protocol.model.Transaction;
 import org.timecoin.protocol.model.TxInput;
 import org.timecoin.protocol.model.TxOutput;
+import org.timecoin.protocol.rules.ReasonCode;
 import org.timecoin.protocol.rules.RejectReason;
 import org.timecoin.protocol.rules.ServiceProof;
 import org.timecoin.protocol.rules.ValidatorSet;
@@ -51,19 +55,18 @@ final class BlockRules {
         }
     }
 
-    /** {@code culprit[0]} is set to the transaction that breaks a rule of its own. */
-    static String check(Connection c, int chainId, Block block, Tip t, ValidatorSet set, Map<OutPoint, Stored> stored, Hash[] culprit) throws SQLException {
+    /** Empty when the block may be applied; a refusal names the transaction that breaks a rule of its own. */
+    static Optional<Refusal> check(Connection c, int chainId, Block block, Tip t, ValidatorSet set, Map<OutPoint, Stored> stored) throws SQLException {
         Map<OutPoint, Stored> resolved = new HashMap<>(stored);
         addOutputs(resolved, block.transactions().get(0));
         // outputs a block may spend: confirmed by earlier blocks, or made earlier in this block (BlockOrder) — never
         // outputs only finality made here, which another node may not have yet
         Set<Hash> earlierInBlock = new HashSet<>(List.of(block.transactions().get(0).txid()));
         List<Transaction> body = block.transactions().subList(1, block.transactions().size());
-        String registrations = checkRegistrations(c, body, block.height(), culprit);
-        if (registrations != null) return registrations;
+        Optional<Refusal> registrations = checkRegistrations(c, body, block.height());
+        if (registrations.isPresent()) return registrations;
         Amount fees = Amount.ZERO;
         for (Transaction tx : body) {
-            culprit[0] = tx.txid();
             if (tx.payload() instanceof MasternodeActivation) { // moves nothing: its rules are checkRegistrations'
                 earlierInBlock.add(tx.txid());
                 continue;
@@ -71,53 +74,50 @@ final class BlockRules {
             List<TxOutput> spent = new ArrayList<>();
             for (TxInput in : tx.inputs()) {
                 Stored s = resolved.get(in.previous());
-                if (s == null) return "UNKNOWN_INPUT";
-                if (!s.confirmed() && !earlierInBlock.contains(in.previous().txid())) return "UNCONFIRMED_INPUT";
+                if (s == null) return refuse(RejectReason.UNKNOWN_INPUT, tx);
+                if (!s.confirmed() && !earlierInBlock.contains(in.previous().txid())) return refuse(BlockRejectReason.UNCONFIRMED_INPUT, tx);
                 boolean spentElsewhere = (s.state() == UtxoState.SPENT_FINAL || s.state() == UtxoState.SPENT_CONFIRMED) && !tx.txid().equals(s.spentBy());
-                if (spentElsewhere || s.state() == UtxoState.SPENT_CONFIRMED) return "INPUT_SPENT";
+                if (spentElsewhere || s.state() == UtxoState.SPENT_CONFIRMED) return refuse(RejectReason.INPUT_SPENT, tx);
                 spent.add(s.output());
             }
             TxOutput collateral = null;
             if (tx.payload() instanceof MasternodeRegistration r && !r.collateral().equals(OutPoint.NULL)) {
                 Stored s = resolved.get(r.collateral());
-                if (s == null) return "INVALID_REGISTRATION";
-                if (!s.confirmed() && !earlierInBlock.contains(r.collateral().txid())) return "UNCONFIRMED_INPUT";
-                if (s.state() == UtxoState.SPENT_CONFIRMED) return RejectReason.COLLATERAL_IN_USE.name();
+                if (s == null) return refuse(RejectReason.INVALID_REGISTRATION, tx);
+                if (!s.confirmed() && !earlierInBlock.contains(r.collateral().txid())) return refuse(BlockRejectReason.UNCONFIRMED_INPUT, tx);
+                if (s.state() == UtxoState.SPENT_CONFIRMED) return refuse(RejectReason.COLLATERAL_IN_USE, tx);
                 collateral = s.output();
             }
             SpendCheck.Result result = SpendCheck.check(tx, spent, collateral);
-            if (!result.ok()) return result.reject().name();
+            if (!result.ok()) return refuse(result.reject(), tx);
             fees = fees.plus(result.fee());
             addOutputs(resolved, tx);
             earlierInBlock.add(tx.txid());
         }
-        culprit[0] = null;
-        return BlockCheck.check(block, chainId, t.height(), t.hash(), t.timestampMillis(), set, fees);
+        return BlockCheck.check(block, chainId, t.height(), t.hash(), t.timestampMillis(), set, fees).map(Refusal::of);
     }
 
     /**
      * One collateral, one masternode, as a block rule (a Byzantine leader's block cannot smuggle a second one in): a
      * block's registrations name distinct node keys and collaterals, none registered already, and no transaction of the
-     * block spends a collateral one of them names. Null when they may be applied.
+     * block spends a collateral one of them names. Empty when they may be applied.
      */
-    private static String checkRegistrations(Connection c, List<Transaction> body, long height, Hash[] culprit) throws SQLException {
-        String activations = checkActivations(c, body, height, culprit);
-        if (activations != null) return activations;
+    private static Optional<Refusal> checkRegistrations(Connection c, List<Transaction> body, long height) throws SQLException {
+        Optional<Refusal> activations = checkActivations(c, body, height);
+        if (activations.isPresent()) return activations;
         Set<PublicKey> keys = new HashSet<>();
         Map<OutPoint, Hash> collaterals = new HashMap<>();
         for (Transaction tx : body) {
             if (!(tx.payload() instanceof MasternodeRegistration r)) continue;
-            culprit[0] = tx.txid();
-            if (!keys.add(r.nodeKey())) return RejectReason.NODE_KEY_IN_USE.name();
-            if (!r.collateral().equals(OutPoint.NULL) && collaterals.putIfAbsent(r.collateral(), tx.txid()) != null) return RejectReason.COLLATERAL_IN_USE.name();
+            if (!keys.add(r.nodeKey())) return refuse(RejectReason.NODE_KEY_IN_USE, tx);
+            if (!r.collateral().equals(OutPoint.NULL) && collaterals.putIfAbsent(r.collateral(), tx.txid()) != null) return refuse(RejectReason.COLLATERAL_IN_USE, tx);
         }
-        culprit[0] = null;
-        if (keys.isEmpty()) return null;
+        if (keys.isEmpty()) return Optional.empty();
         for (Transaction tx : body) {
             for (TxInput in : tx.inputs()) {
                 if (!collaterals.containsKey(in.previous())) continue;
-                culprit[0] = collaterals.get(in.previous()); // the registration goes: the spend is the older claim on a block
-                return RejectReason.COLLATERAL_IN_USE.name();
+                // the registration goes: the spend is the older claim on a block
+                return Optional.of(new Refusal(RejectReason.COLLATERAL_IN_USE, collaterals.get(in.previous())));
             }
         }
         List<byte[]> keyBytes = keys.stream().map(PublicKey::toByteArray).toList();
@@ -131,12 +131,12 @@ final class BlockRules {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (rs.getLong(1) > 0 || rs.getLong(2) > 0) {
-                    culprit[0] = registrationNaming(c, body, rs.getLong(1) > 0);
-                    return (rs.getLong(1) > 0 ? RejectReason.NODE_KEY_IN_USE : RejectReason.COLLATERAL_IN_USE).name();
+                    boolean byNodeKey = rs.getLong(1) > 0;
+                    return Optional.of(new Refusal(byNodeKey ? RejectReason.NODE_KEY_IN_USE : RejectReason.COLLATERAL_IN_USE, registrationNaming(c, body, byNodeKey)));
                 }
             }
         }
-        return null;
+        return Optional.empty();
     }
 
     /**
@@ -144,29 +144,31 @@ final class BlockRules {
      * a block of this chain at most {@link MasternodeActivation#MAX_AGE_IN_BLOCK} below this one; for a node in the set
      * (a renewal) a block far enough above its latest proof ({@link ServiceProof#renews}).
      */
-    private static String checkActivations(Connection c, List<Transaction> body, long height, Hash[] culprit) throws SQLException {
+    private static Optional<Refusal> checkActivations(Connection c, List<Transaction> body, long height) throws SQLException {
         Set<PublicKey> seen = new HashSet<>();
         for (Transaction tx : body) {
             if (!(tx.payload() instanceof MasternodeActivation a)) continue;
-            culprit[0] = tx.txid();
-            if (!seen.add(a.nodeKey())) return RejectReason.NODE_KEY_IN_USE.name();
+            if (!seen.add(a.nodeKey())) return refuse(RejectReason.NODE_KEY_IN_USE, tx);
             try (PreparedStatement ps = c.prepareStatement("SELECT removed_from IS NULL, " + IN_SET + ", proven_height FROM masternode WHERE node_key = ?")) {
                 ps.setBytes(1, a.nodeKey().toByteArray());
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next() || !rs.getBoolean(1)) return RejectReason.NOT_REGISTERED.name();
-                    if (rs.getBoolean(2) && !ServiceProof.renews(rs.getLong(3), a.height())) return RejectReason.ALREADY_ACTIVE.name();
+                    if (!rs.next() || !rs.getBoolean(1)) return refuse(RejectReason.NOT_REGISTERED, tx);
+                    if (rs.getBoolean(2) && !ServiceProof.renews(rs.getLong(3), a.height())) return refuse(RejectReason.ALREADY_ACTIVE, tx);
                 }
             }
-            if (a.height() >= height || height - a.height() > MasternodeActivation.MAX_AGE_IN_BLOCK) return RejectReason.STALE_ACTIVATION.name();
+            if (a.height() >= height || height - a.height() > MasternodeActivation.MAX_AGE_IN_BLOCK) return refuse(RejectReason.STALE_ACTIVATION, tx);
             try (PreparedStatement ps = c.prepareStatement("SELECT hash FROM block WHERE height = ?")) {
                 ps.setLong(1, a.height());
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next() || !a.blockHash().equals(new Hash(rs.getBytes(1)))) return RejectReason.STALE_ACTIVATION.name();
+                    if (!rs.next() || !a.blockHash().equals(new Hash(rs.getBytes(1)))) return refuse(RejectReason.STALE_ACTIVATION, tx);
                 }
             }
         }
-        culprit[0] = null;
-        return null;
+        return Optional.empty();
+    }
+
+    private static Optional<Refusal> refuse(ReasonCode reason, Transaction tx) {
+        return Optional.of(new Refusal(reason, tx.txid()));
     }
 
     /** The first registration of {@code body} whose node key (or collateral) is registered already. */

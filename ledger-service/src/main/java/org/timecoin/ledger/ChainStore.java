@@ -34,6 +34,8 @@ import org.jboss.logging.Logger;
 
 import org.timecoin.ledger.LedgerDb.Stored;
 import org.timecoin.ledger.ValidatorSetStore.StoredEpoch;
+import org.timecoin.ledger.core.BlockRejectReason;
+import org.timecoin.ledger.core.BlockRejectReason.Refusal;
 import org.timecoin.ledger.core.UtxoCommitment;
 import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.model.Block;
@@ -45,6 +47,7 @@ import org.timecoin.protocol.model.Tier;
 import org.timecoin.protocol.model.Transaction;
 import org.timecoin.protocol.model.TxInput;
 import org.timecoin.protocol.model.TxOutput;
+import org.timecoin.protocol.rules.ReasonCode;
 import org.timecoin.protocol.rules.ServiceProof;
 import org.timecoin.protocol.rules.ValidatorSet;
 import org.timecoin.protocol.stack.StackRecords;
@@ -138,11 +141,11 @@ public class ChainStore {
         if (tip.isPresent()) {
             Tip t = tip.get();
             ValidatorSet set = validatorSet(c, h, t.epoch());
-            if (certificate == null || certificate.verify(chainId, block, set) != null) throw new InvalidBlockException("BAD_COMMIT_CERTIFICATE");
-            String why = check(c, chainId, block, t, set, resolved, new Hash[1]);
-            if (why != null) throw new InvalidBlockException(why);
+            if (certificate == null || certificate.verify(chainId, block, set).isPresent()) throw new InvalidBlockException(BlockRejectReason.BAD_COMMIT_CERTIFICATE);
+            Optional<Refusal> refusal = check(c, chainId, block, t, set, resolved);
+            if (refusal.isPresent()) throw new InvalidBlockException(refusal.get().reason());
         } else if (h != 0) {
-            throw new InvalidBlockException("NO_GENESIS");
+            throw new InvalidBlockException(BlockRejectReason.NO_GENESIS);
         }
         for (Transaction tx : txs) addOutputs(resolved, tx); // spends of outputs created earlier in this block
         UtxoCommitment commitment = new UtxoCommitment(tip.map(Tip::utxoCommitment).orElse(UtxoCommitment.EMPTY));
@@ -374,8 +377,15 @@ public class ChainStore {
 
     /** A block that must not be applied, with the reason. */
     public static final class InvalidBlockException extends RuntimeException {
-        public InvalidBlockException(String reason) {
-            super(reason);
+        private final ReasonCode reason;
+
+        public InvalidBlockException(ReasonCode reason) {
+            super(reason.name());
+            this.reason = reason;
+        }
+
+        public ReasonCode reason() {
+            return reason;
         }
     }
 }

@@ -123,7 +123,7 @@ public class LedgerService {
                 if (outcome instanceof StackRecords.Finalized f) {
                     long epoch = f.certificate().validatorSetHeight();
                     Optional<ValidatorSet> set = sets.computeIfAbsent(epoch, e -> Optional.ofNullable(kafka.durably(() -> validatorSets.certificateSet(e))));
-                    if (set.isEmpty() || f.certificate().verify(chainId(), set.get()) != null) {
+                    if (set.isEmpty() || f.certificate().verify(chainId(), set.get()).isPresent()) {
                         kafka.rejected("tx.finalized", "BAD_FINALITY_CERTIFICATE", StackRecords.encode(f)); // parked alone: the others apply
                         continue;
                     }
@@ -200,8 +200,8 @@ public class LedgerService {
         try {
             afterApplied(f, kafka.durably(() -> chain.applyBlock(chainId(), f.block(), f.certificate())));
         } catch (ChainStore.InvalidBlockException e) {
-            kafka.rejected("blocks.finalized", e.getMessage(), record);
-            LOG.warnf("finalized block %d (%s) not applied: %s", f.block().height(), f.block().hash(), e.getMessage());
+            kafka.rejected("blocks.finalized", e.reason().name(), record);
+            LOG.warnf("finalized block %d (%s) not applied: %s", f.block().height(), f.block().hash(), e.reason().name());
         }
     }
 

@@ -4,12 +4,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
+import org.timecoin.ledger.core.BlockRejectReason.Refusal;
 import org.timecoin.ledger.core.ProposalBuilder;
 import org.timecoin.ledger.core.ProposalBuilder.Candidate;
 import org.timecoin.protocol.codec.ProtocolException;
@@ -93,9 +95,9 @@ public class ProposalService {
             response = buildProposal(b);
         } else {
             StackRecords.CheckRequest c = (StackRecords.CheckRequest) request;
-            String why = kafka.durably(() -> proposals.checkBlock(chainId, c.block(), c.certificates()));
-            if (why != null) LOG.infof("proposal %s for height %d round %d refused: %s", c.block().hash(), c.height(), c.round(), why);
-            response = new StackRecords.Checked(c.height(), c.round(), c.block().hash(), why == null);
+            Optional<Refusal> refusal = kafka.durably(() -> proposals.refusal(chainId, c.block(), c.certificates()));
+            refusal.ifPresent(r -> LOG.infof("proposal %s for height %d round %d refused: %s", c.block().hash(), c.height(), c.round(), r.reason().name()));
+            response = new StackRecords.Checked(c.height(), c.round(), c.block().hash(), refusal.isEmpty());
         }
         // a build or check that outlasts the round timeout (3 s at round 0) costs the height a round
         Timer.builder("timecoin_ledger_proposal").description("building or checking a proposed block").tag("work", request instanceof StackRecords.BuildRequest ? "build" : "check")
@@ -112,13 +114,13 @@ public class ProposalService {
         // lost to another) is left out with what descends from it: one such must not make every leader's block refused
         for (int attempt = 0; ; attempt++) {
             StackRecords.Built built = ProposalBuilder.assemble(chainId, b, candidates, set, System.currentTimeMillis());
-            ProposalStore.Refusal refusal = kafka.durably(() -> proposals.refusal(chainId, built.block(), built.certificates()));
-            if (refusal == null || refusal.txid() == null || attempt >= MAX_LEFT_OUT) {
-                if (refusal != null) LOG.warnf("proposal for height %d round %d breaks a block rule: %s", b.height(), b.round(), refusal.reason());
+            Optional<Refusal> refusal = kafka.durably(() -> proposals.refusal(chainId, built.block(), built.certificates()));
+            if (refusal.isEmpty() || refusal.get().txid() == null || attempt >= MAX_LEFT_OUT) {
+                refusal.ifPresent(r -> LOG.warnf("proposal for height %d round %d breaks a block rule: %s", b.height(), b.round(), r.reason().name()));
                 return built;
             }
-            LOG.warnf("final transaction %s left out of the proposal for height %d: %s", refusal.txid(), b.height(), refusal.reason());
-            Hash out = refusal.txid();
+            Hash out = refusal.get().txid();
+            LOG.warnf("final transaction %s left out of the proposal for height %d: %s", out, b.height(), refusal.get().reason().name());
             candidates = ProposalBuilder.without(candidates, out);
         }
     }

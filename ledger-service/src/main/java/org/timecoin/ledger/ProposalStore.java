@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import javax.sql.DataSource;
@@ -23,6 +24,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.timecoin.ledger.ChainStore.Tip;
 import org.timecoin.ledger.LedgerDb.Stored;
 import org.timecoin.ledger.core.BlockOrder;
+import org.timecoin.ledger.core.BlockRejectReason;
+import org.timecoin.ledger.core.BlockRejectReason.Refusal;
 import org.timecoin.ledger.core.ProposalBuilder.Candidate;
 import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.model.Amount;
@@ -47,26 +50,17 @@ public class ProposalStore {
     }
 
     /**
-     * Checks a block against the chain and the UTXO set without writing anything; null when it may be applied. Used
-     * both for proposals (before preparing) and, inside {@link ChainStore#applyBlock}, for finalized blocks.
+     * Why a block may not be applied, naming the transaction at fault (a leader leaves it out rather than propose a block
+     * no one takes); empty when it may. Checks against the chain and the UTXO set without writing anything, for
+     * proposals before preparing; {@link ChainStore#applyBlock} holds finalized blocks to the same {@link BlockRules}.
      */
-    public String checkBlock(int chainId, Block block, List<FinalityCertificate> certificates) {
-        Refusal r = refusal(chainId, block, certificates);
-        return r == null ? null : r.reason();
-    }
-
-    /** Why a block may not be applied, and the transaction that breaks the rule (null when the block as a whole does). */
-    public record Refusal(String reason, Hash txid) {
-    }
-
-    /** {@link #checkBlock}, naming the transaction at fault: a leader leaves it out rather than propose a block no one takes. */
-    public Refusal refusal(int chainId, Block block, List<FinalityCertificate> certificates) {
+    public Optional<Refusal> refusal(int chainId, Block block, List<FinalityCertificate> certificates) {
         return db.inTransaction(c -> {
             Tip t = tip(c, false).orElseThrow(() -> new IllegalStateException("no chain yet"));
             ValidatorSet set = validatorSet(c, t.height() + 1, t.epoch());
             List<Transaction> txs = block.transactions().subList(1, block.transactions().size());
             if (certificates != null) {
-                if (certificates.size() != txs.size()) return new Refusal("MISSING_CERTIFICATE", null);
+                if (certificates.size() != txs.size()) return Optional.of(Refusal.of(BlockRejectReason.MISSING_CERTIFICATE));
                 Map<Long, ValidatorSet> byEpoch = new HashMap<>();
                 for (int i = 0; i < txs.size(); i++) {
                     FinalityCertificate f = certificates.get(i);
@@ -74,14 +68,12 @@ public class ProposalStore {
                     ValidatorSet named = byEpoch.containsKey(f.validatorSetHeight()) ? byEpoch.get(f.validatorSetHeight())
                             : certificateSet(c, t, set, f.validatorSetHeight());
                     byEpoch.put(f.validatorSetHeight(), named);
-                    if (!f.txid().equals(txs.get(i).txid()) || named == null || f.verify(chainId, named) != null) {
-                        return new Refusal("BAD_FINALITY_CERTIFICATE", txs.get(i).txid());
+                    if (!f.txid().equals(txs.get(i).txid()) || named == null || f.verify(chainId, named).isPresent()) {
+                        return Optional.of(new Refusal(BlockRejectReason.BAD_FINALITY_CERTIFICATE, txs.get(i).txid()));
                     }
                 }
             }
-            Hash[] culprit = new Hash[1];
-            String why = check(c, chainId, block, t, set, resolve(c, spentBy(txs), false), culprit);
-            return why == null ? null : new Refusal(why, culprit[0]);
+            return check(c, chainId, block, t, set, resolve(c, spentBy(txs), false));
         });
     }
 

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.timecoin.ledger.core.BlockRejectReason;
+import org.timecoin.protocol.rules.RejectReason;
 import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
 import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.crypto.HashTag;
@@ -654,7 +656,7 @@ class LedgerServiceTest {
         List<Hash> order = built.block().transactions().stream().map(Transaction::txid).toList();
         assertThat(order).contains(parent.txid(), child.txid());
         assertThat(order.indexOf(parent.txid())).isLessThan(order.indexOf(child.txid()));
-        assertThat(proposals.checkBlock(CHAIN, built.block(), built.certificates())).isNull();
+        assertThat(proposals.refusal(CHAIN, built.block(), built.certificates())).isEmpty();
 
         List<Transaction> childFirst = new ArrayList<>(built.block().transactions());
         Transaction builtParent = childFirst.remove(order.indexOf(parent.txid()));
@@ -662,7 +664,7 @@ class LedgerServiceTest {
         var h = built.block().header();
         Block reordered = new Block(new org.timecoin.protocol.model.BlockHeader(CHAIN, 2, h.previousHash(), Block.merkleRoot(childFirst), h.timestampMillis(),
                 h.round(), h.proposer()), childFirst);
-        assertThat(proposals.checkBlock(CHAIN, reordered, null)).isEqualTo("UNCONFIRMED_INPUT");
+        assertThat(proposals.refusal(CHAIN, reordered, null).map(r -> r.reason())).contains(BlockRejectReason.UNCONFIRMED_INPUT);
     }
 
     /**
@@ -1027,7 +1029,7 @@ class LedgerServiceTest {
         Block b3 = rewardOnly(b2);
         CommitCertificate tooFew = new CommitCertificate(CHAIN, b2.height(), 0, b2.hash(), commit(b2).seals().subList(0, 2));
         assertThatThrownBy(() -> chain.applyBlocks(CHAIN, List.of(new StackRecords.FinalizedBlock(b1, commit(b1)), new StackRecords.FinalizedBlock(b2, tooFew))))
-                .isInstanceOf(ChainStore.InvalidBlockException.class).hasMessage("BAD_COMMIT_CERTIFICATE");
+                .isInstanceOf(ChainStore.InvalidBlockException.class).extracting(e -> ((ChainStore.InvalidBlockException) e).reason()).isEqualTo(BlockRejectReason.BAD_COMMIT_CERTIFICATE);
         given().get("/v1/ledger/chain").then().body("height", is((int) height)); // the first one was undone with it
 
         double refusedBefore = refused("BAD_COMMIT_CERTIFICATE");
@@ -1076,7 +1078,7 @@ class LedgerServiceTest {
         publish("proposals.requests", StackRecords.encode(new StackRecords.BuildRequest(tip.height() + 1, 0, tip.hash(), tip.timestampMillis(), proposer.publicKey())));
         StackRecords.Built built = await("proposals.responses", r -> StackRecords.decodeProposalResponse(r) instanceof StackRecords.Built b
                 && b.height() == tip.height() + 1 ? b : null);
-        assertThat(proposals.checkBlock(CHAIN, built.block(), built.certificates())).isNull();
+        assertThat(proposals.refusal(CHAIN, built.block(), built.certificates())).isEmpty();
         CommitCertificate seals = commit(built.block());
         List<CommitCertificate.Seal> all = new ArrayList<>(seals.seals());
         for (KeyPair k : alsoSealing) {
@@ -1141,11 +1143,11 @@ class LedgerServiceTest {
         assertThat(locks.validateAndLock(sameCollateral).approved()).isTrue(); // its body completes its finality here
         Block tipBlock = reads.block(chain.tip().orElseThrow().height()).orElseThrow().block();
         Block both = blockAfter(tipBlock, List.of(first, sameCollateral));
-        ProposalStore.Refusal refusal = proposals.refusal(CHAIN, both, List.of(certify(first), certify(sameCollateral)));
-        assertThat(refusal.reason()).isEqualTo("COLLATERAL_IN_USE");
+        BlockRejectReason.Refusal refusal = proposals.refusal(CHAIN, both, List.of(certify(first), certify(sameCollateral))).orElseThrow();
+        assertThat(refusal.reason()).isEqualTo(RejectReason.COLLATERAL_IN_USE);
         assertThat(refusal.txid()).isEqualTo(sameCollateral.txid());
         Block withSpend = blockAfter(tipBlock, List.of(first, spendsCollateral));
-        assertThat(proposals.refusal(CHAIN, withSpend, List.of(certify(first), certify(spendsCollateral))).reason()).isEqualTo("COLLATERAL_IN_USE");
+        assertThat(proposals.refusal(CHAIN, withSpend, List.of(certify(first), certify(spendsCollateral))).orElseThrow().reason()).isEqualTo(RejectReason.COLLATERAL_IN_USE);
 
         // the leader's builder leaves the loser out instead of proposing a block every node refuses
         Block block = buildAndApplyNextBlock();
@@ -1186,17 +1188,17 @@ class LedgerServiceTest {
         ValidatorSet joint = sets.validatorSet();
         FinalityCertificate oldVotersOnly = certifyUnder(afterChange, joint.epoch(), List.of(GENESIS.masternodes().get(0).nodeKey(),
                 GENESIS.masternodes().get(1).nodeKey(), GENESIS.masternodes().get(2).nodeKey(), GENESIS.masternodes().get(3).nodeKey()));
-        assertThat(oldVotersOnly.verify(CHAIN, joint)).as("4 of 5 new voters, all of the old").isNull();
+        assertThat(oldVotersOnly.verify(CHAIN, joint)).as("4 of 5 new voters, all of the old").isEmpty();
         FinalityCertificate newHeavy = certifyUnder(afterChange, joint.epoch(), List.of(node1, GENESIS.masternodes().get(0).nodeKey(),
                 GENESIS.masternodes().get(1).nodeKey(), GENESIS.masternodes().get(2).nodeKey()));
-        assertThat(newHeavy.verify(CHAIN, joint)).as("4 of 5 new voters, 3 of 4 old: a quorum of both").isNull();
+        assertThat(newHeavy.verify(CHAIN, joint)).as("4 of 5 new voters, 3 of 4 old: a quorum of both").isEmpty();
         assertThat(sets.certificateSet(epochBefore)).as("the old epoch's set is kept").isNotNull();
         assertThat(sets.certificateSet(joint.epoch() + 1)).as("an epoch that never began").isNull();
         assertThat(sets.validatorSet().member(node1.publicKey()).collateral()).isEqualTo(collateral);
         assertThat(sets.validatorSet().member(node2.publicKey())).isNull();
         // registered now: the collateral and the key stay taken
         Transaction again = register(owner, node2, org.timecoin.protocol.model.Tier.BRONZE, collateral, feeB, tenTime);
-        assertThat(proposals.refusal(CHAIN, blockAfter(block, List.of(again)), null).reason()).isEqualTo("COLLATERAL_IN_USE");
+        assertThat(proposals.refusal(CHAIN, blockAfter(block, List.of(again)), null).orElseThrow().reason()).isEqualTo(RejectReason.COLLATERAL_IN_USE);
         // and the schema refuses a second masternode on one collateral, whatever wrote it
         try (var c = dataSource.getConnection(); var ps = c.prepareStatement("INSERT INTO masternode (node_key, tier, host, port, reward_key_hash, "
                 + "collateral_txid, collateral_idx, registered_height, active_from) VALUES (?, 1, 'x', 1, ?, ?, ?, 0, 1)")) {
@@ -1266,7 +1268,7 @@ class LedgerServiceTest {
         // too soon after its proof: refused in validation and as a block rule (a Byzantine quorum certified it)
         Transaction tooSoon = MasternodeActivation.sign(CHAIN, genesis.get(1), block.height(), block.hash()).transaction();
         assertThat(locks.validateAndLock(tooSoon).reason()).isEqualTo(org.timecoin.protocol.rules.RejectReason.ALREADY_ACTIVE);
-        assertThat(proposals.refusal(CHAIN, blockAfter(block, List.of(tooSoon)), List.of(certify(tooSoon))).reason()).isEqualTo("ALREADY_ACTIVE");
+        assertThat(proposals.refusal(CHAIN, blockAfter(block, List.of(tooSoon)), List.of(certify(tooSoon))).orElseThrow().reason()).isEqualTo(RejectReason.ALREADY_ACTIVE);
 
         // node 1 misses its proofs: it leaves at the first boundary past the expiry, the joint epoch ends, blocks go on
         long epochBefore = sets.validatorSet().epoch();

@@ -153,8 +153,8 @@ class EncodingPropertiesTest {
         ValidatorSet set = Fixtures.GENESIS.validatorSet();
         Block block = Fixtures.block1();
         everyByteMutationFails(Fixtures.finalityCertificate().toBytes(), FinalityCertificate::decode,
-                c -> c.verify(CHAIN, set) == null && c.txid().equals(Fixtures.transfer().txid()), mask);
-        everyByteMutationFails(Fixtures.commitCertificate().toBytes(), CommitCertificate::decode, c -> c.verify(CHAIN, block, set) == null, mask);
+                c -> c.verify(CHAIN, set).isEmpty() && c.txid().equals(Fixtures.transfer().txid()), mask);
+        everyByteMutationFails(Fixtures.commitCertificate().toBytes(), CommitCertificate::decode, c -> c.verify(CHAIN, block, set).isEmpty(), mask);
         everyByteMutationFails(Fixtures.peerAddress().toBytes(), PeerAddress::decode, PeerAddress::signatureValid, mask);
     }
 }

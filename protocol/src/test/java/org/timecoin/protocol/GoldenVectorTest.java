@@ -128,11 +128,11 @@ class GoldenVectorTest {
         assertThat(TxVoteBatch.entriesRoot(vb.entries()).hex()).isEqualTo(read("vote-batch").get("entries root"));
 
         FinalityCertificate fc = FinalityCertificate.decode(Hex.decode(read("finality-certificate").get("encoding")));
-        assertThat(fc.verify(CHAIN, set)).isNull();
+        assertThat(fc.verify(CHAIN, set)).isEmpty();
 
         Block block = Block.decode(Hex.decode(read("block-1").get("encoding")));
         CommitCertificate cc = CommitCertificate.decode(Hex.decode(read("commit-certificate").get("encoding")));
-        assertThat(cc.verify(CHAIN, block, set)).isNull();
+        assertThat(cc.verify(CHAIN, block, set)).isEmpty();
 
         PeerAddress pa = PeerAddress.decode(Hex.decode(read("peer-address").get("encoding")));
         assertThat(pa.signatureValid()).isTrue();

@@ -48,6 +48,13 @@ public final class Keystore {
         }
     }
 
+    /** No keystore where one is expected, or a file that is not one this wallet reads. */
+    public static final class UnusableException extends IOException {
+        UnusableException(String message) {
+            super(message);
+        }
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path path;
     private File file;
@@ -65,9 +72,14 @@ public final class Keystore {
     }
 
     public static Keystore open(Path path) throws IOException {
-        if (!Files.exists(path)) throw new IOException("no keystore at " + path + " (create one with: timecoin keys new)");
-        File f = JSON.readValue(path.toFile(), File.class);
-        if (f.version() != 1) throw new IOException("keystore version " + f.version() + " is not supported");
+        if (!Files.exists(path)) throw new UnusableException("no keystore at " + path + " (create one with: timecoin keys new)");
+        File f;
+        try {
+            f = JSON.readValue(path.toFile(), File.class);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new UnusableException("keystore " + path + " is not readable: " + e.getOriginalMessage());
+        }
+        if (f.version() != 1) throw new UnusableException("keystore version " + f.version() + " is not supported");
         return new Keystore(path, f);
     }
 
@@ -133,6 +145,14 @@ public final class Keystore {
     }
 
     private void save() throws IOException {
+        try {
+            write();
+        } catch (IOException e) {
+            throw new UnusableException("cannot write keystore " + path + ": " + e);
+        }
+    }
+
+    private void write() throws IOException {
         Path parent = path.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempFile(parent, ".keystore", ".tmp");

@@ -133,14 +133,14 @@ public final class TimecoinCli {
                 return run(cli);
             } catch (IllegalArgumentException | org.timecoin.protocol.codec.ProtocolException e) {
                 return fail(cli, USAGE, "USAGE", e.getMessage());
-            } catch (Keystore.LockedException | java.nio.file.NoSuchFileException e) {
+            } catch (Keystore.LockedException | Keystore.UnusableException | java.nio.file.NoSuchFileException e) {
                 return fail(cli, KEYSTORE, "KEYSTORE", e.getMessage());
             } catch (GatewayClient.ApiError e) {
                 return fail(cli, e.code.equals("INSUFFICIENT_FUNDS") ? FUNDS : GATEWAY, e.code, e.getMessage());
             } catch (java.net.ConnectException | java.net.http.HttpTimeoutException e) {
                 return fail(cli, GATEWAY, "GATEWAY_UNREACHABLE", "cannot reach the gateway: " + e.getMessage());
             } catch (IOException e) {
-                return fail(cli, e.getMessage() != null && e.getMessage().contains("keystore") ? KEYSTORE : GATEWAY, "IO", e.getMessage());
+                return fail(cli, GATEWAY, "IO", e.getMessage());
             }
         }
 

@@ -95,6 +95,12 @@ class WalletTest {
         Files.writeString(pass, "wrong");
         assertThat(new picocli.CommandLine(new TimecoinCli()).execute("--keystore", ks.toString(), "--passphrase-file", pass.toString(),
                 "keys", "show", "--name", "f0", "--private-key")).isEqualTo(TimecoinCli.KEYSTORE);
+        assertThat(new picocli.CommandLine(new TimecoinCli()).execute("--keystore", dir.resolve("none.json").toString(), "--gateway", "http://127.0.0.1:1",
+                "balance", "--name", "f0")).as("no keystore: a keystore error, before any gateway is asked").isEqualTo(TimecoinCli.KEYSTORE);
+        Path notJson = dir.resolve("broken.json");
+        Files.writeString(notJson, "{\"version\": 1, ");
+        assertThat(new picocli.CommandLine(new TimecoinCli()).execute("--keystore", notJson.toString(), "--gateway", "http://127.0.0.1:1",
+                "balance", "--name", "f0")).isEqualTo(TimecoinCli.KEYSTORE);
         assertThat(new picocli.CommandLine(new TimecoinCli()).execute("--keystore", ks.toString(), "--gateway", "http://127.0.0.1:1",
                 "balance", "--name", "f0")).isEqualTo(TimecoinCli.GATEWAY);
         assertThat(new picocli.CommandLine(new TimecoinCli()).execute("send")).isEqualTo(2); // usage

@@ -215,7 +215,7 @@ public final class ConsensusCore {
     private boolean acceptSynced(Event.BlockSynced e, List<Action> out) {
         Block b = e.block();
         if (finalized() || b.height() != height || !b.header().previousHash().equals(previousHash)) return false;
-        if (e.certificate().verify(chainId, b, set) != null) return false;
+        if (e.certificate().verify(chainId, b, set).isPresent()) return false;
         finalize(b, e.certificate(), out);
         return true;
     }

@@ -167,7 +167,7 @@ class ConsensusCoreTest {
         List<Action.BlockFinalized> finalized = only(fin, Action.BlockFinalized.class);
         assertThat(finalized).hasSize(1);
         assertThat(finalized.get(0).block()).isEqualTo(b);
-        assertThat(finalized.get(0).certificate().verify(CHAIN, b, set)).isNull();
+        assertThat(finalized.get(0).certificate().verify(CHAIN, b, set)).isEmpty();
         assertThat(core.phase()).isEqualTo(ConsensusCore.Phase.FINALIZED);
     }
 
@@ -385,7 +385,7 @@ class ConsensusCoreTest {
         List<Action.TxFinalized> fin = only(core.handle(new Event.VotesVerified(vote(keys.get(2), TxVerdict.APPROVE))), Action.TxFinalized.class);
         assertThat(fin).hasSize(1);
         assertThat(fin.get(0).certificate().approvals()).hasSize(3);
-        assertThat(fin.get(0).certificate().verify(CHAIN, set)).isNull();
+        assertThat(fin.get(0).certificate().verify(CHAIN, set)).isEmpty();
         // late votes for a final transaction change nothing
         assertThat(core.handle(new Event.VotesVerified(vote(keys.get(3), TxVerdict.APPROVE)))).isEmpty();
     }
@@ -408,7 +408,7 @@ class ConsensusCoreTest {
                 List.of(new VoteEntry(TX, TxVerdict.APPROVE))))), Action.TxFinalized.class);
         assertThat(fin).hasSize(1);
         assertThat(fin.get(0).certificate().validatorSetHeight()).isEqualTo(2);
-        assertThat(fin.get(0).certificate().verify(CHAIN, next)).isNull();
+        assertThat(fin.get(0).certificate().verify(CHAIN, next)).isEmpty();
     }
 
     @Test

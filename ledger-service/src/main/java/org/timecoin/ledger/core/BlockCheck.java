@@ -2,6 +2,7 @@ package org.timecoin.ledger.core;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import org.timecoin.protocol.crypto.Hash;
@@ -25,26 +26,26 @@ public final class BlockCheck {
     private BlockCheck() {
     }
 
-    /** Null when valid, else why not. {@code fees} is the sum of the fees of the block's non-reward transactions. */
-    public static String check(Block block, int chainId, long tipHeight, Hash tipHash, long tipTimestamp, ValidatorSet set, Amount fees) {
+    /** Empty when valid, else why not. {@code fees} is the sum of the fees of the block's non-reward transactions. */
+    public static Optional<BlockRejectReason> check(Block block, int chainId, long tipHeight, Hash tipHash, long tipTimestamp, ValidatorSet set, Amount fees) {
         BlockHeader h = block.header();
-        if (h.chainId() != chainId) return "WRONG_CHAIN";
-        if (h.height() != tipHeight + 1) return "WRONG_HEIGHT";
-        if (!h.previousHash().equals(tipHash)) return "WRONG_PARENT";
-        if (h.timestampMillis() <= tipTimestamp) return "TIMESTAMP_NOT_AFTER_PARENT";
-        if (!block.merkleRootMatches()) return "BAD_MERKLE_ROOT";
+        if (h.chainId() != chainId) return Optional.of(BlockRejectReason.WRONG_CHAIN);
+        if (h.height() != tipHeight + 1) return Optional.of(BlockRejectReason.WRONG_HEIGHT);
+        if (!h.previousHash().equals(tipHash)) return Optional.of(BlockRejectReason.WRONG_PARENT);
+        if (h.timestampMillis() <= tipTimestamp) return Optional.of(BlockRejectReason.TIMESTAMP_NOT_AFTER_PARENT);
+        if (!block.merkleRootMatches()) return Optional.of(BlockRejectReason.BAD_MERKLE_ROOT);
         List<Transaction> txs = block.transactions();
-        if (txs.isEmpty() || !(txs.get(0).payload() instanceof Payload.Reward r) || r.height() != h.height()) return "MISSING_REWARD";
-        if (!set.isVoter(h.proposer())) return "UNKNOWN_PROPOSER";
-        if (!txs.get(0).outputs().equals(RewardSplit.split(RewardSplit.blockReward(fees), set, h.proposer()))) return "WRONG_REWARD";
+        if (txs.isEmpty() || !(txs.get(0).payload() instanceof Payload.Reward r) || r.height() != h.height()) return Optional.of(BlockRejectReason.MISSING_REWARD);
+        if (!set.isVoter(h.proposer())) return Optional.of(BlockRejectReason.UNKNOWN_PROPOSER);
+        if (!txs.get(0).outputs().equals(RewardSplit.split(RewardSplit.blockReward(fees), set, h.proposer()))) return Optional.of(BlockRejectReason.WRONG_REWARD);
         Set<Hash> ids = new HashSet<>();
         Set<OutPoint> spent = new HashSet<>();
         for (Transaction tx : txs.subList(1, txs.size())) {
-            if (tx.isReward()) return "EXTRA_REWARD";
-            if (!ids.add(tx.txid())) return "DUPLICATE_TRANSACTION";
-            if (TransactionRules.checkStateless(tx).isPresent()) return "INVALID_TRANSACTION";
-            for (TxInput in : tx.inputs()) if (!spent.add(in.previous())) return "DOUBLE_SPEND_IN_BLOCK";
+            if (tx.isReward()) return Optional.of(BlockRejectReason.EXTRA_REWARD);
+            if (!ids.add(tx.txid())) return Optional.of(BlockRejectReason.DUPLICATE_TRANSACTION);
+            if (TransactionRules.checkStateless(tx).isPresent()) return Optional.of(BlockRejectReason.INVALID_TRANSACTION);
+            for (TxInput in : tx.inputs()) if (!spent.add(in.previous())) return Optional.of(BlockRejectReason.DOUBLE_SPEND_IN_BLOCK);
         }
-        return null;
+        return Optional.empty();
     }
 }

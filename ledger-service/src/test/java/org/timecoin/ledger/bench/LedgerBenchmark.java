@@ -184,7 +184,7 @@ class LedgerBenchmark {
             try {
                 for (int run = 0; run < 4; run++) {
                     long s = System.nanoTime();
-                    String why = check.proposals().checkBlock(CHAIN, b1000, certificates);
+                    var why = check.proposals().refusal(CHAIN, b1000, certificates);
                     long checkNs = System.nanoTime() - s;
                     long sig = System.nanoTime();
                     List<java.util.concurrent.Future<Boolean>> parts = new ArrayList<>();
@@ -198,7 +198,7 @@ class LedgerBenchmark {
                     long sigs = System.nanoTime() - sig;
                     System.out.printf("validate 1,000-tx block, %s: inputs + rules + finality certificates %.1f ms (%s); re-verifying all 1,000 "
                             + "transaction signatures as well would add %.1f ms on %d threads (%s)%n", run == 0 ? "cold" : "warm run " + run,
-                            checkNs / 1e6, why == null ? "valid" : "INVALID " + why, sigs / 1e6, cores, allValid ? "all valid" : "INVALID");
+                            checkNs / 1e6, why.map(r -> "INVALID " + r.reason().name()).orElse("valid"), sigs / 1e6, cores, allValid ? "all valid" : "INVALID");
                 }
             } finally {
                 verifiers.shutdown();

@@ -60,17 +60,17 @@ class LedgerCoreTest {
         ValidatorSet set = G.validatorSet();
         Block g = G.block();
         Block ok = child(g, set, List.of(), Amount.ZERO, 1);
-        assertThat(BlockCheck.check(ok, CHAIN, 0, g.hash(), g.header().timestampMillis(), set, Amount.ZERO)).isNull();
-        assertThat(BlockCheck.check(ok, CHAIN, 0, Hash.ZERO, g.header().timestampMillis(), set, Amount.ZERO)).isEqualTo("WRONG_PARENT");
-        assertThat(BlockCheck.check(ok, CHAIN, 1, g.hash(), g.header().timestampMillis(), set, Amount.ZERO)).isEqualTo("WRONG_HEIGHT");
+        assertThat(BlockCheck.check(ok, CHAIN, 0, g.hash(), g.header().timestampMillis(), set, Amount.ZERO)).isEmpty();
+        assertThat(BlockCheck.check(ok, CHAIN, 0, Hash.ZERO, g.header().timestampMillis(), set, Amount.ZERO)).contains(BlockRejectReason.WRONG_PARENT);
+        assertThat(BlockCheck.check(ok, CHAIN, 1, g.hash(), g.header().timestampMillis(), set, Amount.ZERO)).contains(BlockRejectReason.WRONG_HEIGHT);
         assertThat(BlockCheck.check(child(g, set, List.of(), Amount.ZERO, 0), CHAIN, 0, g.hash(), g.header().timestampMillis(), set, Amount.ZERO))
-                .isEqualTo("TIMESTAMP_NOT_AFTER_PARENT");
-        assertThat(BlockCheck.check(ok, CHAIN, 0, g.hash(), g.header().timestampMillis(), set, Amount.sat(5))).isEqualTo("WRONG_REWARD");
+                .contains(BlockRejectReason.TIMESTAMP_NOT_AFTER_PARENT);
+        assertThat(BlockCheck.check(ok, CHAIN, 0, g.hash(), g.header().timestampMillis(), set, Amount.sat(5))).contains(BlockRejectReason.WRONG_REWARD);
         Transaction a = spend(owner, 1_000_000);
         Transaction b = spend(owner, 2_000_000);
         Block twice = child(g, set, List.of(a, b), Amount.ZERO, 1);
-        assertThat(BlockCheck.check(twice, CHAIN, 0, g.hash(), g.header().timestampMillis(), set, Amount.ZERO)).isEqualTo("DOUBLE_SPEND_IN_BLOCK");
-        assertThat(BlockCheck.check(ok, CHAIN + 1, 0, g.hash(), g.header().timestampMillis(), set, Amount.ZERO)).isEqualTo("WRONG_CHAIN");
+        assertThat(BlockCheck.check(twice, CHAIN, 0, g.hash(), g.header().timestampMillis(), set, Amount.ZERO)).contains(BlockRejectReason.DOUBLE_SPEND_IN_BLOCK);
+        assertThat(BlockCheck.check(ok, CHAIN + 1, 0, g.hash(), g.header().timestampMillis(), set, Amount.ZERO)).contains(BlockRejectReason.WRONG_CHAIN);
     }
 
     @Test

@@ -187,7 +187,7 @@ public final class PeerSession {
                 return out;
             } catch (ProtocolException e) {
                 RejectCode code = e.reason() == ProtocolException.Reason.TOO_LARGE ? RejectCode.FRAME_TOO_LARGE
-                        : e.getMessage().contains("another network") ? RejectCode.WRONG_CHAIN : RejectCode.MALFORMED;
+                        : e.reason() == ProtocolException.Reason.WRONG_NETWORK ? RejectCode.WRONG_CHAIN : RejectCode.MALFORMED;
                 close(out, code, e.getMessage(), code == RejectCode.WRONG_CHAIN ? Offence.WRONG_CHAIN : Offence.MALFORMED);
                 return out;
             }

@@ -613,7 +613,7 @@ public final class PeerNetwork extends AbstractVerticle {
             WireMessage.CertifiedBlock cb = blocks.get(i);
             if (cb.block().height() != request.fromHeight() + i) return -1;
             if (previous != null && !cb.block().header().previousHash().equals(previous)) return -1;
-            if (cb.certificate().verify(chainId, cb.block(), set) != null) {
+            if (cb.certificate().verify(chainId, cb.block(), set).isPresent()) {
                 boolean ourSetIsNotItsSet = cb.block().height() < set.height() || cb.block().height() > lastHeightOfSet;
                 return ourSetIsNotItsSet && i > 0 ? i : -1;
             }

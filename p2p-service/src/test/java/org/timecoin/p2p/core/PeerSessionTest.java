@@ -203,6 +203,14 @@ class PeerSessionTest {
         byte[] header = {0x54, 0x49, 0x4D, 0x03, 7, 0x7F, 0, 0, 0}; // a 2 GB transaction announced
         assertThat(d.onBytes(header, 0)).singleElement().isInstanceOfSatisfying(PeerSession.Close.class,
                 x -> assertThat(x.code()).isEqualTo(RejectCode.FRAME_TOO_LARGE));
+
+        // a testnet node's frame (same magic prefix, other network byte) is another chain, not garbage
+        PeerSession e = session(B, 2, policy(Set.of()));
+        assertThat(e.onBytes(Frames.encode(Network.TESTNET.magic(), testnetHello), 0)).singleElement().isInstanceOfSatisfying(PeerSession.Close.class,
+                x -> assertThat(x.offence()).isEqualTo(Offence.WRONG_CHAIN));
+        PeerSession f = session(B, 2, policy(Set.of()));
+        assertThat(f.onBytes(Frames.encode(0x12345678, testnetHello), 0)).singleElement().isInstanceOfSatisfying(PeerSession.Close.class,
+                x -> assertThat(x.offence()).isEqualTo(Offence.MALFORMED));
     }
 
     @Test

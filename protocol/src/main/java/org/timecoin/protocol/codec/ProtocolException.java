@@ -7,7 +7,7 @@ package org.timecoin.protocol.codec;
 public final class ProtocolException extends RuntimeException {
 
     /** Stable reason codes; their names are part of the wire/REST contract. */
-    public enum Reason {
+    public enum Reason implements org.timecoin.protocol.rules.ReasonCode {
         TRUNCATED,
         TRAILING_BYTES,
         TOO_LARGE,
@@ -18,7 +18,9 @@ public final class ProtocolException extends RuntimeException {
         AMOUNT_OUT_OF_RANGE,
         AMOUNT_OVERFLOW,
         INVALID_ADDRESS,
-        INVALID_HEX
+        INVALID_HEX,
+        /** A frame or address of another TimeCoin network (same magic prefix, other chain). */
+        WRONG_NETWORK
     }
 
     private final Reason reason;

@@ -2,6 +2,7 @@ package org.timecoin.protocol.model;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import org.timecoin.protocol.codec.Encodable;
@@ -29,23 +30,23 @@ public record CommitCertificate(int chainId, long height, int round, Hash blockH
         seals = List.copyOf(seals);
     }
 
-    public enum Failure { WRONG_CHAIN, WRONG_BLOCK, UNKNOWN_SIGNER, DUPLICATE_SIGNER, BAD_SIGNATURE, NO_QUORUM }
+    public enum Failure implements org.timecoin.protocol.rules.ReasonCode { WRONG_CHAIN, WRONG_BLOCK, UNKNOWN_SIGNER, DUPLICATE_SIGNER, BAD_SIGNATURE, NO_QUORUM }
 
-    /** Checks the certificate for {@code block} against the validator set of its height; null when valid. */
-    public Failure verify(int expectedChainId, Block block, ValidatorSet set) {
-        if (chainId != expectedChainId || block.header().chainId() != expectedChainId) return Failure.WRONG_CHAIN;
-        if (height != block.height() || !blockHash.equals(block.hash())) return Failure.WRONG_BLOCK;
+    /** Checks the certificate for {@code block} against the validator set of its height; empty when valid. */
+    public Optional<Failure> verify(int expectedChainId, Block block, ValidatorSet set) {
+        if (chainId != expectedChainId || block.header().chainId() != expectedChainId) return Optional.of(Failure.WRONG_CHAIN);
+        if (height != block.height() || !blockHash.equals(block.hash())) return Optional.of(Failure.WRONG_BLOCK);
         Set<PublicKey> seen = new HashSet<>();
         long weight = 0;
         for (Seal s : seals) {
             long w = set.votingWeight(s.signer());
-            if (w == 0) return Failure.UNKNOWN_SIGNER;
-            if (!seen.add(s.signer())) return Failure.DUPLICATE_SIGNER;
+            if (w == 0) return Optional.of(Failure.UNKNOWN_SIGNER);
+            if (!seen.add(s.signer())) return Optional.of(Failure.DUPLICATE_SIGNER);
             ConsensusMessage.Commit commit = new ConsensusMessage.Commit(chainId, height, round, s.signer(), blockHash);
-            if (!Ed25519Keys.verify(s.signer(), SignedConsensusMessage.signingHash(commit), s.signature())) return Failure.BAD_SIGNATURE;
+            if (!Ed25519Keys.verify(s.signer(), SignedConsensusMessage.signingHash(commit), s.signature())) return Optional.of(Failure.BAD_SIGNATURE);
             weight += w;
         }
-        return set.isQuorum(weight) ? null : Failure.NO_QUORUM;
+        return set.isQuorum(weight) ? Optional.empty() : Optional.of(Failure.NO_QUORUM);
     }
 
     @Override

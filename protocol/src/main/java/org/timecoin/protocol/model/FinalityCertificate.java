@@ -2,6 +2,7 @@ package org.timecoin.protocol.model;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import org.timecoin.protocol.codec.Encodable;
@@ -40,28 +41,28 @@ public record FinalityCertificate(int chainId, Hash txid, long validatorSetHeigh
     }
 
     /** Verification failure reasons; null from {@link #verify} means valid. */
-    public enum Failure { WRONG_CHAIN, WRONG_VALIDATOR_SET, UNKNOWN_VOTER, DUPLICATE_VOTER, BAD_SIGNATURE, NO_QUORUM }
+    public enum Failure implements org.timecoin.protocol.rules.ReasonCode { WRONG_CHAIN, WRONG_VALIDATOR_SET, UNKNOWN_VOTER, DUPLICATE_VOTER, BAD_SIGNATURE, NO_QUORUM }
 
     /**
      * Checks every approval against {@code set}, whose epoch must be the certificate's validator-set height: voters of the
-     * set (or, while it is joint, of the set before), a quorum of it (and of the set before, while joint); null when valid.
+     * set (or, while it is joint, of the set before), a quorum of it (and of the set before, while joint); empty when valid.
      */
-    public Failure verify(int expectedChainId, ValidatorSet set) {
-        if (chainId != expectedChainId) return Failure.WRONG_CHAIN;
-        if (set.epoch() != validatorSetHeight) return Failure.WRONG_VALIDATOR_SET;
+    public Optional<Failure> verify(int expectedChainId, ValidatorSet set) {
+        if (chainId != expectedChainId) return Optional.of(Failure.WRONG_CHAIN);
+        if (set.epoch() != validatorSetHeight) return Optional.of(Failure.WRONG_VALIDATOR_SET);
         Hash leaf = new VoteEntry(txid, TxVerdict.APPROVE).leafHash();
         Set<PublicKey> seen = new HashSet<>();
         for (VoteProof p : approvals) {
-            if (!set.mayVoteOnTransactions(p.voter())) return Failure.UNKNOWN_VOTER;
-            if (!seen.add(p.voter())) return Failure.DUPLICATE_VOTER;
+            if (!set.mayVoteOnTransactions(p.voter())) return Optional.of(Failure.UNKNOWN_VOTER);
+            if (!seen.add(p.voter())) return Optional.of(Failure.DUPLICATE_VOTER);
         }
         // quorum before signatures: a certificate that cannot count costs no verification
-        if (!set.certifies(seen)) return Failure.NO_QUORUM;
+        if (!set.certifies(seen)) return Optional.of(Failure.NO_QUORUM);
         for (VoteProof p : approvals) {
             Hash digest = TxVoteBatch.signingHash(chainId, validatorSetHeight, p.voter(), p.branch().rootFrom(leaf));
-            if (!Ed25519Keys.verifyRemembered(p.voter(), digest, p.signature())) return Failure.BAD_SIGNATURE;
+            if (!Ed25519Keys.verifyRemembered(p.voter(), digest, p.signature())) return Optional.of(Failure.BAD_SIGNATURE);
         }
-        return null;
+        return Optional.empty();
     }
 
     @Override

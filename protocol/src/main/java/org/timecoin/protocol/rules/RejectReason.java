@@ -1,7 +1,7 @@
 package org.timecoin.protocol.rules;
 
 /** Why a transaction is refused. The names are stable codes used on the wire, in verdicts and at the REST edge. */
-public enum RejectReason {
+public enum RejectReason implements ReasonCode {
     MALFORMED,
     TOO_LARGE,
     NO_INPUTS,

@@ -51,11 +51,11 @@ public final class Frames {
         int magic = readInt(header, 0);
         if (magic != expectedMagic) {
             boolean otherNetwork = (magic & 0xFFFFFF00) == (expectedMagic & 0xFFFFFF00);
-            throw new ProtocolException(Reason.INVALID_VALUE, String.format("%s: magic %08x (expected %08x)",
+            throw new ProtocolException(otherNetwork ? Reason.WRONG_NETWORK : Reason.INVALID_VALUE, String.format("%s: magic %08x (expected %08x)",
                     otherNetwork ? "frame of another network" : "not a TimeCoin frame", magic, expectedMagic));
         }
         int type = header[4] & 0xFF;
-        if (type < 1 || type > 12) throw new ProtocolException(Reason.UNKNOWN_TYPE, "wire message type " + type);
+        if (type < WireMessage.HELLO || type > WireMessage.REJECT) throw new ProtocolException(Reason.UNKNOWN_TYPE, "wire message type " + type);
         long length = readInt(header, 5) & 0xFFFFFFFFL;
         if (length > limits.forType(type)) {
             throw new ProtocolException(Reason.TOO_LARGE, "frame of type " + type + " with " + length + " bytes (limit " + limits.forType(type) + ")");
