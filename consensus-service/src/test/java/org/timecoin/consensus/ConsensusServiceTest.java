@@ -53,8 +53,11 @@ import org.timecoin.protocol.model.VoteEntry;
 import org.timecoin.protocol.rules.RewardSplit;
 import org.timecoin.protocol.rules.ValidatorSet;
 import org.timecoin.protocol.stack.StackRecords;
+import org.timecoin.infra.LocalInfraTestResource;
 import org.timecoin.infra.TopicProbe;
 
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
@@ -63,6 +66,8 @@ import io.quarkus.test.junit.QuarkusTest;
  * Both tests drive the one running service (one chain), so they run in order: height 1 is decided first.
  */
 @QuarkusTest
+@WithTestResource(value = LocalInfraTestResource.class, initArgs = {@ResourceArg(name = "database", value = "test_consensus"),
+        @ResourceArg(name = "fresh", value = "true")})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsensusServiceTest {
     static final int CHAIN = 3;
@@ -89,7 +94,7 @@ class ConsensusServiceTest {
             members.add(new ValidatorSet.Member(k.publicKey(), Tier.BRONZE, k.keyHash(), OutPoint.NULL));
         }
         set = new ValidatorSet(1, members);
-        topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.shared().kafka(), prefix, List.of("consensus.out", "proposals.requests", "blocks.finalized", "tx.finalized", "dead-letters"));
+        topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.kafka(), prefix, List.of("consensus.out", "proposals.requests", "blocks.finalized", "tx.finalized", "dead-letters"));
     }
 
     @AfterEach

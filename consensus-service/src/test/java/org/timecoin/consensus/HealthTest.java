@@ -3,13 +3,13 @@ package org.timecoin.consensus;
 import org.timecoin.infra.LocalInfraTestResource;
 import org.timecoin.infra.ServiceHealthContract;
 
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 
-/** The infrastructure declared here (global) serves every test class of this module. */
+
 @QuarkusTest
-@QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = {@ResourceArg(name = "database", value = "test_consensus"),
+@WithTestResource(value = LocalInfraTestResource.class, initArgs = {@ResourceArg(name = "database", value = "test_consensus"),
         @ResourceArg(name = "fresh", value = "true")})
 class HealthTest extends ServiceHealthContract {
     @Override

@@ -20,7 +20,7 @@ import org.timecoin.protocol.codec.Hex;
 import org.timecoin.protocol.model.Transaction;
 import org.timecoin.infra.LocalInfraTestResource;
 
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -33,7 +33,7 @@ import io.restassured.response.Response;
  */
 @QuarkusTest
 @TestProfile(ClientLimitsTest.BehindAnIngress.class)
-@QuarkusTestResource(LocalInfraTestResource.class)
+@WithTestResource(LocalInfraTestResource.class)
 class ClientLimitsTest {
     public static class BehindAnIngress implements QuarkusTestProfile {
         @Override

@@ -25,7 +25,7 @@ import org.timecoin.protocol.model.Transaction;
 import org.timecoin.protocol.model.TxOutput;
 import org.timecoin.protocol.stack.StackRecords;
 
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 
@@ -34,7 +34,7 @@ import io.restassured.http.ContentType;
  * the stack's services are down (the full-stack behaviour is tested in the e2e module against a real devnet).
  */
 @QuarkusTest
-@QuarkusTestResource(LocalInfraTestResource.class)
+@WithTestResource(LocalInfraTestResource.class)
 class GatewayServiceTest {
     static final KeyPair KEY = Ed25519Keys.deterministic("gateway-test", "wallet", 0);
 
@@ -44,7 +44,7 @@ class GatewayServiceTest {
 
     @BeforeEach
     void setUp() {
-        topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.shared().kafka(), prefix, List.of("tx.submitted"));
+        topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.kafka(), prefix, List.of("tx.submitted"));
     }
 
     @AfterEach

@@ -20,7 +20,7 @@ import org.timecoin.protocol.model.Transaction;
 
 import com.sun.net.httpserver.HttpServer;
 
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -33,7 +33,7 @@ import io.restassured.http.ContentType;
  */
 @QuarkusTest
 @TestProfile(MempoolFullTest.LedgerReading.class)
-@QuarkusTestResource(LocalInfraTestResource.class)
+@WithTestResource(LocalInfraTestResource.class)
 class MempoolFullTest {
     static final AtomicLong PENDING = new AtomicLong(10);
     static final long MAX_PENDING = 10;
@@ -89,7 +89,7 @@ class MempoolFullTest {
         Transaction admitted = GatewayServiceTest.payment(80_000);
         Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> given().contentType(ContentType.TEXT).body(Hex.encode(admitted.toBytes()))
                 .post("/v1/transactions").statusCode() == 202);
-        try (TopicProbe topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.shared().kafka(), prefix, List.of("tx.submitted"))) {
+        try (TopicProbe topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.kafka(), prefix, List.of("tx.submitted"))) {
             topics.await("tx.submitted", b -> b.length > 1 && Transaction.decode(b).txid().equals(admitted.txid()) ? Boolean.TRUE : null);
             assertThat(topics.seen()).noneMatch(r -> java.util.Arrays.equals(r.value(), refused.toBytes()) || java.util.Arrays.equals(r.value(), held.toBytes()));
         }

@@ -8,7 +8,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.timecoin.infra.LocalInfraTestResource;
 
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -16,7 +16,7 @@ import io.restassured.response.Response;
 
 @QuarkusTest
 @TestProfile(RateLimitTest.Strict.class)
-@QuarkusTestResource(LocalInfraTestResource.class)
+@WithTestResource(LocalInfraTestResource.class)
 class RateLimitTest {
     public static class Strict implements QuarkusTestProfile {
         @Override

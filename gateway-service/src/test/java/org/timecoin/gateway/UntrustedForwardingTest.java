@@ -7,7 +7,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.timecoin.infra.LocalInfraTestResource;
 
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -15,7 +15,7 @@ import io.quarkus.test.junit.TestProfile;
 /** Forwarded headers from an address that is not a trusted proxy are ignored: a client cannot name itself a fresh bucket. */
 @QuarkusTest
 @TestProfile(UntrustedForwardingTest.OtherProxy.class)
-@QuarkusTestResource(LocalInfraTestResource.class)
+@WithTestResource(LocalInfraTestResource.class)
 class UntrustedForwardingTest {
     public static class OtherProxy implements QuarkusTestProfile {
         @Override

@@ -3,13 +3,13 @@ package org.timecoin.ledger;
 import org.timecoin.infra.LocalInfraTestResource;
 import org.timecoin.infra.ServiceHealthContract;
 
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 
-/** The infrastructure declared here (global) serves every test class of this module: a fresh database per run. */
+/** A fresh database per run, shared with the other test classes that declare the same resource. */
 @QuarkusTest
-@QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = {@ResourceArg(name = "database", value = "test_ledger"),
+@WithTestResource(value = LocalInfraTestResource.class, initArgs = {@ResourceArg(name = "database", value = "test_ledger"),
         @ResourceArg(name = "fresh", value = "true")})
 class HealthTest extends ServiceHealthContract {
     @Override

@@ -53,8 +53,11 @@ import org.timecoin.protocol.rules.ServiceProof;
 import org.timecoin.protocol.rules.ValidatorSet;
 import org.timecoin.protocol.rules.TransactionRules;
 import org.timecoin.protocol.stack.StackRecords;
+import org.timecoin.infra.LocalInfraTestResource;
 import org.timecoin.infra.TopicProbe;
 
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
@@ -62,6 +65,8 @@ import io.quarkus.test.junit.QuarkusTest;
  * plays consensus (certificates signed by the genesis masternodes) and the submitters. One chain, so in order.
  */
 @QuarkusTest
+@WithTestResource(value = LocalInfraTestResource.class, initArgs = {@ResourceArg(name = "database", value = "test_ledger"),
+        @ResourceArg(name = "fresh", value = "true")})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LedgerServiceTest {
     static final DevnetGenesis GENESIS = DevnetGenesis.create("ledger-test", 4);
@@ -86,7 +91,7 @@ class LedgerServiceTest {
 
     @BeforeEach
     void setUp() {
-        topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.shared().kafka(), prefix, List.of("tx.verdicts", "tx.applied", "blocks.applied", "proposals.responses", "dead-letters"));
+        topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.kafka(), prefix, List.of("tx.verdicts", "tx.applied", "blocks.applied", "proposals.responses", "dead-letters"));
     }
 
     @AfterEach
@@ -472,7 +477,7 @@ class LedgerServiceTest {
     /** An empty database on the same server, made anew. */
     javax.sql.DataSource newDatabase(String database) throws Exception {
         // made by the server's admin (a service's role may create no database), owned by a role of its own
-        org.timecoin.infra.LocalPostgres pg = org.timecoin.infra.LocalInfraTestResource.shared().postgres();
+        org.timecoin.infra.LocalPostgres pg = org.timecoin.infra.LocalInfraTestResource.postgres();
         pg.dropDatabase(database);
         pg.ensureDatabase(database);
         org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();

@@ -32,10 +32,6 @@ public final class LocalInfra implements AutoCloseable {
         }
     }
 
-    static LocalInfra attached(int kafkaPort, String kafkaAdminPassword, String pgAdminUrl, String pgHost, int pgPort, String pgUser, String pgPassword) {
-        return new LocalInfra(LocalKafka.attached(kafkaPort, kafkaAdminPassword), LocalPostgres.attached(pgAdminUrl, pgHost, pgPort, pgUser, pgPassword));
-    }
-
     public LocalKafka kafka() {
         return kafka;
     }

@@ -25,13 +25,13 @@ import org.timecoin.protocol.model.Transaction;
 import org.timecoin.protocol.stack.StackRecords;
 import org.timecoin.protocol.wire.WireMessage;
 
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 
 /** The service against a real broker and PostgreSQL: peers ⇄ this stack's topics. */
 @QuarkusTest
-@QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "database", value = "test_p2p"))
+@WithTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "database", value = "test_p2p"))
 class P2pServiceTest {
     static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -42,7 +42,7 @@ class P2pServiceTest {
 
     @BeforeEach
     void setUp() {
-        topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.shared().kafka(), prefix, List.of("consensus.in", "tx.submitted", "dead-letters"));
+        topics = new TopicProbe(org.timecoin.infra.LocalInfraTestResource.kafka(), prefix, List.of("consensus.in", "tx.submitted", "dead-letters"));
         topics.publish("blocks.applied", StackRecords.encode(new StackRecords.BlockApplied(0, TestChain.GENESIS.hash(),
                 TestChain.GENESIS.block().header().timestampMillis(), Hash.ZERO, TestChain.GENESIS.validatorSet())));
     }
