@@ -233,6 +233,11 @@ public final class LocalKafka implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
+    /** The process that runs the broker (its watchdog; the broker JVM is its child), or -1 when attached. */
+    public long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
     public int port() {
         return port;
     }

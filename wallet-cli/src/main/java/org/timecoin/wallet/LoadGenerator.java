@@ -59,6 +59,10 @@ final class LoadGenerator extends TimecoinCli.Sub {
     @Option(names = "--sample-seconds", defaultValue = "10", description = "interval of the memory and CPU samples")
     int sampleSeconds;
 
+    @Option(names = "--floor-file", defaultValue = "target/payment-floor.properties",
+            description = "the floor per payment per node that bin/bench floor measured, printed beside the measured CPU (skipped when absent)")
+    Path floorFile;
+
     private static final ObjectMapper JSON = new ObjectMapper();
     // HTTP/1.1, a connection per request in flight: over h2c the client multiplexes every lane onto one connection per
     // gateway, and past the server's concurrent-stream limit (a lane's finality wait holds a stream) submissions queue
@@ -195,12 +199,24 @@ final class LoadGenerator extends TimecoinCli.Sub {
         java.util.Map<String, Object> result = TimecoinCli.map("offeredPerSecond", Math.round(offered.get() / seconds), "finalizedPerSecond",
                 Math.round(finalized.get() / seconds), "offered", offered.get(), "finalized", finalized.get(), "notOffered", notOffered.get(), "refused", refused.get(), "failed",
                 failed.get(), "failures", failures, "answersLost", answersLost, "latencyP50Millis", pct(lat, 0.50), "latencyP99Millis", pct(lat, 0.99), "latencyMaxMillis", pct(lat, 1.0), "blocks", blocks,
-                "secondsPerBlock", Math.round(blockSeconds * 100) / 100.0, "services", resources.report(), "machineCpuSeconds", resources.machineCpuSeconds());
+                "secondsPerBlock", Math.round(blockSeconds * 100) / 100.0, "services", resources.report(), "machineCpuSeconds", resources.machineCpuSeconds(), "floorMicrosPerPaymentPerNode", floorMicros());
         cli.print(result, String.format("offered %.0f tx/s, finalized %.0f tx/s (%d of %d; %d not offered for want of an idle lane, %d refused "
                         + "unpublished (node busy), %d failed%s); finality p50 %d ms, p99 %d ms, max %d ms; %d blocks, %.2f s per block%n%s",
                 offered.get() / seconds, finalized.get() / seconds, finalized.get(), offered.get(), notOffered.get(), refused.get(), failed.get(), failures.isEmpty() ? "" : " " + failures, pct(lat, 0.5),
-                pct(lat, 0.99), pct(lat, 1.0), blocks, blockSeconds, resources.isEmpty() ? "(no resources sampled: --devnet-dir or --metrics)" : resources.table(finalized.get())));
+                pct(lat, 0.99), pct(lat, 1.0), blocks, blockSeconds, resources.isEmpty() ? "(no resources sampled: --devnet-dir or --metrics)" : resources.table(finalized.get(), floorMicros())));
         return TimecoinCli.OK;
+    }
+
+    /** The floor {@code bin/bench floor} wrote, in µs per payment per node; 0 when there is none. */
+    double floorMicros() {
+        if (floorFile == null || !java.nio.file.Files.isRegularFile(floorFile)) return 0;
+        java.util.Properties p = new java.util.Properties();
+        try (var in = java.nio.file.Files.newBufferedReader(floorFile)) {
+            p.load(in);
+            return Double.parseDouble(p.getProperty("floorMicrosPerPaymentPerNode", "0"));
+        } catch (java.io.IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** Answers to a submission that was refused before it was published (rate limit, full mempool): its input is unspent. */

@@ -157,8 +157,11 @@ final class ResourceSampler {
         return out;
     }
 
-    /** A table for people: one line per service, MiB, and CPU time per finalized transaction. */
-    synchronized String table(long finalized) {
+    /**
+     * A table for people: one line per service, MiB, and CPU time per finalized transaction; the services' CPU per node
+     * and, given the measured floor ({@code bin/bench floor}; 0 when unknown), their ratio.
+     */
+    synchronized String table(long finalized, double floorMicros) {
         StringBuilder b = new StringBuilder(String.format("%-20s %28s %28s %10s %12s%n", "service", "heap MiB first / last / max", "RSS MiB first / last / max",
                 "CPU s", "CPU ms/tx"));
         double services = 0;
@@ -171,6 +174,13 @@ final class ResourceSampler {
         double all = machineCpuSeconds();
         if (all >= 0) {
             b.append(String.format("%-20s %58s %10.1f %12s%n", "services", "", services, finalized == 0 ? "–" : String.format("%.1f", services * 1000 / finalized)));
+            long nodes = report().stream().map(m -> ((String) m.get("service")).split(" ")[0]).distinct().count();
+            if (nodes > 0 && finalized > 0) {
+                double perNodeMicros = services * 1e6 / finalized / nodes;
+                b.append(String.format("%-20s %58s %10s %12.3f%n", "services per node", "(" + nodes + " nodes)", "", perNodeMicros / 1000));
+                if (floorMicros > 0) b.append(String.format("%-20s %58s %10s %12.3f   measured / floor = %.1f×%n", "floor per node", "(bin/bench floor)", "",
+                        floorMicros / 1000, perNodeMicros / floorMicros));
+            }
             b.append(String.format("%-20s %58s %10.1f %12s%n", "whole machine", "(broker, database, generator too)", all,
                     finalized == 0 ? "–" : String.format("%.1f", all * 1000 / finalized)));
         }
