@@ -54,14 +54,23 @@ public class GatewayResource {
             description = "Body: {\"hex\": canonical encoding} or {\"transaction\": {inputs: [{txid, index, publicKey, signature}], outputs: [{address, amountSat}]}}. "
                     + "202 with the txid once every stateless rule and signature passed; the same transaction twice is accepted twice. "
                     + "With waitMillis (max 30 s), the answer waits for the outcome as GET /v1/transactions/{txid}/finality does, and is 200 with that status: "
-                    + "submission and finality in one request.")
+                    + "submission and finality in one request; 429 TOO_MANY_WAITERS (this client holds its share of waits) means nothing was published.")
     public CompletionStage<Response> submit(SubmitRequest request, @QueryParam("waitMillis") Long waitMillis, @Context HttpServerRequest http) {
-        GatewayApi.Submitted s = request != null && request.transaction() != null && request.hex() == null ? api.submit(request.transaction())
+        if (waitMillis == null) {
+            GatewayApi.Submitted s = submitted(request);
+            return CompletableFuture.completedFuture(Response.accepted(s).header("Location", "/v1/transactions/" + s.txid()).build());
+        }
+        // the wait's slot is taken before anything is published: a 429 TOO_MANY_WAITERS means the payment was not sent,
+        // so a client may send it again later (answering 429 for a payment already on its way made clients give it up)
+        return limits.waiting(ClientLimits.client(http), () -> {
+            GatewayApi.Submitted s = submitted(request);
+            return api.waitForFinality(s.txid(), waitMillis).thenApply(status -> Response.ok(status).header("Location", "/v1/transactions/" + s.txid()).build());
+        });
+    }
+
+    private GatewayApi.Submitted submitted(SubmitRequest request) {
+        return request != null && request.transaction() != null && request.hex() == null ? api.submit(request.transaction())
                 : api.submit(request == null ? null : request.hex());
-        String location = "/v1/transactions/" + s.txid();
-        if (waitMillis == null) return CompletableFuture.completedFuture(Response.accepted(s).header("Location", location).build());
-        return limits.waiting(ClientLimits.client(http), () -> api.waitForFinality(s.txid(), waitMillis))
-                .thenApply(status -> Response.ok(status).header("Location", location).build());
     }
 
     @POST

@@ -47,6 +47,9 @@ class ClientLimitsTest {
     @ConfigProperty(name = "quarkus.http.test-port")
     int port;
 
+    @ConfigProperty(name = "timecoin.topic.prefix")
+    String prefix;
+
     static Response from(String client) {
         return given().header("X-Forwarded-For", client).get("/v1/blocks/x");
     }
@@ -95,5 +98,36 @@ class ClientLimitsTest {
                 .header("X-Forwarded-For", "203.0.113.6").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(other.statusCode()).as("another client still waits").isNotEqualTo(429);
         for (var h : holding) assertThat(h.get().statusCode()).isNotEqualTo(429);
+    }
+
+    /** A submission that asks to wait while its client holds its share of waits is refused whole: nothing is published. */
+    @Test
+    void aSubmissionRefusedItsWaitIsNotPublished() throws Exception {
+        Transaction held = GatewayServiceTest.payment(71_000);
+        Transaction refused = GatewayServiceTest.payment(72_000);
+        try (org.timecoin.infra.TopicProbe topics = new org.timecoin.infra.TopicProbe(LocalInfraTestResource.kafka(), prefix, List.of("tx.submitted"))) {
+            // submitted here and never settled: a wait for it lasts its timeout
+            given().header("X-Forwarded-For", "203.0.113.8").contentType(ContentType.JSON).body("{\"hex\":\"" + Hex.encode(held.toBytes()) + "\"}")
+                    .post("/v1/transactions").then().statusCode(202);
+            HttpClient http = HttpClient.newHttpClient();
+            URI wait = URI.create("http://127.0.0.1:" + port + "/v1/transactions/" + held.txid().hex() + "/finality?timeoutMillis=4000");
+            List<CompletableFuture<HttpResponse<String>>> holding = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                holding.add(http.sendAsync(HttpRequest.newBuilder(wait).header("X-Forwarded-For", "203.0.113.7").build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            // both are in progress once a third wait is refused (a wait publishes nothing)
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(100)).until(() ->
+                    http.send(HttpRequest.newBuilder(wait).header("X-Forwarded-For", "203.0.113.7").build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 429);
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/transactions?waitMillis=100"))
+                    .header("X-Forwarded-For", "203.0.113.7").header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"hex\":\"" + Hex.encode(refused.toBytes()) + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+            assertThat(r.body()).contains("TOO_MANY_WAITERS");
+            for (var h : holding) h.get();
+            // once a marker published afterwards is seen, no record is the refused payment
+            topics.publish("tx.submitted", new byte[] {43});
+            topics.await("tx.submitted", b -> b.length == 1 && b[0] == 43 ? b : null);
+            assertThat(topics.seen()).noneMatch(rec -> java.util.Arrays.equals(rec.value(), refused.toBytes()));
+        }
     }
 }

@@ -39,6 +39,7 @@ import org.timecoin.protocol.genesis.DevnetGenesis;
  */
 public final class Devnet implements AutoCloseable {
     static final int DEVNET_REQUESTS_PER_SECOND = 2_000;
+    static final int DEVNET_WAITS_PER_CLIENT = 5_000;
 
     public static final List<String> SERVICES = List.of("ledger", "consensus", "p2p", "gateway");
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
@@ -349,6 +350,8 @@ public final class Devnet implements AutoCloseable {
             // every devnet client comes from loopback, one address: the public default (50 per second per address)
             // would cap a load test at 25 payments per second per gateway (a submission and a finality wait each)
             cmd.add("-Dtimecoin.gateway.requests-per-second=" + DEVNET_REQUESTS_PER_SECOND);
+            // and the public share of finality waits (100 per address) would cap a load test at 100 lanes per gateway
+            cmd.add("-Dtimecoin.gateway.max-waits-per-client=" + DEVNET_WAITS_PER_CLIENT);
         }
         if (service.equals("p2p")) {
             int seedNode = node == 0 ? (nodes > 1 ? 1 : 0) : 0; // one seed each; the rest is discovered

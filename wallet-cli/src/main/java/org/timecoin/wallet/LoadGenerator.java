@@ -118,7 +118,8 @@ final class LoadGenerator extends TimecoinCli.Sub {
         AtomicLong finalized = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicLong refused = new AtomicLong();
-        java.util.Map<String, AtomicLong> failures = new java.util.concurrent.ConcurrentSkipListMap<>(); // by final status or error
+        java.util.Map<String, AtomicLong> failures = new java.util.concurrent.ConcurrentSkipListMap<>(); // by the node's answer
+        java.util.Map<String, AtomicLong> clientErrors = new java.util.concurrent.ConcurrentSkipListMap<>(); // by the generator's exception
         // server errors after which the outcome had to be asked for (the gateway's rare 500 while writing an answer, docs/BENCHMARKS.md)
         java.util.Map<String, AtomicLong> answersLost = new java.util.concurrent.ConcurrentSkipListMap<>();
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
@@ -160,11 +161,22 @@ final class LoadGenerator extends TimecoinCli.Sub {
                                 .timeout(Duration.ofSeconds(40)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
                     })
                     .whenComplete((r, x) -> {
+                        if (x != null) {
+                            // the generator's own side (no connection, its timeout): not an answer of the node
+                            Throwable cause = rootCause(x);
+                            clientErrors.computeIfAbsent(cause.getClass().getSimpleName(), k -> new AtomicLong()).incrementAndGet();
+                            if (cause instanceof java.net.ConnectException) {
+                                refused.incrementAndGet(); // never reached the node: the lane's output is unspent, the lane goes on
+                                idle.add(lane);
+                            } else {
+                                failed.incrementAndGet(); // sent, outcome unknown: the lane's output is in doubt, the lane retires
+                            }
+                            return;
+                        }
                         String status;
                         try {
-                            JsonNode body = x != null ? null : JSON.readTree(r.body());
-                            status = x != null ? rootCause(x).getClass().getSimpleName()
-                                    : r.statusCode() >= 400 ? "HTTP " + r.statusCode() + " " + body.path("title").asText() : body.path("status").asText("HTTP " + r.statusCode());
+                            JsonNode body = JSON.readTree(r.body());
+                            status = r.statusCode() >= 400 ? "HTTP " + r.statusCode() + " " + body.path("title").asText() : body.path("status").asText("HTTP " + r.statusCode());
                         } catch (Exception e) {
                             status = "HTTP " + r.statusCode() + " without JSON";
                         }
@@ -195,15 +207,18 @@ final class LoadGenerator extends TimecoinCli.Sub {
         if (!resources.isEmpty()) resources.sample();
         long[] lat = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         long blocks = chainAfter.path("height").asLong() - chainBefore.path("height").asLong();
-        double blockSeconds = blocks == 0 ? 0 : (chainAfter.path("tipTimestampMillis").asLong() - chainBefore.path("tipTimestampMillis").asLong()) / 1000.0 / blocks;
+        // from genesis (whose timestamp is fixed, not when it was made) there is no interval to measure
+        double blockSeconds = blocks == 0 || chainBefore.path("height").asLong() == 0 ? Double.NaN
+                : (chainAfter.path("tipTimestampMillis").asLong() - chainBefore.path("tipTimestampMillis").asLong()) / 1000.0 / blocks;
         java.util.Map<String, Object> result = TimecoinCli.map("offeredPerSecond", Math.round(offered.get() / seconds), "finalizedPerSecond",
                 Math.round(finalized.get() / seconds), "offered", offered.get(), "finalized", finalized.get(), "notOffered", notOffered.get(), "refused", refused.get(), "failed",
-                failed.get(), "failures", failures, "answersLost", answersLost, "latencyP50Millis", pct(lat, 0.50), "latencyP99Millis", pct(lat, 0.99), "latencyMaxMillis", pct(lat, 1.0), "blocks", blocks,
-                "secondsPerBlock", Math.round(blockSeconds * 100) / 100.0, "services", resources.report(), "machineCpuSeconds", resources.machineCpuSeconds(), "floorMicrosPerPaymentPerNode", floorMicros());
+                failed.get(), "failures", failures, "clientErrors", clientErrors, "answersLost", answersLost, "latencyP50Millis", pct(lat, 0.50), "latencyP99Millis", pct(lat, 0.99), "latencyMaxMillis", pct(lat, 1.0), "blocks", blocks,
+                "secondsPerBlock", Double.isNaN(blockSeconds) ? null : Math.round(blockSeconds * 100) / 100.0, "services", resources.report(), "machineCpuSeconds", resources.machineCpuSeconds(), "floorMicrosPerPaymentPerNode", floorMicros());
         cli.print(result, String.format("offered %.0f tx/s, finalized %.0f tx/s (%d of %d; %d not offered for want of an idle lane, %d refused "
-                        + "unpublished (node busy), %d failed%s); finality p50 %d ms, p99 %d ms, max %d ms; %d blocks, %.2f s per block%n%s",
-                offered.get() / seconds, finalized.get() / seconds, finalized.get(), offered.get(), notOffered.get(), refused.get(), failed.get(), failures.isEmpty() ? "" : " " + failures, pct(lat, 0.5),
-                pct(lat, 0.99), pct(lat, 1.0), blocks, blockSeconds, resources.isEmpty() ? "(no resources sampled: --devnet-dir or --metrics)" : resources.table(finalized.get(), floorMicros())));
+                        + "unpublished (node busy or unreachable), %d failed%s%s); finality p50 %d ms, p99 %d ms, max %d ms; %d blocks, %s per block%n%s",
+                offered.get() / seconds, finalized.get() / seconds, finalized.get(), offered.get(), notOffered.get(), refused.get(), failed.get(),
+                failures.isEmpty() ? "" : " " + failures + " answered by the nodes", clientErrors.isEmpty() ? "" : ", client-side errors " + clientErrors, pct(lat, 0.5),
+                pct(lat, 0.99), pct(lat, 1.0), blocks, Double.isNaN(blockSeconds) ? "—" : String.format("%.2f s", blockSeconds), resources.isEmpty() ? "(no resources sampled: --devnet-dir or --metrics)" : resources.table(finalized.get(), floorMicros())));
         return TimecoinCli.OK;
     }
 
@@ -220,7 +235,7 @@ final class LoadGenerator extends TimecoinCli.Sub {
     }
 
     /** Answers to a submission that was refused before it was published (rate limit, full mempool): its input is unspent. */
-    static final java.util.Set<String> REFUSED_UNPUBLISHED = java.util.Set.of("HTTP 429 RATE_LIMITED", "HTTP 503 MEMPOOL_FULL");
+    static final java.util.Set<String> REFUSED_UNPUBLISHED = java.util.Set.of("HTTP 429 RATE_LIMITED", "HTTP 429 TOO_MANY_WAITERS", "HTTP 503 MEMPOOL_FULL");
 
     private static Throwable rootCause(Throwable x) {
         while (x.getCause() != null && x.getCause() != x) x = x.getCause();
