@@ -330,6 +330,12 @@ class LedgerServiceTest {
         publish("proposals.requests", StackRecords.encode(new StackRecords.CheckRequest(1, 0, block, built.certificates())));
         StackRecords.Checked checked = await("proposals.responses", r -> StackRecords.decodeProposalResponse(r) instanceof StackRecords.Checked c ? c : null);
         assertThat(checked.valid()).isTrue();
+        // the check verifies only certificates other than the one this ledger verified and keeps: two approvals of four
+        // in place of the kept certificate are not a quorum, and the block is refused
+        List<FinalityCertificate> forged = new ArrayList<>(built.certificates());
+        forged.set(block.transactions().stream().map(Transaction::txid).toList().indexOf(payment.txid()) - 1,
+                certifyUnder(payment, 1, List.of(GENESIS.masternodes().get(0).nodeKey(), GENESIS.masternodes().get(1).nodeKey())));
+        assertThat(proposals.refusal(CHAIN, block, forged).map(r -> r.reason())).contains(BlockRejectReason.BAD_FINALITY_CERTIFICATE);
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString(); // how long each took, for the operator
         assertThat(metrics).containsPattern("timecoin_ledger_proposal_seconds_count\\{work=\"build\"\\} [1-9]")
                 .containsPattern("timecoin_ledger_proposal_seconds_count\\{work=\"check\"\\} [1-9]");
