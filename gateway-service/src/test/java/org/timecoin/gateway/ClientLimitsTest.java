@@ -73,26 +73,41 @@ class ClientLimitsTest {
                 .body("size()", equalTo(3));
     }
 
-    @Test
-    void aClientHoldsAtMostItsShareOfFinalityWaits() throws Exception {
-        // a payment submitted here and never settled (no consensus in this test): a wait for it lasts its timeout
-        Transaction tx = GatewayServiceTest.payment(70_000);
-        given().header("X-Forwarded-For", "203.0.113.5").contentType(ContentType.JSON).body("{\"hex\":\"" + Hex.encode(tx.toBytes()) + "\"}")
+    /** A client's whole share of finality waits (2 here), held in progress, and the wait refused after them. */
+    record HeldWaits(URI waitUri, List<CompletableFuture<HttpResponse<String>>> holding, HttpResponse<String> refused) {
+    }
+
+    /**
+     * Holds {@code client}'s whole share of waits on a payment submitted here and never settled (no consensus in this
+     * test: a wait for it lasts its timeout); returns once a further wait of that client is refused with 429, which
+     * shows the held ones are in progress.
+     */
+    HeldWaits holdAllWaits(HttpClient http, String client, long sat) {
+        Transaction tx = GatewayServiceTest.payment(sat);
+        given().header("X-Forwarded-For", "203.0.113.8").contentType(ContentType.JSON).body("{\"hex\":\"" + Hex.encode(tx.toBytes()) + "\"}")
                 .post("/v1/transactions").then().statusCode(202);
-        HttpClient http = HttpClient.newHttpClient();
         URI wait = URI.create("http://127.0.0.1:" + port + "/v1/transactions/" + tx.txid().hex() + "/finality?timeoutMillis=4000");
         List<CompletableFuture<HttpResponse<String>>> holding = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            holding.add(http.sendAsync(HttpRequest.newBuilder(wait).header("X-Forwarded-For", "203.0.113.5").build(), HttpResponse.BodyHandlers.ofString()));
+            holding.add(http.sendAsync(HttpRequest.newBuilder(wait).header("X-Forwarded-For", client).build(), HttpResponse.BodyHandlers.ofString()));
         }
-        // the two are in progress once a third is refused; a request that started later than them is answered first
+        java.util.concurrent.atomic.AtomicReference<HttpResponse<String>> refused = new java.util.concurrent.atomic.AtomicReference<>();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            HttpResponse<String> third = http.send(HttpRequest.newBuilder(wait).header("X-Forwarded-For", "203.0.113.5").build(), HttpResponse.BodyHandlers.ofString());
-            if (third.statusCode() != 429) return false;
-            assertThat(third.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-            assertThat(third.body()).contains("TOO_MANY_WAITERS");
-            return true;
+            refused.set(http.send(HttpRequest.newBuilder(wait).header("X-Forwarded-For", client).build(), HttpResponse.BodyHandlers.ofString()));
+            return refused.get().statusCode() == 429;
         });
+        return new HeldWaits(wait, holding, refused.get());
+    }
+
+    @Test
+    void aClientHoldsAtMostItsShareOfFinalityWaits() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HeldWaits held = holdAllWaits(http, "203.0.113.5", 70_000);
+        // a request that started later than the two held ones is answered first
+        assertThat(held.refused().headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(held.refused().body()).contains("TOO_MANY_WAITERS");
+        List<CompletableFuture<HttpResponse<String>>> holding = held.holding();
+        URI wait = held.waitUri();
         assertThat(holding).noneMatch(CompletableFuture::isDone);
         HttpResponse<String> other = http.send(HttpRequest.newBuilder(URI.create(wait.toString().replace("4000", "100")))
                 .header("X-Forwarded-For", "203.0.113.6").build(), HttpResponse.BodyHandlers.ofString());
@@ -103,27 +118,16 @@ class ClientLimitsTest {
     /** A submission that asks to wait while its client holds its share of waits is refused whole: nothing is published. */
     @Test
     void aSubmissionRefusedItsWaitIsNotPublished() throws Exception {
-        Transaction held = GatewayServiceTest.payment(71_000);
         Transaction refused = GatewayServiceTest.payment(72_000);
         try (org.timecoin.infra.TopicProbe topics = new org.timecoin.infra.TopicProbe(LocalInfraTestResource.kafka(), prefix, List.of("tx.submitted"))) {
-            // submitted here and never settled: a wait for it lasts its timeout
-            given().header("X-Forwarded-For", "203.0.113.8").contentType(ContentType.JSON).body("{\"hex\":\"" + Hex.encode(held.toBytes()) + "\"}")
-                    .post("/v1/transactions").then().statusCode(202);
             HttpClient http = HttpClient.newHttpClient();
-            URI wait = URI.create("http://127.0.0.1:" + port + "/v1/transactions/" + held.txid().hex() + "/finality?timeoutMillis=4000");
-            List<CompletableFuture<HttpResponse<String>>> holding = new ArrayList<>();
-            for (int i = 0; i < 2; i++) {
-                holding.add(http.sendAsync(HttpRequest.newBuilder(wait).header("X-Forwarded-For", "203.0.113.7").build(), HttpResponse.BodyHandlers.ofString()));
-            }
-            // both are in progress once a third wait is refused (a wait publishes nothing)
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(100)).until(() ->
-                    http.send(HttpRequest.newBuilder(wait).header("X-Forwarded-For", "203.0.113.7").build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 429);
+            HeldWaits held = holdAllWaits(http, "203.0.113.7", 71_000);
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/transactions?waitMillis=100"))
                     .header("X-Forwarded-For", "203.0.113.7").header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"hex\":\"" + Hex.encode(refused.toBytes()) + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
             assertThat(r.body()).contains("TOO_MANY_WAITERS");
-            for (var h : holding) h.get();
+            for (var h : held.holding()) h.get();
             // once a marker published afterwards is seen, no record is the refused payment
             topics.publish("tx.submitted", new byte[] {43});
             topics.await("tx.submitted", b -> b.length == 1 && b[0] == 43 ? b : null);

@@ -53,8 +53,8 @@ public class ProposalStore {
      * The certificates this ledger holds for these transactions. Each was verified against the set of the epoch it names
      * before it was written (the one writer is {@link LedgerService#onTxOutcomes}) and epochs' sets never change, so the
      * same bytes verify again: a proposal's certificate equal to the stored one is not verified a second time. The
-     * verdict is the one every node reaches; only its cost differs (a build or check of a few hundred transactions
-     * verified three signatures for each, seconds under load with C1, more than the round timeout).
+     * verdict is the one every node reaches; only its cost differs (the Merkle branches and the remembered-signature
+     * lookups of every transaction in the block, on the leader's build and every other node's check).
      */
     private static Map<Hash, byte[]> storedCertificates(java.sql.Connection c, List<Transaction> txs) throws java.sql.SQLException {
         Map<Hash, byte[]> stored = new HashMap<>();

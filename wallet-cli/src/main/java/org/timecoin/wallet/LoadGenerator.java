@@ -234,7 +234,7 @@ final class LoadGenerator extends TimecoinCli.Sub {
         }
     }
 
-    /** Answers to a submission that was refused before it was published (rate limit, full mempool): its input is unspent. */
+    /** Answers to a submission that was refused before it was published (rate limit, wait limit, full mempool): its input is unspent. */
     static final java.util.Set<String> REFUSED_UNPUBLISHED = java.util.Set.of("HTTP 429 RATE_LIMITED", "HTTP 429 TOO_MANY_WAITERS", "HTTP 503 MEMPOOL_FULL");
 
     private static Throwable rootCause(Throwable x) {
