@@ -70,16 +70,17 @@ public class Inbound {
         }
     }
 
-    /** One poll of verdicts becomes one signed vote batch. */
+    /** One poll of verdicts (each record a ledger poll's) becomes one signed vote batch. */
     @Incoming("tx-verdicts")
     @Blocking
     public void onVerdicts(List<byte[]> values) {
         List<Event.LocalVerdict> verdicts = new ArrayList<>(values.size());
         for (byte[] v : values) {
             try {
-                StackRecords.Verdict d = StackRecords.decodeVerdict(v);
-                verdicts.add(new Event.LocalVerdict(d.txid(), d.verdict()));
-                activator.onVerdict(d);
+                for (StackRecords.Verdict d : StackRecords.decodeVerdicts(v)) {
+                    verdicts.add(new Event.LocalVerdict(d.txid(), d.verdict()));
+                    activator.onVerdict(d);
+                }
             } catch (ProtocolException e) {
                 rejections.park("tx.verdicts", e.reason().name(), v);
             }

@@ -186,7 +186,7 @@ class ConsensusServiceTest {
         Hash genesis = Hashes.tagged(HashTag.BLOCK, "consensus-service-test".getBytes());
         publish("blocks.applied", StackRecords.encode(new StackRecords.BlockApplied(0, genesis, 1_000, Hash.ZERO, set)));
         Hash txid = Hashes.tagged(HashTag.TX, UUID.randomUUID().toString().getBytes());
-        publish("tx.verdicts", StackRecords.encode(new StackRecords.Verdict(txid, TxVerdict.APPROVE, "")));
+        publish("tx.verdicts", StackRecords.encodeVerdicts(List.of(new StackRecords.Verdict(txid, TxVerdict.APPROVE, ""))).get(0));
         TxVoteBatch own = await("consensus.out", b -> StackRecords.decodePeerTraffic(b) instanceof StackRecords.Votes v
                 && v.batch().entries().stream().anyMatch(e -> e.txid().equals(txid)) ? v.batch() : null);
         assertThat(own.signatureValid()).isTrue();
@@ -224,13 +224,15 @@ class ConsensusServiceTest {
         String run = UUID.randomUUID().toString();
         List<Hash> txids = new ArrayList<>();
         List<VoteEntry> entries = new ArrayList<>();
-        List<byte[][]> verdicts = new ArrayList<>();
+        List<StackRecords.Verdict> local = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Hash txid = Hashes.tagged(HashTag.TX, (run + i).getBytes());
             txids.add(txid);
             entries.add(new VoteEntry(txid, TxVerdict.APPROVE));
-            verdicts.add(new byte[][] {null, StackRecords.encode(new StackRecords.Verdict(txid, TxVerdict.APPROVE, ""))});
+            local.add(new StackRecords.Verdict(txid, TxVerdict.APPROVE, ""));
         }
+        List<byte[][]> verdicts = new ArrayList<>(); // as the ledger publishes them: a record per poll (up to 500 each)
+        for (int from = 0; from < n; from += 500) verdicts.add(new byte[][] {null, StackRecords.encodeVerdicts(local.subList(from, from + 500)).get(0)});
         topics.publishAll("tx.verdicts", verdicts);
         for (KeyPair k : validators.subList(1, 3)) {
             publish("consensus.in", StackRecords.encode(new StackRecords.Votes(TxVoteBatch.sign(CHAIN, set.epoch(), k, entries))));

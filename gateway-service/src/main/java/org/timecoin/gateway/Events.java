@@ -209,10 +209,11 @@ public class Events {
 
     private void onVerdict(byte[] value) {
         try {
-            StackRecords.Verdict v = StackRecords.decodeVerdict(value);
-            if (v.verdict() == TxVerdict.REJECT && !NODE_LOCAL_REFUSALS.contains(v.reason())) {
-                submittedAt.remove(v.txid());
-                outcome(v.txid(), new Event("finality", -1, null, v.txid().hex(), "REJECTED", v.reason(), null));
+            for (StackRecords.Verdict v : StackRecords.decodeVerdicts(value)) {
+                if (v.verdict() == TxVerdict.REJECT && !NODE_LOCAL_REFUSALS.contains(v.reason())) {
+                    submittedAt.remove(v.txid());
+                    outcome(v.txid(), new Event("finality", -1, null, v.txid().hex(), "REJECTED", v.reason(), null));
+                }
             }
         } catch (ProtocolException e) {
             rejected("tx.verdicts", e.reason().name());

@@ -43,7 +43,7 @@ class EventsTest {
         Hash released = txid("released");
         Hash rejected = txid("rejected");
         events.onOutcomes(List.of(StackRecords.encode(new StackRecords.Released(released, "TIMEOUT"))));
-        events.onVerdicts(List.of(StackRecords.encode(new StackRecords.Verdict(rejected, TxVerdict.REJECT, "INPUT_SPENT"))));
+        events.onVerdicts(List.of(StackRecords.encodeVerdicts(List.of(new StackRecords.Verdict(rejected, TxVerdict.REJECT, "INPUT_SPENT"))).get(0)));
 
         assertThat(events.recentlySubmitted(released)).as("known here while this node's ledger may not have it yet").isTrue();
         assertThat(events.recentlySubmitted(txid("never"))).isFalse();
@@ -73,7 +73,7 @@ class EventsTest {
         for (String reason : List.of("INPUT_LOCKED", "MEMPOOL_FULL")) {
             Hash txid = txid("refused here: " + reason);
             var waiting = events.await(txid, 20_000);
-            events.onVerdicts(List.of(StackRecords.encode(new StackRecords.Verdict(txid, TxVerdict.REJECT, reason))));
+            events.onVerdicts(List.of(StackRecords.encodeVerdicts(List.of(new StackRecords.Verdict(txid, TxVerdict.REJECT, reason))).get(0)));
             assertThat(events.await(txid, 50).get(5, TimeUnit.SECONDS)).as(reason).isNull();
             assertThat(waiting).as(reason).isNotDone();
             events.onOutcomes(List.of(StackRecords.encode(new StackRecords.Released(txid, "TIMEOUT"))));

@@ -20,6 +20,10 @@ import org.timecoin.service.KeyedRecords;
 import org.timecoin.service.RecordRejections;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.smallrye.reactive.messaging.TracingMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -37,7 +41,7 @@ public class LedgerKafka {
 
     @Inject
     @Channel("tx-verdicts")
-    Emitter<byte[]> verdicts;
+    Emitter<byte[]> verdictsOut;
     @Inject
     @Channel("blocks-applied")
     Emitter<byte[]> applied;
@@ -55,8 +59,11 @@ public class LedgerKafka {
 
     private RecordRejections rejections;
 
-    public LedgerKafka(MeterRegistry registry) {
+    private final Tracer tracer;
+
+    public LedgerKafka(MeterRegistry registry, OpenTelemetry openTelemetry) {
         this.registry = registry;
+        this.tracer = openTelemetry.getTracer("org.timecoin.ledger");
     }
 
     @jakarta.annotation.PostConstruct
@@ -92,13 +99,32 @@ public class LedgerKafka {
     }
 
     /**
-     * Publishes a verdict on tx.verdicts, keyed by txid; with {@code trace} (null: none) it continues the submission's
-     * trace.
+     * Publishes the verdicts one piece of work reached on tx.verdicts, as one record (more only past
+     * {@link StackRecords#MAX_VERDICTS}). A record continues the trace of its first traced submission ({@code traces}: a
+     * context per transaction, null or without a span where none) and links the others' (up to the tracer's link limit), so each
+     * transaction can still be followed from its submission to the vote batch that counts its verdict.
      */
-    void verdict(Transaction tx, LockStore.Verdict verdict, Context trace) {
-        Message<byte[]> m = KeyedRecords.message(tx.txid().toByteArray(), StackRecords.encode(new StackRecords.Verdict(tx.txid(),
-                verdict.approved() ? TxVerdict.APPROVE : TxVerdict.REJECT, verdict.approved() ? "" : verdict.reason().name())));
-        verdicts.send(trace == null ? m : m.addMetadata(TracingMetadata.withCurrent(trace)));
+    void verdicts(List<Transaction> txs, List<LockStore.Verdict> verdicts, List<Context> traces) {
+        List<StackRecords.Verdict> out = new java.util.ArrayList<>(txs.size());
+        for (int i = 0; i < txs.size(); i++) {
+            LockStore.Verdict v = verdicts.get(i);
+            out.add(new StackRecords.Verdict(txs.get(i).txid(), v.approved() ? TxVerdict.APPROVE : TxVerdict.REJECT, v.approved() ? "" : v.reason().name()));
+        }
+        List<Context> traced = traces.stream().filter(c -> c != null && Span.fromContext(c).getSpanContext().isValid()).toList();
+        for (byte[] record : StackRecords.encodeVerdicts(out)) {
+            if (traced.isEmpty()) {
+                verdictsOut.send(record);
+                continue;
+            }
+            SpanBuilder batch = tracer.spanBuilder("tx.verdicts batch").setParent(traced.get(0)).setAttribute("timecoin.verdicts", out.size());
+            for (Context other : traced.subList(1, traced.size())) batch.addLink(Span.fromContext(other).getSpanContext());
+            Span span = batch.startSpan();
+            try {
+                verdictsOut.send(Message.of(record).addMetadata(TracingMetadata.withCurrent(traced.get(0).with(span))));
+            } finally {
+                span.end();
+            }
+        }
     }
 
     /** Answers a request of this node's consensus on proposals.responses. */

@@ -138,7 +138,7 @@ public class LedgerService {
             cache.invalidate(applied.changed());
             // children wait for outputs, which exist only where the body is known (else they come with the body or the block)
             kafka.announceApplied(applied.withOutputs());
-            for (Transaction tx : applied.withOutputs()) validation.parentFinal(tx.txid());
+            validation.parentsFinal(applied.withOutputs().stream().map(Transaction::txid).toList());
         }
         for (StackRecords.Released r : releases) { // a release never undoes a finality: the order within a poll does not matter
             kafka.durably(() -> locks.release(r.txid(), r.reason()));
@@ -215,7 +215,7 @@ public class LedgerService {
         }
         kafka.announce(a);
         // a transaction this node never saw a certificate for becomes known through the block
-        for (Transaction tx : f.block().transactions()) validation.parentFinal(tx.txid());
+        validation.parentsFinal(f.block().transactions().stream().map(Transaction::txid).toList());
     }
 
     /**
@@ -231,7 +231,7 @@ public class LedgerService {
                 List<org.timecoin.protocol.model.OutPoint> changed = new ArrayList<>();
                 for (Transaction tx : b.block().transactions()) changed.addAll(UtxoCache.touched(tx));
                 cache.invalidate(changed);
-                for (Transaction tx : b.block().transactions()) validation.parentFinal(tx.txid());
+                validation.parentsFinal(b.block().transactions().stream().map(Transaction::txid).toList());
             });
         } catch (ProtocolException e) {
             kafka.rejected("blocks.applied", e.reason().name(), value);
@@ -258,7 +258,7 @@ public class LedgerService {
                 continue;
             }
             cache.invalidate(a.spent());
-            for (Hash txid : a.txids()) validation.parentFinal(txid);
+            validation.parentsFinal(a.txids());
         }
     }
 

@@ -33,7 +33,7 @@ import io.smallrye.reactive.messaging.annotations.Blocking;
  * Validation of submitted transactions (tx.submitted): stateless rules and signatures checked in parallel on worker
  * threads, then the atomic check and lock of the inputs in PostgreSQL ({@link LockStore}), then the verdict
  * published. A transaction spending outputs not known here yet waits in the orphan pool until a parent's finality is
- * applied (here or by another replica: {@link #parentFinal}) or its wait ends — the coordination lives here because
+ * applied (here or by another replica: {@link #parentsFinal}) or its wait ends — the coordination lives here because
  * each wake-up is a validation again.
  */
 @Startup // created at start, as before: a bad mempool or orphan setting stops the service then, not at the first record
@@ -98,21 +98,23 @@ public class ValidationService {
                 kafka.rejected("tx.submitted", e.reason().name(), record.value());
             }
         }
+        VerdictBatch out = new VerdictBatch();
         try {
-            validateAll(decoded, records);
+            validateAll(decoded, records, out);
         } finally {
+            out.publish();
             for (Transaction tx : decoded) traces.remove(tx.txid());
         }
     }
 
-    private void validateAll(List<Transaction> decoded, List<byte[]> records) {
+    private void validateAll(List<Transaction> decoded, List<byte[]> records, VerdictBatch out) {
         List<Optional<RejectReason>> stateless = decoded.parallelStream()
                 .map(tx -> TransactionRules.checkStateless(tx).or(() -> TransactionRules.checkSignatures(tx, chainId))).toList();
         List<Transaction> valid = new ArrayList<>();
         List<byte[]> validRecords = new ArrayList<>();
         for (int i = 0; i < decoded.size(); i++) {
             if (stateless.get(i).isPresent()) {
-                publishVerdict(decoded.get(i), new LockStore.Verdict(false, stateless.get(i).get(), null));
+                out.add(decoded.get(i), new LockStore.Verdict(false, stateless.get(i).get(), null));
             } else {
                 valid.add(decoded.get(i));
                 validRecords.add(records.get(i));
@@ -126,23 +128,23 @@ public class ValidationService {
             throw e;
         } catch (RuntimeException e) {
             // one transaction's fault must not cost the others their verdicts: one by one, so only it is set aside
-            for (int i = 0; i < valid.size(); i++) validateAlone(valid.get(i), validRecords.get(i));
+            for (int i = 0; i < valid.size(); i++) validateAlone(valid.get(i), validRecords.get(i), out);
             return;
         }
         // outputs that finality made just now (the certificate had come before the body): their waiting children first
         List<Transaction> madeFinal = new ArrayList<>();
         for (int i = 0; i < valid.size(); i++) if (verdicts.get(i).completedFinality()) madeFinal.add(valid.get(i));
-        completedByBody(madeFinal);
-        for (int i = 0; i < valid.size(); i++) afterValidation(valid.get(i), verdicts.get(i));
+        completedByBody(madeFinal, out);
+        for (int i = 0; i < valid.size(); i++) afterValidation(valid.get(i), verdicts.get(i), out);
     }
 
     /**
      * Validated again on its own (an orphan woken or at its deadline, or a poll's fallback): if that completed its
      * finality, the children waiting for its outputs are woken too.
      */
-    private LockStore.Verdict validateOne(Transaction tx) {
+    private LockStore.Verdict validateOne(Transaction tx, VerdictBatch out) {
         LockStore.Verdict v = kafka.durably(() -> locks.validateAndLockAll(List.of(tx), maxPending).get(0));
-        if (v.completedFinality()) completedByBody(List.of(tx));
+        if (v.completedFinality()) completedByBody(List.of(tx), out);
         return v;
     }
 
@@ -150,16 +152,16 @@ public class ValidationService {
      * Finalities that bodies completed (their certificates had come first): the gateway (tx.applied) and the children
      * waiting for their outputs learn of them, whichever path validated the body.
      */
-    private void completedByBody(List<Transaction> txs) {
+    private void completedByBody(List<Transaction> txs, VerdictBatch out) {
         if (txs.isEmpty()) return;
         registry.counter("timecoin_ledger_finality_completed_by_body").increment(txs.size());
         kafka.announceApplied(txs);
-        for (Transaction tx : txs) parentFinal(tx.txid());
+        for (Transaction tx : txs) wakeOrphansOf(tx.txid(), out);
     }
 
-    private void validateAlone(Transaction tx, byte[] record) {
+    private void validateAlone(Transaction tx, byte[] record, VerdictBatch out) {
         try {
-            afterValidation(tx, validateOne(tx));
+            afterValidation(tx, validateOne(tx, out), out);
         } catch (LedgerDb.DatabaseUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -171,7 +173,7 @@ public class ValidationService {
     }
 
     /** A verdict reached: published, unless the transaction spends outputs not known here yet (then it waits for them). */
-    private void afterValidation(Transaction tx, LockStore.Verdict verdict) {
+    private void afterValidation(Transaction tx, LockStore.Verdict verdict, VerdictBatch out) {
         if (orphaned(verdict)) {
             boolean parked;
             synchronized (orphans) {
@@ -182,20 +184,36 @@ public class ValidationService {
                 registry.counter("timecoin_ledger_orphans_parked").increment();
                 return; // the verdict follows when a parent's finality is applied, or at the deadline
             }
-            verdict = validateOne(tx);
+            verdict = validateOne(tx, out);
         }
-        publishVerdict(tx, verdict);
+        out.add(tx, verdict);
     }
 
     private static boolean orphaned(LockStore.Verdict v) {
         return !v.approved() && v.reason() == RejectReason.UNKNOWN_INPUT;
     }
 
-    private void publishVerdict(Transaction tx, LockStore.Verdict verdict) {
-        if (verdict.approved()) cache.invalidate(UtxoCache.touched(tx));
-        registry.counter("timecoin_ledger_verdicts", "verdict", verdict.approved() ? "APPROVE" : verdict.reason().name()).increment();
-        // the verdict continues the submission's trace (a poll mixes many; an orphan's verdict comes later, untraced)
-        kafka.verdict(tx, verdict, traces.get(tx.txid()));
+    /**
+     * The verdicts one piece of work reaches (a poll, the orphans a finality wakes, a sweep of expired ones), published
+     * together as one tx.verdicts record when it ends; each keeps its submission's trace context (an orphan's verdict
+     * comes after its poll, untraced).
+     */
+    private final class VerdictBatch {
+        private final List<Transaction> txs = new ArrayList<>();
+        private final List<LockStore.Verdict> verdicts = new ArrayList<>();
+        private final List<Context> contexts = new ArrayList<>();
+
+        void add(Transaction tx, LockStore.Verdict verdict) {
+            if (verdict.approved()) cache.invalidate(UtxoCache.touched(tx));
+            registry.counter("timecoin_ledger_verdicts", "verdict", verdict.approved() ? "APPROVE" : verdict.reason().name()).increment();
+            txs.add(tx);
+            verdicts.add(verdict);
+            contexts.add(traces.get(tx.txid()));
+        }
+
+        void publish() {
+            if (!txs.isEmpty()) kafka.verdicts(txs, verdicts, contexts);
+        }
     }
 
     /** Trace contexts of the transactions of the poll being validated, by txid (W3C traceparent of their records). */
@@ -220,8 +238,17 @@ public class ValidationService {
         return openTelemetry.getPropagators().getTextMapPropagator().extract(Context.root(), record, HEADERS);
     }
 
-    /** A transaction is now final here: the orphans waiting for its outputs are validated again. */
-    void parentFinal(Hash txid) {
+    /** These transactions are now final here: the orphans waiting for their outputs are validated again. */
+    void parentsFinal(java.util.Collection<Hash> txids) {
+        VerdictBatch out = new VerdictBatch();
+        try {
+            for (Hash txid : txids) wakeOrphansOf(txid, out);
+        } finally {
+            out.publish();
+        }
+    }
+
+    private void wakeOrphansOf(Hash txid, VerdictBatch out) {
         List<OrphanPool.Held> waiting;
         synchronized (orphans) {
             recentlyFinal.add(txid);
@@ -229,7 +256,7 @@ public class ValidationService {
             waiting = orphans.parentFinal(txid);
         }
         for (OrphanPool.Held h : waiting) {
-            LockStore.Verdict v = validateOne(h.tx());
+            LockStore.Verdict v = validateOne(h.tx(), out);
             if (orphaned(v)) {
                 boolean parked;
                 synchronized (orphans) {
@@ -238,7 +265,7 @@ public class ValidationService {
                 if (parked) continue;
             }
             registry.counter("timecoin_ledger_orphans_resolved", "verdict", v.approved() ? "APPROVE" : v.reason().name()).increment();
-            publishVerdict(h.tx(), v);
+            out.add(h.tx(), v);
         }
     }
 
@@ -246,18 +273,21 @@ public class ValidationService {
 
     /** Orphans past their wait: one last validation, then the verdict stands (unknown input: rejected). */
     void expireOrphans() {
+        VerdictBatch out = new VerdictBatch();
         try {
             List<OrphanPool.Held> expired;
             synchronized (orphans) {
                 expired = orphans.expired(System.currentTimeMillis());
             }
             for (OrphanPool.Held h : expired) {
-                LockStore.Verdict v = validateOne(h.tx());
+                LockStore.Verdict v = validateOne(h.tx(), out);
                 registry.counter("timecoin_ledger_orphans_expired", "verdict", v.approved() ? "APPROVE" : v.reason().name()).increment();
-                publishVerdict(h.tx(), v);
+                out.add(h.tx(), v);
             }
         } catch (RuntimeException e) {
             LOG.warnf("orphan sweep failed: %s", e.getMessage());
+        } finally {
+            out.publish();
         }
     }
 }

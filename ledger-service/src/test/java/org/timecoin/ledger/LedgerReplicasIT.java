@@ -141,6 +141,12 @@ class LedgerReplicasIT {
         return topics.collect(topic, pick, atLeast, Duration.ofSeconds(90));
     }
 
+    /** The verdicts on tx.verdicts so far whose txid {@code which} holds (records carry a ledger poll's each). */
+    static List<StackRecords.Verdict> verdicts(java.util.function.Predicate<Hash> which, int atLeast) {
+        return topics.collectItems("tx.verdicts", b -> StackRecords.decodeVerdicts(b).stream().filter(v -> which.test(v.txid())).toList(),
+                atLeast, Duration.ofSeconds(90));
+    }
+
     static Transaction pay(int fundedKey, int payee) {
         KeyPair from = G.fundedKeys().get(fundedKey);
         KeyPair to = Ed25519Keys.deterministic(SEED, "payee", payee);
@@ -178,7 +184,7 @@ class LedgerReplicasIT {
         Map<Hash, StackRecords.Verdict> verdictOf = new HashMap<>();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
             verdictOf.clear();
-            for (StackRecords.Verdict v : collect("tx.verdicts", StackRecords::decodeVerdict, 0)) {
+            for (StackRecords.Verdict v : verdicts(txid -> true, 0)) {
                 StackRecords.Verdict earlier = verdictOf.putIfAbsent(v.txid(), v);
                 if (earlier != null) assertThat(v.verdict()).as("repeated verdict on %s", v.txid()).isEqualTo(earlier.verdict());
             }
@@ -299,10 +305,7 @@ class LedgerReplicasIT {
         }
         topics.publishAll("tx.submitted", records);
         long start = System.nanoTime();
-        List<StackRecords.Verdict> verdicts = collect("tx.verdicts", b -> {
-            StackRecords.Verdict v = StackRecords.decodeVerdict(b);
-            return ids.contains(v.txid()) ? v : null;
-        }, n);
+        List<StackRecords.Verdict> verdicts = verdicts(ids::contains, n);
         double seconds = (System.nanoTime() - start) / 1e9;
         assertThat(verdicts).hasSize(n).allSatisfy(v -> assertThat(v.verdict()).isEqualTo(TxVerdict.APPROVE));
         double[] after = {heapAfterGc(0), heapAfterGc(1)};
@@ -360,10 +363,7 @@ class LedgerReplicasIT {
         }
         java.util.Set<Hash> parentIds = new java.util.HashSet<>(parents.stream().map(Transaction::txid).toList());
         for (Transaction p : parents) publish("tx.submitted", p.txid().toByteArray(), p.toBytes());
-        List<StackRecords.Verdict> parentVerdicts = collect("tx.verdicts", b -> {
-            StackRecords.Verdict v = StackRecords.decodeVerdict(b);
-            return parentIds.contains(v.txid()) ? v : null;
-        }, parents.size());
+        List<StackRecords.Verdict> parentVerdicts = verdicts(parentIds::contains, parents.size());
         assertThat(parentVerdicts).allSatisfy(v -> assertThat(v.verdict()).isEqualTo(TxVerdict.APPROVE));
         for (OutPoint f : funds) for (int r = 0; r < 2; r++) assertThat(utxoState(r, f)).as("cached on replica %d", r).isEqualTo("LOCKED");
 
@@ -385,10 +385,7 @@ class LedgerReplicasIT {
             publish("tx.finalized", null, StackRecords.encode(new StackRecords.Finalized(new FinalityCertificate(CHAIN, p.txid(), 1, proofs))));
         }
         java.util.Set<Hash> childIds = new java.util.HashSet<>(children.stream().map(Transaction::txid).toList());
-        List<StackRecords.Verdict> childVerdicts = collect("tx.verdicts", b -> {
-            StackRecords.Verdict v = StackRecords.decodeVerdict(b);
-            return childIds.contains(v.txid()) ? v : null;
-        }, children.size());
+        List<StackRecords.Verdict> childVerdicts = verdicts(childIds::contains, children.size());
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(childVerdicts).allSatisfy(v -> assertThat(v.verdict()).isEqualTo(TxVerdict.APPROVE));
         assertThat(millis).as("woken, not released at the deadline").isLessThan(ORPHAN_WAIT_MILLIS / 2);
@@ -415,10 +412,7 @@ class LedgerReplicasIT {
                 .until(() -> metric(0, "timecoin_ledger_database_retries_total") + metric(1, "timecoin_ledger_database_retries_total") > 0);
         infra.postgres().restart(Duration.ofSeconds(60));
         for (int i = 0; i < 2; i++) awaitReady(i);
-        List<StackRecords.Verdict> v = collect("tx.verdicts", b -> {
-            StackRecords.Verdict d = StackRecords.decodeVerdict(b);
-            return d.txid().equals(tx.txid()) ? d : null;
-        }, 1);
+        List<StackRecords.Verdict> v = verdicts(tx.txid()::equals, 1);
         assertThat(v.get(0).verdict()).isEqualTo(TxVerdict.APPROVE);
     }
 }

@@ -108,10 +108,7 @@ class LedgerServiceTest {
     }
 
     StackRecords.Verdict verdictFor(Transaction tx) {
-        return await("tx.verdicts", b -> {
-            StackRecords.Verdict v = StackRecords.decodeVerdict(b);
-            return v.txid().equals(tx.txid()) ? v : null;
-        });
+        return await("tx.verdicts", b -> StackRecords.decodeVerdicts(b).stream().filter(v -> v.txid().equals(tx.txid())).findFirst().orElse(null));
     }
 
     /** Waits for the ledger to announce on tx.applied that the transaction's finality is committed here. */
@@ -641,7 +638,8 @@ class LedgerServiceTest {
                 .signed(CHAIN, List.of(PAYEE));
         topics.publish("tx.submitted", forged.toBytes(), java.util.Map.of("traceparent", "00-" + traceId + "-b7ad6b7169203331-01"));
         assertThat(verdictFor(forged).reason()).isEqualTo("KEY_MISMATCH");
-        var record = topics.seen().stream().filter(r -> r.topic().endsWith("tx.verdicts") && StackRecords.decodeVerdict(r.value()).txid().equals(forged.txid()))
+        var record = topics.seen().stream().filter(r -> r.topic().endsWith("tx.verdicts")
+                && StackRecords.decodeVerdicts(r.value()).stream().anyMatch(v -> v.txid().equals(forged.txid())))
                 .findFirst().orElseThrow();
         assertThat(TopicProbe.header(record, "traceparent")).as("traceparent header").isNotNull().contains(traceId);
     }

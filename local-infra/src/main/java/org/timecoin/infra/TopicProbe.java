@@ -85,14 +85,23 @@ public final class TopicProbe implements AutoCloseable {
 
     /** Every record on {@code topic} so far for which {@code pick} returns non-null, once there are at least {@code atLeast}. */
     public <T> List<T> collect(String topic, Function<byte[], T> pick, int atLeast, Duration timeout) {
+        return collectItems(topic, v -> {
+            T t = pick.apply(v);
+            return t == null ? List.of() : List.of(t);
+        }, atLeast, timeout);
+    }
+
+    /**
+     * What {@code items} picks from each record on {@code topic} so far (records that carry many, such as tx.verdicts),
+     * in order, once there are at least {@code atLeast}.
+     */
+    public <T> List<T> collectItems(String topic, Function<byte[], List<T>> items, int atLeast, Duration timeout) {
         List<T> found = new ArrayList<>();
         Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
             consumer.poll(Duration.ofMillis(100)).forEach(seen::add);
             found.clear();
             for (var r : seen) {
-                if (!r.topic().equals(prefix + topic)) continue;
-                T t = pick.apply(r.value());
-                if (t != null) found.add(t);
+                if (r.topic().equals(prefix + topic)) found.addAll(items.apply(r.value()));
             }
             return found.size() >= atLeast;
         });

@@ -64,9 +64,10 @@ final class TxTimeline {
                 int n = node;
                 t.read(consumer, "node" + node + ".tx.submitted", (r, v) -> t.stamp(Transaction.decode(v).txid(), n, SUBMITTED, r.timestamp()));
                 t.read(consumer, "node" + node + ".tx.verdicts", (r, v) -> {
-                    StackRecords.Verdict verdict = StackRecords.decodeVerdict(v);
-                    t.stamp(verdict.txid(), n, VERDICT, r.timestamp());
-                    if (verdict.verdict() == TxVerdict.REJECT && r.timestamp() >= t.sinceMillis) t.rejections.merge(verdict.reason(), 1, Integer::sum);
+                    for (StackRecords.Verdict verdict : StackRecords.decodeVerdicts(v)) {
+                        t.stamp(verdict.txid(), n, VERDICT, r.timestamp());
+                        if (verdict.verdict() == TxVerdict.REJECT && r.timestamp() >= t.sinceMillis) t.rejections.merge(verdict.reason(), 1, Integer::sum);
+                    }
                 });
                 t.read(consumer, "node" + node + ".consensus.out", (r, v) -> {
                     if (StackRecords.decodePeerTraffic(v) instanceof StackRecords.Votes votes)

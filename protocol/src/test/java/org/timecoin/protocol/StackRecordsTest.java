@@ -40,10 +40,29 @@ class StackRecordsTest {
         assertThat(reasonOf(() -> StackRecords.decodePeerTraffic(new byte[0]))).isEqualTo(Reason.TRUNCATED);
     }
 
+    /** A poll's verdicts go out in as few records as the per-record bound allows, in order, none lost at a split. */
+    @Test
+    void verdictsBeyondOneRecordsBoundAreSplitInOrder() {
+        List<StackRecords.Verdict> many = new java.util.ArrayList<>();
+        for (int i = 0; i < StackRecords.MAX_VERDICTS + 3; i++) {
+            many.add(new StackRecords.Verdict(new org.timecoin.protocol.crypto.Hash(org.timecoin.protocol.crypto.Hashes.sha256(new byte[] {(byte) i, (byte) (i >> 8)})),
+                    i % 2 == 0 ? TxVerdict.APPROVE : TxVerdict.REJECT, i % 2 == 0 ? "" : "MEMPOOL_FULL"));
+        }
+        List<byte[]> records = StackRecords.encodeVerdicts(many);
+        assertThat(records).hasSize(2);
+        List<StackRecords.Verdict> back = new java.util.ArrayList<>();
+        for (byte[] r : records) back.addAll(StackRecords.decodeVerdicts(r));
+        assertThat(back).isEqualTo(many);
+        assertThat(reasonOf(() -> StackRecords.decodeVerdicts(java.util.Arrays.copyOf(records.get(1), records.get(1).length - 1)))).isEqualTo(Reason.TRUNCATED);
+    }
+
     @Test
     void ledgerAndConsensusRecordsRoundTrip() {
         var verdict = new StackRecords.Verdict(Fixtures.transfer().txid(), TxVerdict.REJECT, "INPUT_LOCKED");
-        assertThat(StackRecords.decodeVerdict(StackRecords.encode(verdict))).isEqualTo(verdict);
+        var approval = new StackRecords.Verdict(Fixtures.finalityCertificate().txid(), TxVerdict.APPROVE, "");
+        List<byte[]> oneRecord = StackRecords.encodeVerdicts(List.of(verdict, approval));
+        assertThat(oneRecord).hasSize(1);
+        assertThat(StackRecords.decodeVerdicts(oneRecord.get(0))).containsExactly(verdict, approval);
         var fin = new StackRecords.Finalized(Fixtures.finalityCertificate());
         assertThat(StackRecords.decodeTxOutcomes(StackRecords.encode(fin)).outcomes()).containsExactly(fin);
         var rel = new StackRecords.Released(Fixtures.transfer().txid(), "LOCK_TIMEOUT");

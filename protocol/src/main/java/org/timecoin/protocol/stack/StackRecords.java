@@ -86,21 +86,40 @@ public final class StackRecords {
         });
     }
 
-    // ---- tx.verdicts (ledger → consensus) ----
+    // ---- tx.verdicts (ledger → consensus, gateway) ----
 
-    /** txid ‖ u8 verdict ‖ string reason (empty when approved). */
+    /** One verdict: txid ‖ u8 verdict ‖ string reason (empty when approved). */
     public record Verdict(Hash txid, TxVerdict verdict, String reason) {
     }
 
-    public static byte[] encode(Verdict v) {
-        Writer w = new Writer(48);
-        v.txid().write(w);
-        w.u8(v.verdict().code()).string(v.reason(), 64);
-        return w.toByteArray();
+    /**
+     * A record of tx.verdicts: the verdicts one piece of the ledger's work reached (a poll of tx.submitted, orphans
+     * woken or expired), in order: list&lt;verdict&gt;, at most {@link #MAX_VERDICTS}; {@link #encodeVerdicts} splits a
+     * longer list. One record per poll, not per transaction: each record costs its producer and both consumers a
+     * dispatch, a commit and a trace span, whatever it holds.
+     */
+    public static final int MAX_VERDICTS = 5_000;
+
+    private static final int MAX_REASON_BYTES = 64;
+
+    /** The verdicts in order, in as few records as {@link #MAX_VERDICTS} allows. */
+    public static List<byte[]> encodeVerdicts(List<Verdict> verdicts) {
+        List<byte[]> records = new ArrayList<>();
+        for (int from = 0; from < verdicts.size(); from += MAX_VERDICTS) {
+            List<Verdict> part = verdicts.subList(from, Math.min(verdicts.size(), from + MAX_VERDICTS));
+            Writer w = new Writer(4 + 40 * part.size());
+            w.list(part, MAX_VERDICTS, (ww, v) -> {
+                v.txid().write(ww);
+                ww.u8(v.verdict().code()).string(v.reason(), MAX_REASON_BYTES);
+            });
+            records.add(w.toByteArray());
+        }
+        return records;
     }
 
-    public static Verdict decodeVerdict(byte[] bytes) {
-        return Reader.decodeExactly(bytes, 128, r -> new Verdict(Hash.read(r), TxVerdict.byCode(r.u8()), r.string(64)));
+    public static List<Verdict> decodeVerdicts(byte[] bytes) {
+        return Reader.decodeExactly(bytes, 4 + (32 + 1 + 2 + MAX_REASON_BYTES) * MAX_VERDICTS,
+                r -> r.list(MAX_VERDICTS, rr -> new Verdict(Hash.read(rr), TxVerdict.byCode(rr.u8()), rr.string(MAX_REASON_BYTES))));
     }
 
     // ---- tx.finalized (consensus → ledger, gateway, p2p) ----
