@@ -26,7 +26,7 @@ class WireMessageTest {
         return List.of(new WireMessage.Hello(2, Fixtures.CHAIN, Fixtures.nodeKey(0).publicKey(), nonce, 12, 24200, ephemeral(1).publicKey()),
                 Auth.sign(Fixtures.nodeKey(0), Hash.ZERO),
                 new WireMessage.Ping(-5, 3), new WireMessage.Pong(-5, 4), new WireMessage.GetPeers(),
-                new WireMessage.Peers(List.of(Fixtures.peerAddress())), new WireMessage.Tx(Fixtures.transfer()),
+                new WireMessage.Peers(List.of(Fixtures.peerAddress())), new WireMessage.Txs(List.of(Fixtures.transfer())),
                 new WireMessage.Consensus(Fixtures.prePrepare()), new WireMessage.Votes(Fixtures.voteBatch(1)), new WireMessage.GetBlocks(1, 100),
                 new WireMessage.Blocks(List.of(new WireMessage.CertifiedBlock(Fixtures.block1(), Fixtures.commitCertificate()))),
                 new WireMessage.Reject(3, "wrong chain"));

@@ -10,6 +10,7 @@ import org.timecoin.protocol.codec.ProtocolException;
 import org.timecoin.protocol.crypto.Ed25519Keys.KeyPair;
 import org.timecoin.protocol.crypto.Hash;
 import org.timecoin.protocol.crypto.PublicKey;
+import org.timecoin.protocol.model.Transaction;
 import org.timecoin.protocol.wire.Frames;
 import org.timecoin.protocol.wire.RejectCode;
 import org.timecoin.protocol.wire.SecureChannel;
@@ -55,6 +56,16 @@ public final class PeerSession {
      * (null for others).
      */
     public record Received(WireMessage message, byte[] body, Hash relayHash) implements Output {
+    }
+
+    /**
+     * The transactions of a Txs frame this node has not taken before (each by its {@link RelayHash}; copies were dropped
+     * undecoded), decoded, with each one's bytes as received for relaying.
+     */
+    public record ReceivedTransactions(List<RelayedTransaction> transactions) implements Output {
+    }
+
+    public record RelayedTransaction(Transaction transaction, byte[] bytes, Hash relayHash) {
     }
 
     /** Dropped a message and scored the peer, connection stays. */
@@ -193,6 +204,10 @@ public final class PeerSession {
             }
             if (f == null) break;
             lastHeard = nowMillis;
+            if (state == State.READY && f.type() == WireMessage.TX) {
+                if (!onTransactions(f.body(), nowMillis, out)) break;
+                continue;
+            }
             Hash relayHash = null;
             if (state == State.READY && RelayHash.relayed(f.type())) {
                 relayHash = RelayHash.of(f.type(), f.body());
@@ -213,6 +228,30 @@ public final class PeerSession {
             onMessage(m, f.body(), relayHash, nowMillis, out);
         }
         return out;
+    }
+
+    /**
+     * A Txs frame, transaction by transaction: each takes a token (a copy too: a peer repeating one cannot flood; past
+     * the rate the rest of the frame is dropped), a copy of one taken before is dropped undecoded, the others decoded.
+     * False when the frame closed the session (malformed).
+     */
+    private boolean onTransactions(byte[] body, long now, List<Output> out) {
+        List<RelayedTransaction> fresh = new ArrayList<>();
+        try {
+            for (byte[] bytes : WireMessage.transactionBytes(body)) {
+                if (!buckets.get(Kind.TRANSACTION).tryTake(now)) {
+                    out.add(new Misbehaved(Offence.RATE_LIMITED, Kind.TRANSACTION + " rate exceeded"));
+                    break;
+                }
+                Hash relayHash = RelayHash.of(WireMessage.TX, bytes);
+                if (!policy.alreadyRelayed(WireMessage.TX, relayHash)) fresh.add(new RelayedTransaction(Transaction.decode(bytes), bytes, relayHash));
+            }
+        } catch (ProtocolException e) {
+            close(out, RejectCode.MALFORMED, e.getMessage(), Offence.MALFORMED);
+            return false;
+        }
+        if (!fresh.isEmpty()) out.add(new ReceivedTransactions(fresh));
+        return true;
     }
 
     private void onMessage(WireMessage m, byte[] body, Hash relayHash, long now, List<Output> out) {

@@ -291,8 +291,9 @@ class PeerSessionTest {
     }
 
     /**
-     * A copy of a message the node has relayed already is dropped before it is decoded (a body that would not even
-     * decode is not noticed), yet it takes its rate-limit token; a first copy is decoded and carries its relay hash.
+     * A copy of a transaction the node has relayed already is dropped before it is decoded (bytes that would not even
+     * decode are not noticed), yet it takes its rate-limit token, one per transaction of a frame; a first one is
+     * decoded and carries its bytes and relay hash.
      */
     @Test
     void aCopyOfARelayedMessageIsDroppedUndecodedButStillRateLimited() {
@@ -321,31 +322,41 @@ class PeerSessionTest {
 
         byte[] garbage = {1, 2, 3};
         relayed.add(RelayHash.of(7, garbage));
-        assertThat(b.onBytes(a.wireRaw(WireMessage.TX, garbage), 1)).isEmpty(); // taken for a copy: never decoded, so no MALFORMED
-        for (int i = 0; i < 4; i++) b.onBytes(a.wireRaw(WireMessage.TX, garbage), 1); // 5 tokens per second: this one was the fifth
-        assertThat(b.onBytes(a.wireRaw(WireMessage.TX, garbage), 1)).singleElement().isInstanceOfSatisfying(PeerSession.Misbehaved.class,
-                m -> assertThat(m.offence()).isEqualTo(Offence.RATE_LIMITED));
+        byte[] copies = WireMessage.txsBody(List.of(garbage, garbage, garbage));
+        assertThat(b.onBytes(a.wireRaw(WireMessage.TX, copies), 1)).isEmpty(); // taken for copies: never decoded, so no MALFORMED
+        byte[] twoMore = WireMessage.txsBody(List.of(garbage, garbage));
+        assertThat(b.onBytes(a.wireRaw(WireMessage.TX, twoMore), 1)).isEmpty(); // 5 tokens per second, one per transaction: the fifth
+        assertThat(b.onBytes(a.wireRaw(WireMessage.TX, WireMessage.txsBody(List.of(garbage))), 1)).singleElement()
+                .isInstanceOfSatisfying(PeerSession.Misbehaved.class, m -> assertThat(m.offence()).isEqualTo(Offence.RATE_LIMITED));
 
         PeerSession b2 = session(B, 3, remembering);
         PeerSession a2 = session(A, 4, policy(Set.of()));
         handshake(a2, b2);
         byte[] otherGarbage = {4, 5, 6};
-        assertThat(b2.onBytes(a2.wireRaw(WireMessage.TX, otherGarbage), 1)).singleElement().isInstanceOfSatisfying(PeerSession.Close.class,
-                c -> assertThat(c.code()).isEqualTo(RejectCode.MALFORMED)); // not a copy: decoded, and refused
+        assertThat(b2.onBytes(a2.wireRaw(WireMessage.TX, WireMessage.txsBody(List.of(garbage, otherGarbage))), 1)).singleElement()
+                .isInstanceOfSatisfying(PeerSession.Close.class, c -> assertThat(c.code()).isEqualTo(RejectCode.MALFORMED)); // not a copy: decoded, and refused
 
         PeerSession b3 = session(B, 5, remembering);
         PeerSession a3 = session(A, 6, policy(Set.of()));
         handshake(a3, b3);
-        WireMessage.Tx tx = new WireMessage.Tx(org.timecoin.protocol.model.Transaction.transfer(
+        org.timecoin.protocol.model.Transaction tx = org.timecoin.protocol.model.Transaction.transfer(
                 List.of(new org.timecoin.protocol.model.OutPoint(org.timecoin.protocol.crypto.Hash.ZERO, 0)),
-                List.of(new org.timecoin.protocol.model.TxOutput(org.timecoin.protocol.model.Amount.sat(1), A.keyHash()))));
-        assertThat(b3.onBytes(a3.wire(tx), 1)).singleElement().isInstanceOfSatisfying(PeerSession.Received.class,
-                r -> assertThat(r.relayHash()).isEqualTo(RelayHash.of(7, WireMessage.encodeBody(tx))));
+                List.of(new org.timecoin.protocol.model.TxOutput(org.timecoin.protocol.model.Amount.sat(1), A.keyHash())));
+        // one frame, a copy and a first: only the first comes out, decoded, with its bytes and relay hash
+        assertThat(b3.onBytes(a3.wireRaw(WireMessage.TX, WireMessage.txsBody(List.of(garbage, tx.toBytes()))), 1)).singleElement()
+                .isInstanceOfSatisfying(PeerSession.ReceivedTransactions.class, r -> assertThat(r.transactions()).singleElement().satisfies(t -> {
+                    assertThat(t.transaction()).isEqualTo(tx);
+                    assertThat(t.bytes()).isEqualTo(tx.toBytes());
+                    assertThat(t.relayHash()).isEqualTo(RelayHash.of(7, tx.toBytes()));
+                }));
+        // a Txs frame with no transaction is malformed
+        assertThat(b3.onBytes(a3.wireRaw(WireMessage.TX, new byte[4]), 1)).singleElement().isInstanceOfSatisfying(PeerSession.Close.class,
+                c -> assertThat(c.code()).isEqualTo(RejectCode.MALFORMED));
     }
 
     @Test
     void theRateLimitClassOfARelayedTypeIsTheDecodedMessagesOwn() {
-        assertThat(RelayHash.kind(7)).isEqualTo(new WireMessage.Tx(null).kind());
+        assertThat(RelayHash.kind(7)).isEqualTo(WireMessage.Kind.TRANSACTION);
         assertThat(RelayHash.kind(8)).isEqualTo(new WireMessage.Consensus(null).kind());
         assertThat(RelayHash.kind(9)).isEqualTo(new WireMessage.Votes(null).kind());
         for (int type = 1; type <= 12; type++) assertThat(RelayHash.relayed(type)).isEqualTo(type >= 7 && type <= 9);

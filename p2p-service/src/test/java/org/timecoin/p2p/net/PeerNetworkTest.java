@@ -115,6 +115,18 @@ class PeerNetworkTest {
         await().atMost(WAIT).untilAsserted(() -> {
             for (Node n : List.of(seed, b, c)) assertThat(n.stack().transactions).extracting(Transaction::txid).containsExactly(tx.txid());
         });
+        // what is ready together leaves together: 300 transactions in one frame per peer, each delivered once everywhere
+        List<Transaction> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            many.add(Transaction.transfer(List.of(new org.timecoin.protocol.model.OutPoint(org.timecoin.protocol.crypto.Hashes.tagged(
+                    org.timecoin.protocol.crypto.HashTag.TX, ("relay " + i).getBytes()), 0)),
+                    List.of(new org.timecoin.protocol.model.TxOutput(org.timecoin.protocol.model.Amount.sat(1_000), TestChain.nodeKey(0).keyHash()))));
+        }
+        d.net().relayTransactions(many);
+        await().atMost(WAIT).untilAsserted(() -> {
+            for (Node n : List.of(seed, b, c)) assertThat(n.stack().transactions).hasSize(301).doesNotHaveDuplicates();
+        });
+        assertThat(d.metrics().counter("timecoin_p2p_frames_sent_total", "type", "Tx").count()).as("one frame per peer each time").isEqualTo(6.0);
         // the address book was handed over for persistence
         assertThat(b.stack().savedBook).isNotEmpty();
     }

@@ -127,6 +127,8 @@ public final class RawPeer implements AutoCloseable {
                     for (PeerSession.Output o : session.onBytes(chunk, System.currentTimeMillis())) {
                         if (o instanceof PeerSession.Send s && !(silent && s.message() instanceof WireMessage.Pong)) send(s.message());
                         else if (o instanceof PeerSession.Received r) received.add(r.message());
+                        else if (o instanceof PeerSession.ReceivedTransactions t)
+                            received.add(new WireMessage.Txs(t.transactions().stream().map(PeerSession.RelayedTransaction::transaction).toList()));
                         else if (o instanceof PeerSession.Close c) {
                             closedWith = c.code();
                             closedDetail = c.detail();

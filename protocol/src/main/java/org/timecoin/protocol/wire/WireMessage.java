@@ -26,7 +26,8 @@ import org.timecoin.protocol.model.TxVoteBatch;
  * {@link #type()}; the body is the canonical encoding below, decoded as strictly as everything else.
  */
 public sealed interface WireMessage {
-    int PROTOCOL_VERSION = 2;
+    /** 3: a Tx frame carries a list of transactions (2: one); a peer of another version is refused with WRONG_VERSION at its Hello. */
+    int PROTOCOL_VERSION = 3;
     int NONCE_BYTES = 32;
     int MAX_PEERS_PER_MESSAGE = 1_000;
     int MAX_BLOCKS_PER_MESSAGE = 1_000;
@@ -125,11 +126,35 @@ public sealed interface WireMessage {
         public void encodeBody(Writer w) { w.list(addresses, MAX_PEERS_PER_MESSAGE, (x, a) -> a.encode(x)); }
     }
 
-    /** type 7: a transaction (relay). */
-    record Tx(Transaction transaction) implements WireMessage {
+    /**
+     * type 7: list&lt;bytes transaction&gt;, 1 to {@link #MAX_TXS_PER_FRAME} (relay): the transactions a node had ready
+     * to relay when it wrote the frame. Each is a byte string, so a receiver takes each by its own bytes — drops the
+     * copies it relayed already without decoding them ({@link #transactionBytes}), relays the rest as they came.
+     */
+    record Txs(List<Transaction> transactions) implements WireMessage {
+        public Txs {
+            if (transactions.isEmpty() || transactions.size() > MAX_TXS_PER_FRAME) throw new IllegalArgumentException("1 to " + MAX_TXS_PER_FRAME + " transactions");
+            transactions = List.copyOf(transactions);
+        }
         public int type() { return TX; }
         public Kind kind() { return Kind.TRANSACTION; }
-        public void encodeBody(Writer w) { transaction.encode(w); }
+        public void encodeBody(Writer w) { w.list(transactions, MAX_TXS_PER_FRAME, (x, t) -> x.bytes(t.toBytes(), Limits.MAX_TX_BYTES)); }
+    }
+
+    int MAX_TXS_PER_FRAME = 1_000;
+
+    /** The body of a Txs frame around transactions encoded already (each at most {@link Limits#MAX_TX_BYTES}). */
+    static byte[] txsBody(List<byte[]> transactions) {
+        Writer w = new Writer(4 + transactions.stream().mapToInt(t -> 4 + t.length).sum());
+        w.list(transactions, MAX_TXS_PER_FRAME, (x, t) -> x.bytes(t, Limits.MAX_TX_BYTES));
+        return w.toByteArray();
+    }
+
+    /** Each transaction's bytes in a Txs body, not decoded (1 to {@link #MAX_TXS_PER_FRAME}, each within the limit). */
+    static List<byte[]> transactionBytes(byte[] body) {
+        List<byte[]> items = Reader.decodeExactly(body, Limits.MAX_CONSENSUS_MESSAGE_BYTES, r -> r.list(MAX_TXS_PER_FRAME, x -> x.bytes(Limits.MAX_TX_BYTES)));
+        if (items.isEmpty()) throw new ProtocolException(Reason.INVALID_VALUE, "a Txs frame without transactions");
+        return items;
     }
 
     /** type 8: a signed block-consensus message (masternode peers only). */
@@ -203,7 +228,11 @@ public sealed interface WireMessage {
             case PONG -> new Pong(r.u64(), r.u63("best height"));
             case GET_PEERS -> new GetPeers();
             case PEERS -> new Peers(r.list(MAX_PEERS_PER_MESSAGE, PeerAddress::read));
-            case TX -> new Tx(Transaction.read(r));
+            case TX -> {
+                List<Transaction> txs = r.list(MAX_TXS_PER_FRAME, x -> Transaction.decode(x.bytes(Limits.MAX_TX_BYTES)));
+                if (txs.isEmpty()) throw new ProtocolException(Reason.INVALID_VALUE, "a Txs frame without transactions");
+                yield new Txs(txs);
+            }
             case CONSENSUS -> new Consensus(SignedConsensusMessage.read(r));
             case VOTES -> new Votes(TxVoteBatch.read(r));
             case GET_BLOCKS -> new GetBlocks(r.u63("from height"), r.u32InRange("count", 1, MAX_BLOCKS_PER_MESSAGE));
