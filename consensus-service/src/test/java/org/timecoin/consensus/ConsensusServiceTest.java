@@ -170,13 +170,13 @@ class ConsensusServiceTest {
                 .body("votes.blocksFinalized", greaterThanOrEqualTo(1.0f));
         // the ledger's answer to the check was timed, and the proposal's age when it reached the core
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        assertThat(metrics).containsPattern("timecoin_consensus_ledger_answer_seconds_count\\{work=\"check\"\\} [1-9]")
+        assertThat(metrics).containsPattern("timecoin_consensus_ledger_answer_seconds_count\\{work=\"check\",\\} [1-9]")
                 .containsPattern("timecoin_consensus_proposal_age_seconds_count [1-9]")
                 // every event waited in the block lane of the core's inbox (no vote batch in this test)
-                .containsPattern("timecoin_consensus_queue_wait_seconds_count\\{lane=\"block\"\\} [1-9]")
+                .containsPattern("timecoin_consensus_queue_wait_seconds_count\\{lane=\"block\",\\} [1-9]")
                 .contains("timecoin_consensus_queue_depth").contains("timecoin_consensus_timeout_step 0.0");
         // a leader's own proposal is timed from its round's start; a follower times none
-        if (leader.equals(self)) assertThat(metrics).containsPattern("timecoin_consensus_leader_proposal_seconds_count\\{round=\"0\"\\} 1");
+        if (leader.equals(self)) assertThat(metrics).containsPattern("timecoin_consensus_leader_proposal_seconds_count\\{round=\"0\",\\} 1");
         else assertThat(metrics).doesNotContain("timecoin_consensus_leader_proposal_seconds_count");
     }
 
@@ -208,7 +208,7 @@ class ConsensusServiceTest {
         assertThat(fin.certificate().approvals()).extracting(a -> a.voter())
                 .containsExactlyInAnyOrder(validators.get(0).publicKey(), validators.get(1).publicKey(), validators.get(2).publicKey());
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(given().get("/q/metrics").asString())
-                .contains("timecoin_consensus_records_rejected_total{reason=\"UNKNOWN_TYPE\",topic=\"consensus.in\"}"));
+                .contains("timecoin_consensus_records_rejected_total{reason=\"UNKNOWN_TYPE\",topic=\"consensus.in\",}"));
         await("dead-letters", b -> java.util.Arrays.equals(b, new byte[] {9, 9, 9}) ? b : null);
     }
 

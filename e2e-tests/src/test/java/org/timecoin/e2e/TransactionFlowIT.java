@@ -231,6 +231,15 @@ class TransactionFlowIT {
             services += service.path("cpuSeconds").asDouble();
         }
         assertThat(report.path("machineCpuSeconds").asDouble()).isGreaterThan(services);
+        // after the load every service's metrics carry exemplars in OpenMetrics; scraped as most tools do (no Accept
+        // header), each answers the text format that a 0.0.4 parser (promtool's) takes whole
+        for (int node = 0; node < SharedDevnet.NODES; node++) {
+            for (String service : Devnet.SERVICES) {
+                var scrape = given().get(SharedDevnet.get().url(service, node) + "/q/metrics").then().statusCode(200).extract();
+                assertThat(scrape.contentType()).as("node %d %s", node, service).startsWith("text/plain");
+                assertThat(org.timecoin.infra.PrometheusTextFormat.violations(scrape.asString())).as("node %d %s", node, service).isEmpty();
+            }
+        }
     }
 
     public record Result(int code, String out) {

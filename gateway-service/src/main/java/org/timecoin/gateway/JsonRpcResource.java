@@ -48,9 +48,13 @@ public class JsonRpcResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking // sendrawtransaction checks signatures
     @Tag(name = "json-rpc")
-    @Operation(summary = "JSON-RPC 2.0 (single or batch): " + "getblockchaininfo, getblockcount, getblock, getrawtransaction, sendrawtransaction, "
-            + "getbalance, listunspent, masternodelist, getconsensusinfo, gettransactionfinality, waittransactionfinality, validateaddress, "
-            + "getmempoolinfo, getpeerinfo, uptime")
+    @Operation(operationId = "jsonRpc", summary = "JSON-RPC 2.0 (single or batch of 1 to 100 calls) with the original project's method names",
+            description = "Methods: getblockchaininfo, getblockcount, getblock [height|hash, raw], getrawtransaction [txid], sendrawtransaction [hex], "
+                    + "getbalance [address], listunspent [address, after, limit], getaddresstransactions [address, after, limit], masternodelist, getconsensusinfo, "
+                    + "gettransactionfinality [txid], waittransactionfinality [txid, timeoutMillis], validateaddress [address], getmempoolinfo, "
+                    + "getpeerinfo, uptime. Answers are always HTTP 200 with JSON-RPC errors in the body: -32700 parse error, -32600 invalid "
+                    + "request (or a batch outside 1..100), -32601 method not found, -32602 invalid params, -32000 an application error whose "
+                    + "data.type is the REST problem's code (e.g. INPUT_SPENT, UNKNOWN_TRANSACTION). Amounts are integers in sat.")
     public CompletionStage<JsonNode> call(String body, @Context HttpServerRequest http) {
         String client = ClientLimits.client(http);
         JsonNode request;

@@ -190,6 +190,63 @@ class GatewayServiceTest {
                 .body("error.code", is(-32000)).body("error.data.type", equalTo("TRUNCATED")).body("error.data.status", is(400));
     }
 
+    /**
+     * The contract a generated client is built from: every operation has a unique operationId, a description, and its
+     * error answers as problem+json with the Problem schema (400 where it takes input, 404 where it names a resource,
+     * 413 where it takes a body, 429 and 503 everywhere); the tags say what they group, and there is a server.
+     */
+    @Test
+    void everyOperationOfTheServedContractHasAnIdADescriptionAndItsProblemAnswers() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(given().get("/q/openapi?format=json").asString());
+        assertThat(doc.path("servers").size()).as("servers").isPositive();
+        assertThat(doc.path("components").path("schemas").path("Problem").path("properties").has("title")).isTrue();
+        doc.path("tags").forEach(t -> assertThat(t.path("description").asText()).as("tag %s", t.path("name")).isNotBlank());
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        int operations = 0;
+        for (var path : (Iterable<java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>>) doc.path("paths")::fields) {
+            for (var op : (Iterable<java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>>) path.getValue()::fields) {
+                String where = op.getKey() + " " + path.getKey();
+                com.fasterxml.jackson.databind.JsonNode o = op.getValue();
+                operations++;
+                assertThat(ids.add(o.path("operationId").asText())).as("a unique operationId on %s", where).isTrue();
+                assertThat(o.path("operationId").asText()).as("operationId of %s", where).isNotBlank();
+                assertThat(o.path("description").asText()).as("description of %s", where).isNotBlank();
+                java.util.List<String> problems = new java.util.ArrayList<>();
+                for (var r : (Iterable<java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>>) o.path("responses")::fields) {
+                    if (r.getKey().matches("[45]\\d\\d")) {
+                        assertThat(r.getValue().path("content").path("application/problem+json").path("schema").path("$ref").asText())
+                                .as("%s answers %s as a Problem", where, r.getKey()).isEqualTo("#/components/schemas/Problem");
+                        problems.add(r.getKey());
+                    }
+                }
+                assertThat(problems).as("problem answers of %s", where).contains("429", "503");
+                if (o.has("requestBody")) assertThat(problems).as("problem answers of %s", where).contains("400", "413");
+                if (path.getKey().contains("{")) assertThat(problems).as("problem answers of %s", where).contains("400", "404");
+            }
+        }
+        assertThat(operations).as("%s", ids).isGreaterThanOrEqualTo(16); // the JSON and the text submission share one operation
+        assertThat(ids).contains("submitTransaction", "waitForFinality", "getBalance", "jsonRpc");
+    }
+
+    /**
+     * A scrape without an Accept header (curl, promtool, most agents) gets the text format, whose lines carry no
+     * exemplars and parse whole; one that asks for OpenMetrics alone gets OpenMetrics (with exemplars).
+     */
+    @Test
+    void metricsAreTheTextFormatUnlessOpenMetricsIsAskedFor() {
+        for (int i = 0; i < 3; i++) given().get("/v1/addresses/not-an-address/validation"); // traced requests: exemplars to show
+        var text = given().get("/q/metrics").then().statusCode(200).extract();
+        assertThat(text.contentType()).startsWith("text/plain").contains("version=0.0.4");
+        assertThat(org.timecoin.infra.PrometheusTextFormat.violations(text.asString())).isEmpty();
+        assertThat(given().header("Accept", "*/*").get("/q/metrics").contentType()).startsWith("text/plain");
+        var open = given().header("Accept", "application/openmetrics-text").get("/q/metrics");
+        assertThat(open.contentType()).as("%d", open.statusCode()).startsWith("application/openmetrics-text");
+        assertThat(open.asString().strip()).endsWith("# EOF");
+        // what Prometheus sends: the registry picks the text format from it
+        assertThat(given().header("Accept", "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+                + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1").get("/q/metrics").contentType()).startsWith("text/plain");
+    }
+
     @Test
     void openApiSwaggerAndExplorerAreServed() {
         given().get("/q/openapi?format=json").then().statusCode(200).body("paths", org.hamcrest.Matchers.hasKey("/v1/transactions/{txid}/finality"));

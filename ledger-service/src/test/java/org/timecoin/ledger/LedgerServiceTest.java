@@ -208,7 +208,7 @@ class LedgerServiceTest {
         byte[] garbage = {1, 2, 3, (byte) UUID.randomUUID().hashCode()};
         publish("tx.submitted", garbage); // garbage: counted and parked on the dead-letter topic with its reason
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(given().get("/q/metrics").asString())
-                .contains("timecoin_ledger_records_rejected_total{reason=\"TRUNCATED\",topic=\"tx.submitted\"}"));
+                .contains("timecoin_ledger_records_rejected_total{reason=\"TRUNCATED\",topic=\"tx.submitted\",}"));
         await("dead-letters", b -> java.util.Arrays.equals(b, garbage) ? b : null);
         var parked = topics.seen().stream().filter(r -> r.topic().equals(prefix + "dead-letters")).findFirst().orElseThrow();
         assertThat(new String(parked.headers().lastHeader("timecoin-reason").value())).isEqualTo("TRUNCATED");
@@ -334,8 +334,8 @@ class LedgerServiceTest {
                 certifyUnder(payment, 1, List.of(GENESIS.masternodes().get(0).nodeKey(), GENESIS.masternodes().get(1).nodeKey())));
         assertThat(proposals.refusal(CHAIN, block, forged).map(r -> r.reason())).contains(BlockRejectReason.BAD_FINALITY_CERTIFICATE);
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString(); // how long each took, for the operator
-        assertThat(metrics).containsPattern("timecoin_ledger_proposal_seconds_count\\{work=\"build\"\\} [1-9]")
-                .containsPattern("timecoin_ledger_proposal_seconds_count\\{work=\"check\"\\} [1-9]");
+        assertThat(metrics).containsPattern("timecoin_ledger_proposal_seconds_count\\{work=\"build\",\\} [1-9]")
+                .containsPattern("timecoin_ledger_proposal_seconds_count\\{work=\"check\",\\} [1-9]");
 
         // read (and cache) the new output and the spent input before the block
         String newOutput = "/v1/ledger/utxos/" + payment.txid().hex() + "/0";
@@ -375,7 +375,7 @@ class LedgerServiceTest {
         // the cache does not serve what the applied block changed
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get(newOutput).then().body("confirmedHeight", is(1)));
         given().get("/v1/ledger/utxos/" + fundedOutput(0).txid().hex() + "/0").then().body("state", equalTo("SPENT_CONFIRMED"));
-        assertThat(given().get("/q/metrics").asString()).containsPattern("cache_gets_total\\{cache=\"utxo\",result=\"hit\"\\} [1-9]");
+        assertThat(given().get("/q/metrics").asString()).containsPattern("cache_gets_total\\{cache=\"utxo\",result=\"hit\",\\} [1-9]");
     }
 
     /** A block after {@code previous} with only its reward. */
@@ -396,7 +396,7 @@ class LedgerServiceTest {
         CommitCertificate tooFew = new CommitCertificate(CHAIN, 2, 0, next.hash(), good.seals().subList(0, 2));
         publish("blocks.finalized", StackRecords.encode(new StackRecords.FinalizedBlock(next, tooFew)));
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(given().get("/q/metrics").asString())
-                .contains("timecoin_ledger_records_rejected_total{reason=\"BAD_COMMIT_CERTIFICATE\",topic=\"blocks.finalized\"}"));
+                .contains("timecoin_ledger_records_rejected_total{reason=\"BAD_COMMIT_CERTIFICATE\",topic=\"blocks.finalized\",}"));
         given().get("/v1/ledger/chain").then().body("height", is(1));
     }
 

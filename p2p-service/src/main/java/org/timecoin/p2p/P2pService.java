@@ -19,9 +19,13 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 import org.timecoin.p2p.core.AddressBook;
@@ -42,6 +46,7 @@ import org.timecoin.protocol.wire.Frames;
 import org.timecoin.protocol.wire.WireMessage.Kind;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Blocking;
 import io.vertx.core.Vertx;
@@ -140,20 +145,27 @@ public class P2pService implements PeerNetwork.Stack {
         else rejections.park("consensus.out", "UNEXPECTED_KIND", value);
     }
 
-    /** One poll of the stack's transactions (batch mode: one hop onto the network's event loop for all of them). */
+    /**
+     * One poll of the stack's transactions (batch mode: one hop onto the network's event loop for all of them). The
+     * records this service wrote itself (peers' transactions, queued for relay as they came) are skipped undecoded.
+     */
     @Incoming("tx-submitted-in")
     @Blocking
-    public void onSubmitted(List<byte[]> values) {
+    public void onSubmitted(ConsumerRecords<byte[], byte[]> poll) {
         List<Transaction> txs = new ArrayList<>();
-        for (byte[] value : values) {
+        for (ConsumerRecord<byte[], byte[]> record : poll) {
+            if (record.headers().lastHeader(FROM_PEERS_HEADER) != null) continue;
             try {
-                txs.add(Transaction.decode(value));
+                txs.add(Transaction.decode(record.value()));
             } catch (ProtocolException e) {
                 rejections.drop("tx.submitted", e.reason().name()); // the ledger, which reads it too, parks it
             }
         }
         if (!txs.isEmpty()) await().relayTransactions(txs);
     }
+
+    /** Marks the tx.submitted records of peers' transactions, which this service relayed already. */
+    static final String FROM_PEERS_HEADER = "timecoin-from-peers";
 
     @Incoming("blocks-applied")
     @Blocking
@@ -174,7 +186,8 @@ public class P2pService implements PeerNetwork.Stack {
 
     @Override
     public void transaction(Transaction tx) {
-        KeyedRecords.send(txSubmitted, tx.txid().toByteArray(), tx.toBytes());
+        txSubmitted.send(Message.of(tx.toBytes()).addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(tx.txid().toByteArray())
+                .withHeaders(new RecordHeaders().add(FROM_PEERS_HEADER, new byte[] {1})).build()));
     }
 
     @Override
