@@ -41,7 +41,10 @@ public class ProblemResponsesFilter implements OASFilter {
         }
         if (api.getInfo() != null && api.getInfo().getDescription() == null) {
             api.getInfo().description("The public REST API of a TimeCoin masternode. Amounts are integers in sat; every error is "
-                    + "application/problem+json whose title is a stable code.");
+                    + "application/problem+json whose title is a stable code. No operation needs credentials: limits are per client address.");
+        }
+        if (api.getInfo() != null && api.getInfo().getContact() == null) {
+            api.getInfo().contact(OASFactory.createContact().name("TimeCoin").url("https://timecoin.org"));
         }
         api.setTags(null);
         TAGS.entrySet().stream().sorted(Map.Entry.comparingByKey())
@@ -55,6 +58,7 @@ public class ProblemResponsesFilter implements OASFilter {
     }
 
     private static void addProblems(String path, PathItem.HttpMethod method, Operation op) {
+        if (op.getSecurity() == null) op.setSecurity(new java.util.ArrayList<>()); // public: no credentials, said explicitly
         APIResponses responses = op.getResponses() == null ? OASFactory.createAPIResponses() : op.getResponses();
         op.setResponses(responses);
         boolean takesInput = op.getRequestBody() != null || op.getParameters() != null && !op.getParameters().isEmpty();
