@@ -242,6 +242,28 @@ class TransactionFlowIT {
         }
     }
 
+    /**
+     * The contract proved by a client generated from it (openapi-generator at build, from the document the gateway
+     * serves): it pays and waits for finality in one call, reads the status, and gets a problem's code from an error.
+     */
+    @Test
+    void aClientGeneratedFromTheServedContractPaysAndSeesFinality() throws Exception {
+        org.timecoin.client.ApiClient client = new org.timecoin.client.ApiClient();
+        client.updateBaseUri(gateway(1));
+        var transactions = new org.timecoin.client.api.TransactionsApi(client);
+        // key 8 pays: the other tests spend it only through its listed outputs (the load test), never its genesis coin
+        org.timecoin.protocol.crypto.KeyHash payee = org.timecoin.protocol.crypto.Ed25519Keys.deterministic("e2e", "generated-client", 1).keyHash();
+        Transaction tx = SharedDevnet.payLargestUnspent(SharedDevnet.genesis().fundedKeys().get(8), payee, Amount.time(5));
+        // the generator takes the operation's first media type: the hex as text/plain
+        var answer = transactions.submitTransaction(org.timecoin.protocol.codec.Hex.encode(tx.toBytes()), 20_000L);
+        assertThat(answer.get("status")).as("%s", answer).isEqualTo("FINAL");
+        assertThat(transactions.getTransaction(tx.txid().hex()).get("status")).isIn("FINAL", "CONFIRMED");
+        var refused = org.assertj.core.api.Assertions.catchThrowableOfType(org.timecoin.client.ApiException.class,
+                () -> transactions.getTransaction("not-a-txid"));
+        assertThat(refused.getCode()).isEqualTo(400);
+        assertThat(JSON.readTree(refused.getResponseBody()).path("title").asText()).isNotBlank();
+    }
+
     public record Result(int code, String out) {
     }
 

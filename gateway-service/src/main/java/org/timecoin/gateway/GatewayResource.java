@@ -17,6 +17,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
@@ -55,6 +58,10 @@ public class GatewayResource {
                     + "202 with the txid once every stateless rule and signature passed; the same transaction twice is accepted twice. "
                     + "With waitMillis (max 30 s), the answer waits for the outcome as GET /v1/transactions/{txid}/finality does, and is 200 with that status: "
                     + "submission and finality in one request; 429 TOO_MANY_WAITERS (this client holds its share of waits) means nothing was published.")
+    @APIResponse(responseCode = "202", description = "Accepted and published (without waitMillis): the txid, status SUBMITTED",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = GatewayApi.Submitted.class)))
+    @APIResponse(responseCode = "200", description = "With waitMillis: the transaction's status when it was settled or the wait ended, as getTransaction gives it",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JsonNode.class)))
     public CompletionStage<Response> submit(SubmitRequest request, @QueryParam("waitMillis") Long waitMillis, @Context HttpServerRequest http) {
         if (waitMillis == null) {
             GatewayApi.Submitted s = submitted(request);
