@@ -19,7 +19,7 @@ import org.timecoin.service.Problems;
  * The error half of the API contract, written once for every operation: each documents the problem+json answers it
  * can give (RFC 9457, schema {@code Problem}, whose {@code title} is the stable code a client branches on), the tags
  * say what they group, and the document names its server. Annotations describe each operation's success; what every
- * operation shares lives here rather than seventeen times (a contract test holds every operation to it).
+ * operation shares lives here rather than on each of them (a contract test holds every operation to it).
  */
 public class ProblemResponsesFilter implements OASFilter {
     static final String PROBLEM = "Problem";

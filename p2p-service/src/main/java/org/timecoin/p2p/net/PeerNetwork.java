@@ -272,10 +272,14 @@ public final class PeerNetwork extends AbstractVerticle {
     /** The stack's own transactions (a poll of tx.submitted): relayed to every peer, those not relayed before. */
     public void relayTransactions(List<Transaction> txs) {
         context.runOnContext(v -> {
+            int relayed = 0;
             for (Transaction tx : txs) {
                 byte[] bytes = tx.toBytes();
-                if (seen.firstTime(RelayHash.of(WireMessage.TX, bytes))) queueRelay(bytes, null);
+                if (!seen.firstTime(RelayHash.of(WireMessage.TX, bytes))) continue;
+                queueRelay(bytes, null);
+                relayed++;
             }
+            if (relayed > 0) count("timecoin_p2p_messages_relayed_total", "type", "Tx", relayed);
         });
     }
 
@@ -289,7 +293,6 @@ public final class PeerNetwork extends AbstractVerticle {
         for (Conn c : conns.values()) {
             if (c != from && c.ready()) c.txsOut.add(tx);
         }
-        relayedTransactions++;
         if (!flushScheduled) {
             flushScheduled = true;
             context.runOnContext(v -> flushTransactions());
@@ -297,7 +300,6 @@ public final class PeerNetwork extends AbstractVerticle {
     }
 
     private boolean flushScheduled;
-    private int relayedTransactions;
 
     /** Each peer's queued transactions, in Txs frames within the small-frame limit (any peer reads those). */
     private void flushTransactions() {
@@ -319,8 +321,6 @@ public final class PeerNetwork extends AbstractVerticle {
             sendTransactions(c, frame);
             c.txsOut.clear();
         }
-        if (relayedTransactions > 0) count("timecoin_p2p_messages_relayed_total", "type", "Tx", relayedTransactions);
-        relayedTransactions = 0;
     }
 
     private void sendTransactions(Conn c, List<byte[]> txs) {
@@ -542,7 +542,10 @@ public final class PeerNetwork extends AbstractVerticle {
             queueRelay(t.bytes(), c);
             taken++;
         }
-        if (taken > 0) count("timecoin_p2p_messages_received_total", "type", "Tx", taken);
+        if (taken > 0) {
+            count("timecoin_p2p_messages_received_total", "type", "Tx", taken);
+            count("timecoin_p2p_messages_relayed_total", "type", "Tx", taken);
+        }
     }
 
     private void received(Conn c, WireMessage m, byte[] body, Hash relayHash) {
@@ -623,10 +626,10 @@ public final class PeerNetwork extends AbstractVerticle {
     }
 
     /** Sends {@code body} (the message's encoding, as received or as encoded once here) to every ready peer but {@code from}. */
+    /** A consensus message or vote batch, to the masternode peers but the one it came from (transactions: {@link #queueRelay}). */
     private void relay(WireMessage m, byte[] body, Conn from) {
-        boolean consensusTraffic = m instanceof WireMessage.Consensus || m instanceof WireMessage.Votes;
         for (Conn c : List.copyOf(conns.values())) {
-            if (c == from || !c.ready() || consensusTraffic && !isMasternode(c.key)) continue;
+            if (c == from || !c.ready() || !isMasternode(c.key)) continue;
             sendRaw(c, m.type(), body); // sealed for each connection
         }
         count("timecoin_p2p_messages_relayed_total", "type", m.getClass().getSimpleName());

@@ -138,7 +138,7 @@ public sealed interface WireMessage {
         }
         public int type() { return TX; }
         public Kind kind() { return Kind.TRANSACTION; }
-        public void encodeBody(Writer w) { w.list(transactions, MAX_TXS_PER_FRAME, (x, t) -> x.bytes(t.toBytes(), Limits.MAX_TX_BYTES)); }
+        public void encodeBody(Writer w) { w.raw(txsBody(transactions.stream().map(Transaction::toBytes).toList())); }
     }
 
     int MAX_TXS_PER_FRAME = 1_000;
@@ -212,6 +212,7 @@ public sealed interface WireMessage {
 
     /** Decodes one frame body of the given type; the body must be consumed exactly. */
     static WireMessage decodeBody(int type, byte[] body) {
+        if (type == TX) return new Txs(transactionBytes(body).stream().map(Transaction::decode).toList());
         return Reader.decodeExactly(body, Limits.MAX_CONSENSUS_MESSAGE_BYTES, r -> switch (type) {
             case HELLO -> {
                 int version = r.u32InRange("version", 1, Integer.MAX_VALUE);
@@ -228,11 +229,6 @@ public sealed interface WireMessage {
             case PONG -> new Pong(r.u64(), r.u63("best height"));
             case GET_PEERS -> new GetPeers();
             case PEERS -> new Peers(r.list(MAX_PEERS_PER_MESSAGE, PeerAddress::read));
-            case TX -> {
-                List<Transaction> txs = r.list(MAX_TXS_PER_FRAME, x -> Transaction.decode(x.bytes(Limits.MAX_TX_BYTES)));
-                if (txs.isEmpty()) throw new ProtocolException(Reason.INVALID_VALUE, "a Txs frame without transactions");
-                yield new Txs(txs);
-            }
             case CONSENSUS -> new Consensus(SignedConsensusMessage.read(r));
             case VOTES -> new Votes(TxVoteBatch.read(r));
             case GET_BLOCKS -> new GetBlocks(r.u63("from height"), r.u32InRange("count", 1, MAX_BLOCKS_PER_MESSAGE));
